@@ -1,0 +1,159 @@
+//! Settings, from `Rocket.toml` and the environment (`ROCKET_*` for the web server, `MINHBACH_*` for ours),
+//! and the data directory: created on first run with owner-only permissions, holding the database and the
+//! server's secret key.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+/// Our own settings, beside Rocket's.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct Settings {
+    /// Where the database (by default), keys and backups live. `MINHBACH_DATA_DIR`, default `./data`.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; by default a SQLite file in the data directory.
+    /// `MINHBACH_DATABASE_URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+impl Settings {
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("minhbach.db")
+    }
+
+    /// The database URL in force: the configured one, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.sqlite_path().display()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("configuration: {0}")]
+    Config(#[from] Box<rocket::figment::Error>),
+    #[error("data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("secret key file {path} is damaged: expected 64 hex digits")]
+    DamagedSecret { path: PathBuf },
+}
+
+/// Rocket's defaults with this application's own on top: what every figment starts from, tests included.
+pub fn base() -> Figment {
+    // 256 KiB covers the longest narrative (20 000 characters) even fully \u-escaped in JSON.
+    let limits = rocket::data::Limits::default()
+        .limit("form", rocket::data::ByteUnit::Kibibyte(256))
+        .limit("json", rocket::data::ByteUnit::Kibibyte(256))
+        .limit("string", rocket::data::ByteUnit::Kibibyte(256));
+    Figment::from(rocket::Config::default())
+        .merge(Serialized::defaults(Settings {
+            data_dir: default_data_dir(),
+            database_url: None,
+        }))
+        .merge(Serialized::default(
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+        ))
+        .merge(Serialized::default("limits", limits))
+        // Rocket's own logger is off: even at "critical" it prints unmatched request URIs, queries included.
+        // Our request log (web::log) replaces it and leaves out what must never be logged.
+        .merge(Serialized::default("log_level", rocket::config::LogLevel::Off))
+        .merge(Serialized::default("cli_colors", false))
+        // Never read the client's address from a proxy header: nothing here needs it.
+        .merge(Serialized::default("ip_header", false))
+}
+
+/// The figment the server and the CLI read: [`base`], then `Rocket.toml` (or `ROCKET_CONFIG`), then
+/// `ROCKET_*` and `MINHBACH_*` variables, in the profile `ROCKET_PROFILE` names (default: `default`, or
+/// `release` in release builds, as Rocket does).
+pub fn figment() -> Figment {
+    base()
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .merge(Env::prefixed("MINHBACH_").global())
+        .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
+}
+
+/// The server's secret (32 bytes): Rocket's private cookies and the reporter's reply tokens derive from it.
+pub struct ServerSecret(pub Zeroizing<[u8; 32]>);
+
+/// Creates the data directory (mode 0700) and the secret key file (mode 0600) if missing, and reads the key.
+pub fn prepare_data_dir(dir: &Path) -> Result<ServerSecret, SetupError> {
+    let io = |source| SetupError::DataDir {
+        path: dir.to_owned(),
+        source,
+    };
+    if !dir.exists() {
+        fs::create_dir_all(dir).map_err(io)?;
+        restrict(dir, 0o700).map_err(io)?;
+    } else if is_open_to_others(dir) {
+        tracing::warn!(dir = %dir.display(), "the data directory is readable by other users: chmod 700 it");
+    }
+    let path = dir.join("secret.key");
+    if !path.exists() {
+        let secret = Zeroizing::new(crate::crypto::random_bytes::<32>());
+        write_private(&path, hex::encode(*secret).as_bytes()).map_err(io)?;
+    }
+    let text = Zeroizing::new(fs::read_to_string(&path).map_err(io)?);
+    let mut secret = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), secret.as_mut()).map_err(|_| SetupError::DamagedSecret { path })?;
+    Ok(ServerSecret(secret))
+}
+
+/// Creates `path` with owner-only permissions before anything is written to it.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+/// Creates an empty file with owner-only permissions if it does not exist (SQLite then keeps them, and
+/// gives its -wal and -shm files the same).
+pub fn touch_private(path: &Path) -> std::io::Result<()> {
+    match write_private(path, b"") {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+fn is_open_to_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o077 != 0)
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! The legal clock: working days in Vietnam and the deadlines a report runs against.
+//!
+//! Counting follows the Civil Code 91/2015/QH13, Art. 147–148: a period counted in days starts on the day
+//! after the event, and a period of working days skips weekends and public holidays. Times are in
+//! Asia/Ho_Chi_Minh, which has had no daylight saving since 1975, so a fixed UTC+7 offset is exact.
+
+use std::collections::BTreeSet;
+
+use time::{macros::date, macros::offset, Date, Duration, OffsetDateTime, UtcOffset, Weekday};
+
+/// Asia/Ho_Chi_Minh.
+pub const VIETNAM: UtcOffset = offset!(+7);
+
+/// Days off besides weekends, as decided each year by the Government (Labour Code 45/2019/QH14, Art. 112).
+/// Tết and the bridging days are the announced schedules where known; 2027 is provisional and marked so.
+const VIETNAM_HOLIDAYS: &[Date] = &[
+    // 2025
+    date!(2025 - 01 - 01),
+    date!(2025 - 01 - 27), // Tết Ất Tỵ: 25 Jan – 2 Feb
+    date!(2025 - 01 - 28),
+    date!(2025 - 01 - 29),
+    date!(2025 - 01 - 30),
+    date!(2025 - 01 - 31),
+    date!(2025 - 04 - 07), // Hùng Kings' Commemoration (10/3 lunar)
+    date!(2025 - 04 - 30),
+    date!(2025 - 05 - 01),
+    date!(2025 - 05 - 02), // bridging day
+    date!(2025 - 09 - 01),
+    date!(2025 - 09 - 02),
+    // 2026
+    date!(2026 - 01 - 01),
+    date!(2026 - 02 - 16), // Tết Bính Ngọ: 14 – 22 Feb
+    date!(2026 - 02 - 17),
+    date!(2026 - 02 - 18),
+    date!(2026 - 02 - 19),
+    date!(2026 - 02 - 20),
+    date!(2026 - 04 - 27), // Hùng Kings' Commemoration falls on Sunday 26 Apr: day off Monday
+    date!(2026 - 04 - 30),
+    date!(2026 - 05 - 01),
+    date!(2026 - 09 - 01),
+    date!(2026 - 09 - 02),
+    // 2027 (provisional until the Government's announcement)
+    date!(2027 - 01 - 01),
+    date!(2027 - 02 - 04), // Tết Đinh Mùi: new year on Saturday 6 Feb
+    date!(2027 - 02 - 05),
+    date!(2027 - 02 - 08),
+    date!(2027 - 02 - 09),
+    date!(2027 - 02 - 10),
+    date!(2027 - 04 - 16), // Hùng Kings' Commemoration
+    date!(2027 - 04 - 30),
+    date!(2027 - 05 - 03), // 1 May falls on Saturday
+    date!(2027 - 09 - 02),
+    date!(2027 - 09 - 03),
+];
+
+/// Working days of one jurisdiction.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    holidays: BTreeSet<Date>,
+}
+
+impl Calendar {
+    pub fn vietnam() -> Self {
+        Self {
+            holidays: VIETNAM_HOLIDAYS.iter().copied().collect(),
+        }
+    }
+
+    pub fn is_working_day(&self, day: Date) -> bool {
+        !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&day)
+    }
+
+    /// The last day of a period of `days` working days that follows the event on `from`.
+    pub fn add_working_days(&self, from: Date, days: u32) -> Date {
+        let mut day = from;
+        let mut left = days;
+        while left > 0 {
+            day = day.next_day().unwrap_or(day);
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    /// Working days after `from` up to and including `to` (0 when `to` is not after `from`).
+    pub fn working_days_between(&self, from: Date, to: Date) -> u32 {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day = day.next_day().unwrap_or(to);
+            if self.is_working_day(day) {
+                count += 1;
+            }
+        }
+        count
+    }
+}
+
+/// The calendar day in Vietnam of a UTC instant in milliseconds.
+pub fn local_date(utc_millis: i64) -> Date {
+    local_time(utc_millis).date()
+}
+
+pub fn local_time(utc_millis: i64) -> OffsetDateTime {
+    let utc = OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(utc_millis);
+    utc.to_offset(VIETNAM)
+}
+
+/// A stage of handling with its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Receive, classify and check the conditions for handling: 7 working days from receipt
+    /// (Law on Denunciation 25/2018/QH14, Art. 24).
+    Triage,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Triage => "triage",
+        }
+    }
+
+    fn working_days(self) -> u32 {
+        match self {
+            Stage::Triage => 7,
+        }
+    }
+}
+
+/// How a deadline stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineState {
+    /// Met: the stage ended in time.
+    Met,
+    /// Open with more than two working days left.
+    Due,
+    /// Open with two working days or fewer left.
+    DueSoon,
+    /// Past its last day without the stage ending, or ended late.
+    Overdue,
+}
+
+impl DeadlineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineState::Met => "met",
+            DeadlineState::Due => "due",
+            DeadlineState::DueSoon => "due_soon",
+            DeadlineState::Overdue => "overdue",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub stage: Stage,
+    /// The last day of the period, inclusive, in Vietnam's time zone.
+    pub due: Date,
+    pub state: DeadlineState,
+}
+
+/// The deadline of `stage` for an event at `start_millis`, as it stands at `now_millis`, given when the
+/// stage ended if it did.
+pub fn deadline(
+    calendar: &Calendar,
+    stage: Stage,
+    start_millis: i64,
+    ended_millis: Option<i64>,
+    now_millis: i64,
+) -> Deadline {
+    let due = calendar.add_working_days(local_date(start_millis), stage.working_days());
+    let state = match ended_millis {
+        Some(ended) if local_date(ended) <= due => DeadlineState::Met,
+        Some(_) => DeadlineState::Overdue,
+        None => {
+            let today = local_date(now_millis);
+            if today > due {
+                DeadlineState::Overdue
+            } else if calendar.working_days_between(today, due) <= 2 {
+                DeadlineState::DueSoon
+            } else {
+                DeadlineState::Due
+            }
+        }
+    };
+    Deadline { stage, due, state }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn millis(at: OffsetDateTime) -> i64 {
+        (at.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    #[test]
+    fn seven_working_days_from_tuesday_3_march_2026_end_on_thursday_12_march() {
+        // The worked example of POLICY-REFERENCE.md: the day of receipt is not counted.
+        assert_eq!(
+            Calendar::vietnam().add_working_days(date!(2026 - 03 - 03), 7),
+            date!(2026 - 03 - 12)
+        );
+    }
+
+    #[test]
+    fn triage_from_a_friday_skips_the_weekend() {
+        assert_eq!(
+            Calendar::vietnam().add_working_days(date!(2026 - 03 - 06), 7),
+            date!(2026 - 03 - 17)
+        );
+    }
+
+    #[test]
+    fn triage_from_the_friday_before_tet_skips_the_holiday() {
+        // Friday 13 Feb 2026, then Tết 14–22 Feb: the first working day counted is Monday 23 Feb.
+        assert_eq!(
+            Calendar::vietnam().add_working_days(date!(2026 - 02 - 13), 7),
+            date!(2026 - 03 - 03)
+        );
+    }
+
+    #[test]
+    fn a_report_late_in_the_evening_utc_counts_in_vietnam_time() {
+        // 20:00 UTC on Monday 2 March is 03:00 on Tuesday 3 March in Hồ Chí Minh City.
+        assert_eq!(
+            local_date(millis(datetime!(2026-03-02 20:00 UTC))),
+            date!(2026 - 03 - 03)
+        );
+    }
+
+    #[test]
+    fn deadline_states_follow_the_clock() {
+        let calendar = Calendar::vietnam();
+        let received = millis(datetime!(2026-03-03 09:00 +7));
+        let at = |d: OffsetDateTime| deadline(&calendar, Stage::Triage, received, None, millis(d)).state;
+        assert_eq!(at(datetime!(2026-03-04 09:00 +7)), DeadlineState::Due);
+        assert_eq!(at(datetime!(2026-03-10 09:00 +7)), DeadlineState::DueSoon);
+        assert_eq!(at(datetime!(2026-03-12 23:00 +7)), DeadlineState::DueSoon);
+        assert_eq!(at(datetime!(2026-03-13 00:30 +7)), DeadlineState::Overdue);
+        let ended = deadline(
+            &calendar,
+            Stage::Triage,
+            received,
+            Some(millis(datetime!(2026-03-12 16:00 +7))),
+            0,
+        );
+        assert_eq!(ended.state, DeadlineState::Met);
+    }
+}

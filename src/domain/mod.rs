@@ -1,0 +1,12 @@
+//! The rules of the domain: categories of corrupt acts, what a report must contain, the case lifecycle and
+//! the legal clock. Pure code: no HTTP, no SQL.
+
+pub mod calendar;
+pub mod category;
+pub mod org;
+pub mod report;
+pub mod status;
+
+pub use category::Category;
+pub use report::{FieldError, FieldErrors, NewReport, RawReport};
+pub use status::Status;

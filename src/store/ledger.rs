@@ -1,0 +1,123 @@
+//! The hash-chained ledger: appended in the same transaction as the change it records.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::Tx;
+use crate::crypto::{entry_hash, ChainFields};
+
+/// One entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: i64,
+    pub kind: String,
+    pub report_id: Option<String>,
+    pub actor: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Appends an entry. The first statement updates the head row, which takes the write lock on SQLite and
+/// a row lock on PostgreSQL, so concurrent appends are serialised and the chain never forks.
+pub async fn append(
+    tx: &mut Tx<'_>,
+    at: i64,
+    kind: &str,
+    report_id: Option<&str>,
+    actor: &str,
+    detail: &str,
+) -> Result<Entry, sqlx::Error> {
+    let head = sqlx::query("UPDATE ledger_head SET entries = entries + 1 WHERE id = 1 RETURNING entries, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get("entries")?;
+    let prev_hash: String = head.try_get("hash")?;
+    let hash = entry_hash(
+        &prev_hash,
+        &ChainFields {
+            seq,
+            at,
+            kind,
+            report_id,
+            actor,
+            detail,
+        },
+    );
+    sqlx::query(
+        "INSERT INTO ledger (seq, at, kind, report_id, actor, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(kind)
+    .bind(report_id)
+    .bind(actor)
+    .bind(detail)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE ledger_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Entry {
+        seq,
+        at,
+        kind: kind.to_owned(),
+        report_id: report_id.map(str::to_owned),
+        actor: actor.to_owned(),
+        detail: detail.to_owned(),
+        prev_hash,
+        hash,
+    })
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        kind: row.try_get("kind")?,
+        report_id: row.try_get("report_id")?,
+        actor: row.try_get("actor")?,
+        detail: row.try_get("detail")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str = "seq, at, kind, report_id, actor, detail, prev_hash, hash";
+
+/// The entries about one report, oldest first.
+pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM ledger WHERE report_id = $1 ORDER BY seq"
+    ))
+    .bind(report_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// The chain's head: number of entries, last hash and the time of the last entry (if any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub entries: i64,
+    pub hash: String,
+    pub at: Option<i64>,
+}
+
+pub async fn head(pool: &sqlx::AnyPool) -> Result<Head, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT h.entries AS entries, h.hash AS hash, (SELECT MAX(at) FROM ledger) AS at FROM ledger_head h WHERE h.id = 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Head {
+        entries: row.try_get("entries")?,
+        hash: row.try_get("hash")?,
+        at: row.try_get("at")?,
+    })
+}

@@ -1,0 +1,122 @@
+//! Reports: the sealed content, the wrapped key and the routing metadata.
+
+use sqlx::{AnyPool, Row};
+
+use super::{ledger, Tx};
+use crate::crypto::{KdfParams, WrappedKey};
+
+/// A report ready to store: every field a reporter typed is already sealed.
+#[derive(Debug, Clone)]
+pub struct SealedReport {
+    pub id: String,
+    pub locator: String,
+    pub category: String,
+    pub unit_id: String,
+    pub status: String,
+    pub received_at: i64,
+    pub wrapped: WrappedKey,
+    pub narrative: Vec<u8>,
+    pub accused: Option<Vec<u8>>,
+    pub incident_date: Option<Vec<u8>>,
+    pub amount_vnd: Option<Vec<u8>>,
+}
+
+/// Stores a report and its `received` ledger entry in one transaction. The caller shows the retrieval
+/// code only once this returned `Ok`, that is, after the commit.
+pub async fn insert_report(pool: &AnyPool, report: &SealedReport) -> Result<ledger::Entry, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    insert_in(&mut tx, report).await?;
+    let detail = serde_json::json!({ "category": report.category, "unit": report.unit_id }).to_string();
+    let entry = ledger::append(
+        &mut tx,
+        report.received_at,
+        "received",
+        Some(&report.id),
+        "reporter",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+async fn insert_in(tx: &mut Tx<'_>, report: &SealedReport) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reports (id, locator, category, unit_id, status, received_at, updated_at, key_salt, \
+         kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, amount_vnd) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&report.id)
+    .bind(&report.locator)
+    .bind(&report.category)
+    .bind(&report.unit_id)
+    .bind(&report.status)
+    .bind(report.received_at)
+    .bind(report.received_at)
+    .bind(report.wrapped.salt.to_vec())
+    .bind(i64::from(report.wrapped.params.memory_kib))
+    .bind(i64::from(report.wrapped.params.iterations))
+    .bind(i64::from(report.wrapped.params.parallelism))
+    .bind(&report.wrapped.sealed)
+    .bind(&report.narrative)
+    .bind(&report.accused)
+    .bind(&report.incident_date)
+    .bind(&report.amount_vnd)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A stored report as read back.
+pub type StoredReport = SealedReport;
+
+fn kdf_param(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, sqlx::Error> {
+    let value: i64 = row.try_get(column)?;
+    u32::try_from(value).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, sqlx::Error> {
+    let salt: Vec<u8> = row.try_get("key_salt")?;
+    let salt: [u8; 16] = salt
+        .try_into()
+        .map_err(|_| sqlx::Error::Decode("key_salt is not 16 bytes".into()))?;
+    Ok(StoredReport {
+        id: row.try_get("id")?,
+        locator: row.try_get("locator")?,
+        category: row.try_get("category")?,
+        unit_id: row.try_get("unit_id")?,
+        status: row.try_get("status")?,
+        received_at: row.try_get("received_at")?,
+        wrapped: WrappedKey {
+            salt,
+            params: KdfParams {
+                memory_kib: kdf_param(row, "kdf_memory_kib")?,
+                iterations: kdf_param(row, "kdf_iterations")?,
+                parallelism: kdf_param(row, "kdf_parallelism")?,
+            },
+            sealed: row.try_get("wrapped_key")?,
+        },
+        narrative: row.try_get("narrative")?,
+        accused: row.try_get("accused")?,
+        incident_date: row.try_get("incident_date")?,
+        amount_vnd: row.try_get("amount_vnd")?,
+    })
+}
+
+pub async fn find_by_locator(pool: &AnyPool, locator: &str) -> Result<Option<StoredReport>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, locator, category, unit_id, status, received_at, key_salt, kdf_memory_kib, kdf_iterations, \
+         kdf_parallelism, wrapped_key, narrative, accused, incident_date, amount_vnd FROM reports WHERE locator = $1",
+    )
+    .bind(locator)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(report_from_row).transpose()
+}
+
+pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM reports")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")
+}

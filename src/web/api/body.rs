@@ -1,0 +1,69 @@
+//! A JSON request body read within the configured limit: too large → 413, not UTF-8 or not JSON → 400.
+//! Fields are then checked one by one so that a wrong type is a 422 naming the field, not a generic error.
+
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::http::Status;
+use rocket::Request;
+use serde_json::{Map, Value};
+
+use crate::domain::{FieldError, FieldErrors};
+
+/// A JSON object from the request body.
+pub struct JsonBody(pub Map<String, Value>);
+
+#[derive(Debug)]
+pub enum BodyError {
+    TooLarge,
+    Malformed,
+    NotAnObject,
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for JsonBody {
+    type Error = BodyError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let limit = req.limits().get("json").unwrap_or(256.kibibytes());
+        let text = match data.open(limit).into_string().await {
+            Ok(text) if text.is_complete() => text.into_inner(),
+            Ok(_) => return data::Outcome::Error((Status::PayloadTooLarge, BodyError::TooLarge)),
+            Err(_) => return data::Outcome::Error((Status::BadRequest, BodyError::Malformed)),
+        };
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => data::Outcome::Success(JsonBody(map)),
+            Ok(_) => data::Outcome::Error((Status::UnprocessableEntity, BodyError::NotAnObject)),
+            Err(_) => data::Outcome::Error((Status::BadRequest, BodyError::Malformed)),
+        }
+    }
+}
+
+impl JsonBody {
+    /// A text field: absent or `null` is `None`; any other type is a field error.
+    pub fn text(&self, field: &'static str, errors: &mut FieldErrors) -> Option<String> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.push(field, FieldError::WrongType);
+                None
+            }
+        }
+    }
+
+    /// An integer field, passed on as its decimal text for the domain to check the range. A fraction is
+    /// refused here: the domain's parser also reads thousands separators, which JSON never has.
+    pub fn integer(&self, field: &'static str, errors: &mut FieldErrors) -> Option<String> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Some(Value::Number(_)) => {
+                errors.push(field, FieldError::InvalidAmount);
+                None
+            }
+            Some(_) => {
+                errors.push(field, FieldError::WrongType);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The JSON API under `/api/v1`, documented in `docs/api.md`. Errors are
+//! `{"error": {"code", "message", "fields"?}}` in the request's language.
+
+mod body;
+mod catalog;
+mod reports;
+
+use rocket::Route;
+
+pub use body::JsonBody;
+
+pub fn routes() -> Vec<Route> {
+    let mut routes = catalog::routes();
+    routes.extend(reports::routes());
+    routes
+}

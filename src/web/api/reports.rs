@@ -1,0 +1,128 @@
+//! The reporter's API: submit, read the status with the code, send a message.
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{post, routes, Route, State};
+use serde_json::{json, Value};
+
+use super::JsonBody;
+use crate::crypto::RetrievalCode;
+use crate::domain::report::parse_message;
+use crate::domain::{FieldErrors, NewReport, RawReport};
+use crate::store::{self, Db};
+use crate::web::error::ApiError;
+use crate::web::i18n::Lang;
+use crate::web::pages;
+use crate::web::reporting::{self, KdfGate, StatusView};
+
+pub fn routes() -> Vec<Route> {
+    routes![post_report, post_status, post_message]
+}
+
+type ApiResult = Result<(Status, Json<Value>), ApiError>;
+
+/// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
+#[post("/reports", data = "<body>")]
+async fn post_report(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let mut errors = FieldErrors::default();
+    let raw = RawReport {
+        category: body.text("category", &mut errors),
+        unit: body.text("unit", &mut errors),
+        narrative: body.text("narrative", &mut errors),
+        accused: body.text("accused", &mut errors),
+        incident_date: body.text("incident_date", &mut errors),
+        amount_vnd: body.integer("amount_vnd", &mut errors),
+    };
+    let units = store::units::list_units(db.pool())
+        .await
+        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
+    let parsed = NewReport::parse(&raw, |id| units.iter().any(|u| u.id == id), reporting::today());
+    let report = match parsed {
+        Ok(report) if errors.is_empty() => report,
+        Ok(_) => return Err(ApiError::invalid(lang, &errors)),
+        Err(domain_errors) => {
+            for (field, error) in domain_errors.0 {
+                errors.push(field, error);
+            }
+            return Err(ApiError::invalid(lang, &errors));
+        }
+    };
+    let submitted = reporting::submit(db, gate, report)
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let code = submitted.code.grouped();
+    Ok((
+        Status::Created,
+        Json(json!({ "code": code.as_str(), "status": "received" })),
+    ))
+}
+
+fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
+    body.0
+        .get("code")
+        .and_then(Value::as_str)
+        .and_then(RetrievalCode::parse)
+}
+
+/// `{"code"}` → the report's status, timeline, deadlines and messages. Any unknown or malformed code gets
+/// the same 404.
+#[post("/reports/status", data = "<body>")]
+async fn post_status(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let opened = reporting::open(db, gate, code_of(&body))
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let view = opened
+        .status(db, store::now_millis())
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    Ok((Status::Ok, Json(status_json(lang, &view))))
+}
+
+fn status_json(lang: Lang, view: &StatusView) -> Value {
+    json!({
+        "status": view.status.as_str(),
+        "status_label": lang.tr(&view.status.message_key()),
+        "category": view.category,
+        "unit": view.unit,
+        "received_at": pages::rfc3339(view.received_at),
+        "events": view.events.iter().map(|e| json!({
+            "at": pages::rfc3339(e.at),
+            "kind": e.kind,
+            "label": lang.tr(&format!("event-{}", e.kind)),
+        })).collect::<Vec<_>>(),
+        "messages": view.messages.iter().map(|m| json!({
+            "from": m.author.as_str(),
+            "at": pages::rfc3339(m.at),
+            "body": m.body,
+        })).collect::<Vec<_>>(),
+        "deadlines": view.deadlines.iter().map(|d| json!({
+            "stage": d.stage.as_str(),
+            "due": d.due.to_string(),
+            "state": d.state.as_str(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `{"code", "body"}` → 201. The body is checked before the code is, so a bad body never costs a key
+/// derivation; an unknown code is the same 404 as for the status.
+#[post("/reports/messages", data = "<body>")]
+async fn post_message(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let mut errors = FieldErrors::default();
+    let text = body.text("body", &mut errors);
+    let message = match parse_message(text.as_deref()) {
+        Ok(message) if errors.is_empty() => message,
+        Ok(_) => return Err(ApiError::invalid(lang, &errors)),
+        Err(e) => {
+            errors.push("body", e);
+            return Err(ApiError::invalid(lang, &errors));
+        }
+    };
+    let opened = reporting::open(db, gate, code_of(&body))
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    opened
+        .reply(db, &message)
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    Ok((Status::Created, Json(json!({ "status": "sent" }))))
+}

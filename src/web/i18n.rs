@@ -1,0 +1,107 @@
+//! Languages: Vietnamese by default, English on request. Every visible string lives in `locales/`.
+//!
+//! The language comes from `?lang=vi|en`, else from `Accept-Language`, else Vietnamese. Reporters carry no
+//! cookie, so links and forms carry `?lang=en` forward (see [`Lang::query`]).
+
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, FluentLoader, LanguageIdentifier, Loader};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket_dyn_templates::Engines;
+
+static_loader! {
+    pub static LOCALES = {
+        locales: "./locales",
+        fallback_language: "vi",
+        // Fluent wraps placeables in Unicode isolation marks by default; they break copying a code from
+        // the page and comparing text in tests.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// Registers `{{fluent "key" arg=value}}` (language from the context's `lang`) and strict mode.
+pub fn register_helpers(engines: &mut Engines) {
+    engines
+        .handlebars
+        .register_helper("fluent", Box::new(FluentLoader::new(&*LOCALES)));
+    engines.handlebars.set_strict_mode(true);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    fn parse(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::Vi => fluent_templates::langid!("vi"),
+            Lang::En => fluent_templates::langid!("en"),
+        }
+    }
+
+    /// The query string that keeps this language on the next page: `""` for the default, `?lang=en` else.
+    pub fn query(self) -> &'static str {
+        match self {
+            Lang::Vi => "",
+            Lang::En => "?lang=en",
+        }
+    }
+
+    /// The language of a request: `?lang=`, then `Accept-Language` in the order given, then Vietnamese.
+    pub fn of(req: &Request<'_>) -> Self {
+        if let Some(lang) = req
+            .query_value::<&str>("lang")
+            .and_then(|v| v.ok())
+            .and_then(Lang::parse)
+        {
+            return lang;
+        }
+        req.headers()
+            .get_one("Accept-Language")
+            .and_then(|header| header.split(',').find_map(Lang::parse))
+            .unwrap_or_default()
+    }
+
+    /// The message `key` in this language.
+    pub fn tr(self, key: &str) -> String {
+        LOCALES.lookup(&self.id(), key)
+    }
+
+    /// The message `key` with arguments.
+    pub fn tr_with(self, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
+        let args: HashMap<String, FluentValue<'static>> = args
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        LOCALES.lookup_with_args(&self.id(), key, &args)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Lang {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Lang::of(req))
+    }
+}

@@ -1,0 +1,76 @@
+//! The web layer: pages for each audience, the JSON API, and what every response shares (security
+//! headers, the privacy-preserving request log, errors in the user's language).
+
+pub mod api;
+mod error;
+mod headers;
+pub mod i18n;
+mod log;
+mod pages;
+mod public;
+mod reporter;
+pub mod reporting;
+mod token;
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Rocket};
+use rocket_dyn_templates::Template;
+
+use crate::config::{ServerSecret, Settings};
+use crate::domain::org::Organisation;
+use crate::store::{self, Db};
+
+pub use error::{ApiError, PageError};
+pub use i18n::Lang;
+
+/// Mounts every route, catcher and fairing on `rocket`.
+pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Rocket<Build> {
+    rocket
+        .attach(Template::custom(i18n::register_helpers))
+        .attach(headers::SecurityHeaders)
+        .attach(log::RequestLog)
+        .attach(AdHoc::try_on_ignite("Database", database_stage))
+        .manage(token::TokenKey::derive(&secret))
+        .manage(reporting::KdfGate::for_this_machine())
+        .manage(settings)
+        .mount("/", public::routes())
+        .mount("/report", reporter::routes())
+        .mount("/api/v1", api::routes())
+        .register("/", error::page_catchers())
+        .register("/api", error::api_catchers())
+}
+
+/// Connects to the database, creating the SQLite file with owner-only permissions first, runs the
+/// migrations, and seeds the demo organisation on first run.
+async fn database_stage(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
+    let Some(settings) = rocket.state::<Settings>().cloned() else {
+        tracing::error!("settings are missing from the managed state");
+        return Err(rocket);
+    };
+    match open_database(&settings).await {
+        Ok(db) => Ok(rocket.manage(db)),
+        Err(e) => {
+            tracing::error!("database: {e}");
+            Err(rocket)
+        }
+    }
+}
+
+/// Opens (and on first run creates) the configured database, migrated and seeded: what `serve` and every
+/// CLI command work on.
+pub async fn open_database(settings: &Settings) -> Result<Db, store::StoreError> {
+    let url = settings.database_url();
+    if store::Backend::from_url(&url) == Some(store::Backend::Sqlite) && settings.database_url.is_none() {
+        crate::config::touch_private(&settings.sqlite_path()).map_err(|e| store::StoreError::Sqlx(e.into()))?;
+    }
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let seeded = store::units::seed_if_empty(db.pool(), &Organisation::demo().units).await?;
+    if seeded > 0 {
+        tracing::info!(
+            units = seeded,
+            "first run: the demo organisation (Hóc Môn district) was loaded"
+        );
+    }
+    Ok(db)
+}

@@ -1,0 +1,77 @@
+//! Rendering pages: the context every page shares (language, language switch) and the formatting of
+//! dates, times and amounts for each language.
+
+use rocket_dyn_templates::Template;
+use serde_json::{json, Value};
+use time::Date;
+
+use super::i18n::Lang;
+use crate::domain::calendar;
+
+/// Renders `templates/<name>.html.hbs` with `context` plus what the layout needs. `path` is the page's
+/// address, for the link to the same page in the other language.
+pub fn render(name: &'static str, lang: Lang, path: &str, mut context: Value) -> Template {
+    let switch = match lang {
+        Lang::Vi => "?lang=en",
+        Lang::En => "?lang=vi",
+    };
+    if let Value::Object(map) = &mut context {
+        map.insert("lang".into(), json!(lang.code()));
+        map.insert("q".into(), json!(lang.query()));
+        map.insert("switch_href".into(), json!(format!("{path}{switch}")));
+    }
+    Template::render(name, context)
+}
+
+/// A calendar date as people in each language write it: 12/03/2026 or 12 Mar 2026.
+pub fn date(lang: Lang, day: Date) -> String {
+    match lang {
+        Lang::Vi => format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year()),
+        Lang::En => format!("{} {} {}", day.day(), &day.month().to_string()[..3], day.year()),
+    }
+}
+
+/// A moment in Vietnam's time zone, to the minute.
+pub fn time(lang: Lang, utc_millis: i64) -> String {
+    let local = calendar::local_time(utc_millis);
+    format!("{} {:02}:{:02}", date(lang, local.date()), local.hour(), local.minute())
+}
+
+/// An amount of đồng with the grouping each language uses: 15.000.000 ₫ or 15,000,000 VND.
+pub fn amount(lang: Lang, vnd: i64) -> String {
+    let digits = vnd.unsigned_abs().to_string();
+    let separator = if lang == Lang::Vi { '.' } else { ',' };
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(c);
+    }
+    match lang {
+        Lang::Vi => format!("{grouped} ₫"),
+        Lang::En => format!("{grouped} VND"),
+    }
+}
+
+/// RFC 3339 in Vietnam's offset, for the API.
+pub fn rfc3339(utc_millis: i64) -> String {
+    calendar::local_time(utc_millis)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_and_amounts_read_naturally_in_each_language() {
+        assert_eq!(date(Lang::Vi, date!(2026 - 03 - 12)), "12/03/2026");
+        assert_eq!(date(Lang::En, date!(2026 - 03 - 12)), "12 Mar 2026");
+        assert_eq!(amount(Lang::Vi, 15_000_000), "15.000.000 ₫");
+        assert_eq!(amount(Lang::En, 1_500), "1,500 VND");
+        assert_eq!(amount(Lang::En, 999), "999 VND");
+    }
+}

@@ -1,0 +1,281 @@
+//! The reporter's pages: the report form, the confirmation with the code, the status lookup and the status
+//! page with its reply form. No JavaScript, no cookie; the code travels only in POST bodies.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::{get, post, routes, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::{json, Value};
+
+use super::error::{field_message, PageError};
+use super::i18n::Lang;
+use super::pages;
+use super::reporting::{self, Failure, KdfGate, Opened};
+use super::token::TokenKey;
+use crate::crypto::RetrievalCode;
+use crate::domain::report::parse_message;
+use crate::domain::{Category, FieldErrors, NewReport, RawReport};
+use crate::store::{self, messages::Author, Db};
+
+pub fn routes() -> Vec<Route> {
+    routes![get_report_form, post_report, get_lookup, post_lookup, post_message]
+}
+
+type PageResult = Result<(Status, Template), PageError>;
+
+/// The form's fields, all optional text: every check happens in `NewReport::parse`, so that every
+/// problem is shown at once, in the reporter's language, next to its field.
+#[derive(Debug, Default, FromForm)]
+struct ReportForm {
+    category: Option<String>,
+    unit: Option<String>,
+    narrative: Option<String>,
+    accused: Option<String>,
+    incident_date: Option<String>,
+    amount_vnd: Option<String>,
+}
+
+impl ReportForm {
+    fn raw(&self) -> RawReport {
+        RawReport {
+            category: self.category.clone(),
+            unit: self.unit.clone(),
+            narrative: self.narrative.clone(),
+            accused: self.accused.clone(),
+            incident_date: self.incident_date.clone(),
+            amount_vnd: self.amount_vnd.clone(),
+        }
+    }
+}
+
+const FIELDS: [&str; 6] = [
+    "category",
+    "unit",
+    "narrative",
+    "accused",
+    "incident_date",
+    "amount_vnd",
+];
+
+async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors) -> Result<Template, PageError> {
+    let units = store::units::list_units(db.pool())
+        .await
+        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let selected = |value: &Option<String>, id: &str| value.as_deref() == Some(id);
+    let categories: Vec<_> = Category::ALL
+        .iter()
+        .map(|c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()), "selected": selected(&form.category, c.id()) }))
+        .collect();
+    let units: Vec<_> = units
+        .iter()
+        .map(|u| json!({ "id": u.id, "name": u.name(lang.code()), "selected": selected(&form.unit, &u.id) }))
+        .collect();
+    let error_map: serde_json::Map<String, Value> = FIELDS
+        .iter()
+        .map(|f| ((*f).to_owned(), errors.get(f).map(|e| field_message(lang, e)).into()))
+        .collect();
+    let context = json!({
+        "categories": categories,
+        "units": units,
+        "values": {
+            "narrative": form.narrative.as_deref().unwrap_or(""),
+            "accused": form.accused.as_deref().unwrap_or(""),
+            "incident_date": form.incident_date.as_deref().unwrap_or(""),
+            "amount_vnd": form.amount_vnd.as_deref().unwrap_or(""),
+        },
+        "errors": error_map,
+        "has_errors": !errors.is_empty(),
+        "narrative_max": crate::domain::report::NARRATIVE_MAX,
+    });
+    Ok(pages::render("reporter/form", lang, "/report", context))
+}
+
+#[get("/")]
+async fn get_report_form(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
+    form_page(db, lang, &<ReportForm as Default>::default(), &FieldErrors::default()).await
+}
+
+/// Stores the report, then shows the code once. A storage failure shows an error and no code.
+#[post("/", data = "<form>")]
+async fn post_report(form: Form<ReportForm>, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> PageResult {
+    let units = store::units::list_units(db.pool())
+        .await
+        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let report = match NewReport::parse(&form.raw(), |id| units.iter().any(|u| u.id == id), reporting::today()) {
+        Ok(report) => report,
+        Err(errors) => return Ok((Status::UnprocessableEntity, form_page(db, lang, &form, &errors).await?)),
+    };
+    let submitted = reporting::submit(db, gate, report)
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    let context = json!({
+        "code": submitted.code.grouped().as_str(),
+        "received_at": pages::time(lang, submitted.received_at),
+    });
+    Ok((
+        Status::Created,
+        pages::render("reporter/submitted", lang, "/report", context),
+    ))
+}
+
+#[derive(Debug, FromForm)]
+struct LookupForm {
+    code: Option<String>,
+}
+
+fn lookup_page(lang: Lang, notice_key: Option<&str>) -> Template {
+    pages::render(
+        "reporter/lookup",
+        lang,
+        "/report/status",
+        json!({ "notice": notice_key.map(|k| lang.tr(k)) }),
+    )
+}
+
+#[get("/status")]
+fn get_lookup(lang: Lang) -> Template {
+    lookup_page(lang, None)
+}
+
+/// Opens the report of the typed code and shows its status. Unknown and malformed codes get one answer.
+#[post("/status", data = "<form>")]
+async fn post_lookup(
+    form: Form<LookupForm>,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    tokens: &State<TokenKey>,
+) -> PageResult {
+    let code = form.code.as_deref().and_then(RetrievalCode::parse);
+    match reporting::open(db, gate, code.clone()).await {
+        Ok(opened) => status_page(db, tokens, lang, &opened, code, StatusNotice::None).await,
+        Err(Failure::NotFound) => Ok((Status::NotFound, lookup_page(lang, Some("error-code-not-found")))),
+        Err(failure) => Err(PageError::from_failure(lang, failure)),
+    }
+}
+
+#[derive(Debug, FromForm)]
+struct MessageForm {
+    token: Option<String>,
+    body: Option<String>,
+}
+
+/// Sends the reporter's reply. The page's token stands in for the code for 30 minutes.
+#[post("/messages", data = "<form>")]
+async fn post_message(
+    form: Form<MessageForm>,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    tokens: &State<TokenKey>,
+) -> PageResult {
+    let Some(code) = form
+        .token
+        .as_deref()
+        .and_then(|t| tokens.redeem(t, store::now_millis()))
+    else {
+        return Ok((Status::BadRequest, lookup_page(lang, Some("notice-token-expired"))));
+    };
+    let opened = reporting::open(db, gate, Some(code.clone()))
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    match parse_message(form.body.as_deref()) {
+        Ok(body) => {
+            opened
+                .reply(db, &body)
+                .await
+                .map_err(|f| PageError::from_failure(lang, f))?;
+            status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Sent).await
+        }
+        Err(e) => {
+            let notice = StatusNotice::Invalid(field_message(lang, e), form.body.clone().unwrap_or_default());
+            status_page(db, tokens, lang, &opened, Some(code), notice).await
+        }
+    }
+}
+
+enum StatusNotice {
+    None,
+    Sent,
+    /// The reply's error and what was typed, to show it again.
+    Invalid(String, String),
+}
+
+async fn status_page(
+    db: &Db,
+    tokens: &TokenKey,
+    lang: Lang,
+    opened: &Opened,
+    code: Option<RetrievalCode>,
+    notice: StatusNotice,
+) -> PageResult {
+    let now = store::now_millis();
+    let view = opened
+        .status(db, now)
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    let units = store::units::list_units(db.pool())
+        .await
+        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let unit_name = units
+        .iter()
+        .find(|u| u.id == view.unit)
+        .map(|u| u.name(lang.code()).to_owned())
+        .unwrap_or_default();
+    let category = Category::parse(&view.category)
+        .map(|c| lang.tr(&c.message_key()))
+        .unwrap_or_default();
+    let events: Vec<_> = view
+        .events
+        .iter()
+        .map(|e| json!({ "at": pages::time(lang, e.at), "label": lang.tr(&format!("event-{}", e.kind)) }))
+        .collect();
+    let messages: Vec<_> = view
+        .messages
+        .iter()
+        .map(
+            |m| json!({ "from_reporter": m.author == Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }),
+        )
+        .collect();
+    let deadlines: Vec<_> = view
+        .deadlines
+        .iter()
+        .map(|d| {
+            json!({
+                "stage": lang.tr(&format!("stage-{}", d.stage.as_str())),
+                "due": pages::date(lang, d.due),
+                "state": d.state.as_str(),
+                "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
+            })
+        })
+        .collect();
+    let (status, sent, reply_error, reply_value) = match notice {
+        StatusNotice::None => (Status::Ok, false, None, String::new()),
+        StatusNotice::Sent => (Status::Created, true, None, String::new()),
+        StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error), value),
+    };
+    let context = json!({
+        "status": view.status.as_str(),
+        "status_label": lang.tr(&view.status.message_key()),
+        "received_at": pages::time(lang, view.received_at),
+        "category": category,
+        "unit": unit_name,
+        "events": events,
+        "deadlines": deadlines,
+        "messages": messages,
+        "content": {
+            "narrative": view.content.narrative,
+            "accused": view.content.accused,
+            "incident_date": view.content.incident_date,
+            "amount": view.content.amount_vnd.map(|a| pages::amount(lang, a)),
+        },
+        "token": code.map(|c| tokens.issue(&c, now)),
+        "sent": sent,
+        "reply_error": reply_error,
+        "reply_value": reply_value,
+    });
+    Ok((
+        status,
+        pages::render("reporter/status", lang, "/report/status", context),
+    ))
+}

@@ -1,0 +1,231 @@
+//! The reporter's journey, shared by the pages and the JSON API: submit a report, open it with the code,
+//! read its status, reply to the inspectors.
+
+use std::sync::Arc;
+
+use time::Date;
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, KdfParams, ReportKey, RetrievalCode};
+use crate::domain::calendar::{self, Calendar, Deadline, Stage};
+use crate::domain::{NewReport, Status};
+use crate::store::messages::{Author, StoredMessage};
+use crate::store::reports::{SealedReport, StoredReport};
+use crate::store::{self, ledger, Db};
+
+/// Why a reporter's request did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Unknown or malformed code, or a report that does not open: all look the same from outside.
+    #[error("no report matches this code")]
+    NotFound,
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("stored data does not decrypt: {0}")]
+    Corrupt(&'static str),
+}
+
+/// Bounds how many Argon2id derivations run at once (each takes 19 MiB and a core for ~30 ms), so a burst
+/// of requests queues instead of exhausting memory.
+pub struct KdfGate(Arc<Semaphore>);
+
+impl KdfGate {
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self(Arc::new(Semaphore::new(cores * 2)))
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
+        // The semaphore is never closed, so acquiring cannot fail; if it somehow did, run unthrottled.
+        let _permit = self.0.acquire().await.ok();
+        match tokio::task::spawn_blocking(work).await {
+            Ok(value) => value,
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+}
+
+/// A stored report and the code to show, once — only after the storing transaction committed.
+pub struct Submitted {
+    pub code: RetrievalCode,
+    pub received_at: i64,
+}
+
+fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
+    crypto::seal(key, &[id, field], text.as_bytes())
+}
+
+/// Encrypts and stores a report. Returns the code only after the commit.
+pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submitted, Failure> {
+    let code = RetrievalCode::generate();
+    let secrets = code.derive();
+    let key = ReportKey::generate();
+    let id = crypto::random_id();
+    let wrapping = secrets.wrapping.clone();
+    let (wrap_key, wrap_id) = (key.clone(), id.clone());
+    let wrapped = gate
+        .run(move || crypto::wrap_report_key(&wrap_key, &wrapping, &wrap_id, KdfParams::default()))
+        .await
+        .map_err(|_| Failure::Corrupt("key derivation parameters"))?;
+    let received_at = store::now_millis();
+    let sealed = SealedReport {
+        locator: secrets.locator.to_hex(),
+        category: report.category.id().to_owned(),
+        unit_id: report.unit.clone(),
+        status: Status::Received.as_str().to_owned(),
+        received_at,
+        wrapped,
+        narrative: seal_text(&key, &id, "narrative", &report.narrative),
+        accused: report.accused.as_deref().map(|a| seal_text(&key, &id, "accused", a)),
+        incident_date: report
+            .incident_date
+            .map(|d| seal_text(&key, &id, "incident_date", &d.to_string())),
+        amount_vnd: report
+            .amount_vnd
+            .map(|a| seal_text(&key, &id, "amount_vnd", &a.to_string())),
+        id,
+    };
+    store::reports::insert_report(db.pool(), &sealed).await?;
+    Ok(Submitted { code, received_at })
+}
+
+/// A report opened with its code: the stored row and the unwrapped key.
+pub struct Opened {
+    pub report: StoredReport,
+    key: ReportKey,
+}
+
+/// Finds and unlocks the report of a code. An unknown code costs the same Argon2id work as a known one,
+/// and every failure is the same [`Failure::NotFound`].
+pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Result<Opened, Failure> {
+    let secrets = code.as_ref().map(RetrievalCode::derive);
+    let found = match &secrets {
+        Some(s) => store::reports::find_by_locator(db.pool(), &s.locator.to_hex()).await?,
+        None => None,
+    };
+    let wrapping = secrets
+        .map(|s| s.wrapping)
+        .unwrap_or_else(|| Zeroizing::new(crypto::random_bytes()));
+    match found {
+        Some(report) => {
+            let (wrapped, id) = (report.wrapped.clone(), report.id.clone());
+            let key = gate
+                .run(move || crypto::unwrap_report_key(&wrapped, &wrapping, &id))
+                .await;
+            key.map(|key| Opened { report, key }).map_err(|_| Failure::NotFound)
+        }
+        None => {
+            // Equalise timing with a derivation of the same cost that cannot succeed.
+            let decoy = crypto::WrappedKey {
+                salt: crypto::random_bytes(),
+                params: KdfParams::default(),
+                sealed: vec![],
+            };
+            let _ = gate
+                .run(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
+                .await;
+            Err(Failure::NotFound)
+        }
+    }
+}
+
+/// What the reporter wrote, decrypted for their own eyes.
+pub struct ReportContent {
+    pub narrative: String,
+    pub accused: Option<String>,
+    pub incident_date: Option<String>,
+    pub amount_vnd: Option<i64>,
+}
+
+pub struct MessageView {
+    pub author: Author,
+    pub at: i64,
+    pub body: String,
+}
+
+/// Everything the status page and the status API show.
+pub struct StatusView {
+    pub status: Status,
+    pub category: String,
+    pub unit: String,
+    pub received_at: i64,
+    pub events: Vec<ledger::Entry>,
+    pub messages: Vec<MessageView>,
+    pub deadlines: Vec<Deadline>,
+    pub content: ReportContent,
+}
+
+impl Opened {
+    fn open_text(&self, field: &'static str, sealed: &[u8], context: &[&str]) -> Result<String, Failure> {
+        let plain = crypto::open(&self.key, context, sealed).map_err(|_| Failure::Corrupt(field))?;
+        String::from_utf8(plain.to_vec()).map_err(|_| Failure::Corrupt(field))
+    }
+
+    fn field(&self, field: &'static str, sealed: &Option<Vec<u8>>) -> Result<Option<String>, Failure> {
+        sealed
+            .as_deref()
+            .map(|s| self.open_text(field, s, &[&self.report.id, field]))
+            .transpose()
+    }
+
+    pub fn content(&self) -> Result<ReportContent, Failure> {
+        let r = &self.report;
+        Ok(ReportContent {
+            narrative: self.open_text("narrative", &r.narrative, &[&r.id, "narrative"])?,
+            accused: self.field("accused", &r.accused)?,
+            incident_date: self.field("incident_date", &r.incident_date)?,
+            amount_vnd: self.field("amount_vnd", &r.amount_vnd)?.and_then(|a| a.parse().ok()),
+        })
+    }
+
+    /// The report's status, timeline, deadlines and messages, as of `now`.
+    pub async fn status(&self, db: &Db, now: i64) -> Result<StatusView, Failure> {
+        let r = &self.report;
+        let events = ledger::list_for_report(db.pool(), &r.id).await?;
+        let stored = store::messages::list_for_report(db.pool(), &r.id).await?;
+        let messages = stored
+            .iter()
+            .map(|m| {
+                let body = self.open_text("message", &m.body, &[&r.id, "message", &m.id])?;
+                Ok(MessageView {
+                    author: m.author,
+                    at: m.created_at,
+                    body,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let triaged_at = events.iter().find(|e| e.kind == "transition").map(|e| e.at);
+        let triage = calendar::deadline(&Calendar::vietnam(), Stage::Triage, r.received_at, triaged_at, now);
+        Ok(StatusView {
+            status: Status::parse(&r.status).ok_or(Failure::Corrupt("status"))?,
+            category: r.category.clone(),
+            unit: r.unit_id.clone(),
+            received_at: r.received_at,
+            events: events.into_iter().filter(|e| e.kind != "message").collect(),
+            messages,
+            deadlines: vec![triage],
+            content: self.content()?,
+        })
+    }
+
+    /// Stores a message from the reporter, sealed under the report key.
+    pub async fn reply(&self, db: &Db, body: &str) -> Result<(), Failure> {
+        let id = crypto::random_id();
+        let sealed = crypto::seal(&self.key, &[&self.report.id, "message", &id], body.as_bytes());
+        let message = StoredMessage {
+            id,
+            report_id: self.report.id.clone(),
+            author: Author::Reporter,
+            created_at: store::now_millis(),
+            body: sealed,
+        };
+        store::messages::insert_message(db.pool(), &message).await?;
+        Ok(())
+    }
+}
+
+/// The reporter's calendar day now, in Vietnam (an incident date cannot be later).
+pub fn today() -> Date {
+    calendar::local_date(store::now_millis())
+}

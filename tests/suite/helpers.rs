@@ -1,0 +1,159 @@
+//! `TestApp`: the application on a fresh database, driven through Rocket's local client.
+
+use minhbach::store::{Backend, Db};
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::Value;
+use sqlx::Executor;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub client: Client,
+    pub data_dir: TempDir,
+}
+
+/// A fresh, empty PostgreSQL database on the server `TEST_DATABASE_URL` names, if it names one.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    sqlx::any::install_default_drivers();
+    let name = format!("minhbach_test_{}", minhbach::crypto::random_id());
+    let admin = sqlx::AnyPool::connect(&admin_url)
+        .await
+        .expect("TEST_DATABASE_URL accepts connections");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("can create a test database");
+    admin.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .expect("TEST_DATABASE_URL has a path");
+    Some(format!("{base}/{name}"))
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let mut figment = minhbach::config::base().merge(("data_dir", data_dir.path().join("data")));
+        if let Some(url) = fresh_postgres_url().await {
+            figment = figment.merge(("database_url", url));
+        }
+        let rocket = minhbach::rocket(figment).expect("the application builds");
+        let client = Client::tracked(rocket).await.expect("the application ignites");
+        Self { client, data_dir }
+    }
+
+    pub fn db(&self) -> &Db {
+        self.client.rocket().state::<Db>().expect("the database is managed")
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db().backend()
+    }
+
+    pub async fn get(&self, path: &str) -> LocalResponse<'_> {
+        self.client.get(path.to_owned()).dispatch().await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (Status, Value) {
+        self.post_raw(path, ContentType::JSON, body.to_string()).await
+    }
+
+    /// Posts any bytes and reads the reply as JSON (`Value::Null` when it is not JSON).
+    pub async fn post_raw(&self, path: &str, content_type: ContentType, body: impl AsRef<[u8]>) -> (Status, Value) {
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(content_type)
+            .body(body)
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (Status, String) {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    }
+
+    /// Files a valid report through the API and returns its code.
+    pub async fn submit(&self, narrative: &str) -> String {
+        let (status, body) = self.post_json("/api/v1/reports", &report(narrative)).await;
+        assert_eq!(status, Status::Created, "{body}");
+        body["code"].as_str().expect("a code").to_owned()
+    }
+
+    pub async fn status_of(&self, code: &str) -> (Status, Value) {
+        self.post_json("/api/v1/reports/status", &serde_json::json!({ "code": code }))
+            .await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(self.db().pool())
+            .await
+            .expect("count")
+            .get::<i64, _>("n")
+    }
+}
+
+/// A valid report body.
+pub fn report(narrative: &str) -> Value {
+    serde_json::json!({
+        "category": "bribe-taking",
+        "unit": "ba-diem",
+        "narrative": narrative,
+        "accused": "Ông Nguyễn Văn A, cán bộ địa chính xã",
+        "incident_date": "2026-10-01",
+        "amount_vnd": 15_000_000,
+    })
+}
+
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Whether `text` holds something shaped like a grouped retrieval code (`XXXX-XXXX-XXXX-XXXX-XXXX`).
+pub fn contains_code_shape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(24).any(|w| {
+        w.iter().enumerate().all(|(i, b)| {
+            if i % 5 == 4 {
+                *b == b'-'
+            } else {
+                b.is_ascii_uppercase() || b.is_ascii_digit()
+            }
+        })
+    })
+}
+
+/// The code's symbols that look alike for a typist, used to make a code with one wrong symbol.
+pub fn with_one_symbol_changed(code: &str) -> String {
+    let mut chars: Vec<char> = code.chars().collect();
+    chars[7] = if chars[7] == 'Z' { 'Y' } else { 'Z' };
+    chars.into_iter().collect()
+}

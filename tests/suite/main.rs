@@ -1,0 +1,11 @@
+//! The integration suite: one binary, a module per feature. Every test gets a fresh database: a SQLite
+//! file in its own data directory, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database of
+//! its own created there.
+
+mod helpers;
+
+mod codes;
+mod fuzz;
+mod pages;
+mod privacy;
+mod reporter_api;

@@ -1,0 +1,313 @@
+//! Nothing a reporter typed, and no retrieval code, reaches the disk or the logs in clear; no client
+//! address or user agent is kept; keys and database are owner-only.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::helpers::TestApp;
+
+/// The real server binary on a free port with its own data directory and log files.
+struct Server {
+    child: Child,
+    base: String,
+    data_dir: PathBuf,
+    logs: [PathBuf; 2],
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let data_dir = dir.path().join("data");
+        let logs = [dir.path().join("stdout.log"), dir.path().join("stderr.log")];
+        let file = |p: &Path| std::fs::File::create(p).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+            .arg("serve")
+            .env("MINHBACH_DATA_DIR", &data_dir)
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            // The most verbose logging: nothing secret may appear even there.
+            .env("MINHBACH_LOG", "debug")
+            .env_remove("MINHBACH_DATABASE_URL")
+            .stdout(Stdio::from(file(&logs[0])))
+            .stderr(Stdio::from(file(&logs[1])))
+            .spawn()
+            .expect("the server binary starts");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data_dir,
+            logs,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&server.base).call().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not come up: {}",
+                server.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn log_text(&self) -> String {
+        self.logs
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect()
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        ureq::request(method, &format!("{}{path}", self.base))
+            .set("X-Forwarded-For", "203.0.113.77")
+            .set("X-Real-IP", "198.51.100.23")
+            .set("Forwarded", "for=192.0.2.60")
+            .set("User-Agent", "CanaryBrowser/9.9 (Reporter's laptop)")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+#[test]
+fn canaries_and_codes_never_reach_the_disk_or_the_logs() {
+    let server = Server::start();
+    let canary_api = "CANARY-API-7f3a9c Bí mật của người tố cáo";
+    let canary_form = "CANARY-FORM-51d0e2 tiền hối lộ";
+    let canary_message = "CANARY-MESSAGE-c44b81";
+    let canary_accused = "CANARY-ACCUSED-9e2210";
+
+    let response = server
+        .request("POST", "/api/v1/reports")
+        .send_json(
+            json!({ "category": "embezzlement", "unit": "dong-thanh", "narrative": canary_api,
+            "accused": canary_accused, "amount_vnd": 987_654_321 }),
+        )
+        .expect("API submission");
+    let api_code = response.into_json::<serde_json::Value>().expect("JSON")["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+
+    let page = server
+        .request("POST", "/report")
+        .send_form(&[
+            ("category", "forgery"),
+            ("unit", "nhi-binh"),
+            ("narrative", canary_form),
+        ])
+        .expect("form submission")
+        .into_string()
+        .expect("page");
+    let start = page.find("id=\"code\">").expect("code on the page") + 10;
+    let form_code = page[start..start + 24].to_owned();
+
+    server
+        .request("POST", "/api/v1/reports/messages")
+        .send_json(json!({ "code": api_code, "body": canary_message }))
+        .expect("message");
+    let status = server
+        .request("POST", "/api/v1/reports/status")
+        .send_json(json!({ "code": api_code }))
+        .expect("status");
+    assert!(
+        status.into_string().expect("body").contains(canary_message),
+        "the reporter reads the message back"
+    );
+    let page = server
+        .request("POST", "/report/status")
+        .send_form(&[("code", &form_code)])
+        .expect("page")
+        .into_string()
+        .unwrap();
+    assert!(
+        page.contains("CANARY-FORM-51d0e2"),
+        "the reporter reads their report back"
+    );
+    // A code pasted into a URL by mistake must not be logged either.
+    let _ = server
+        .request("GET", &format!("/report/status?code={}", api_code))
+        .call();
+
+    // A hard stop, as in a crash: the WAL stays on disk beside the database.
+    let mut server = server;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+
+    let mut secrets: Vec<String> = vec![
+        canary_api.into(),
+        "CANARY-API-7f3a9c".into(),
+        canary_form.into(),
+        "CANARY-FORM-51d0e2".into(),
+        canary_message.into(),
+        canary_accused.into(),
+        "987654321".into(),
+        "203.0.113.77".into(),
+        "198.51.100.23".into(),
+        "192.0.2.60".into(),
+        "CanaryBrowser".into(),
+    ];
+    for code in [&api_code, &form_code] {
+        secrets.push(code.clone());
+        secrets.push(code.replace('-', ""));
+        secrets.push(code.to_lowercase());
+        secrets.push(code[..9].to_owned()); // even a fragment: the first two groups
+    }
+    let mut files = files_under(&server.data_dir);
+    files.extend(server.logs.iter().cloned());
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("-wal")),
+        "the WAL is checked too: {names:?}"
+    );
+    let mut bytes_checked = 0;
+    let mut found = Vec::new();
+    for file in &files {
+        let mut bytes = Vec::new();
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .expect("readable");
+        bytes_checked += bytes.len();
+        for secret in &secrets {
+            if occurrences(&bytes, secret.as_bytes()) > 0 {
+                found.push(format!("{secret:?} in {}", file.display()));
+            }
+        }
+    }
+    println!(
+        "{} secrets (canaries, codes, test IPs, user agent) × {} files ({names:?}), {bytes_checked} bytes: {} found",
+        secrets.len(),
+        files.len(),
+        found.len()
+    );
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(
+        server.log_text().contains("path=\"/api/v1/reports\""),
+        "the request log did run"
+    );
+}
+
+#[rocket::async_test]
+async fn the_database_holds_only_ciphertext_of_what_the_reporter_typed() {
+    let app = TestApp::spawn().await;
+    let canary = "CANARY-DB-0a1b2c";
+    let code = app.submit(&format!("{canary} Chủ tịch xã nhận quà")).await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/reports/messages",
+            &json!({ "code": code, "body": format!("{canary} tin nhắn") }),
+        )
+        .await;
+    assert_eq!(status.code, 201);
+    let mut cells = 0;
+    for (table, columns) in [
+        (
+            "reports",
+            &[
+                "id",
+                "locator",
+                "category",
+                "unit_id",
+                "status",
+                "key_salt",
+                "wrapped_key",
+                "narrative",
+                "accused",
+                "incident_date",
+                "amount_vnd",
+            ][..],
+        ),
+        ("messages", &["id", "report_id", "author", "body"][..]),
+        (
+            "ledger",
+            &["kind", "report_id", "actor", "detail", "prev_hash", "hash"][..],
+        ),
+    ] {
+        let rows = sqlx::query(&format!("SELECT {} FROM {table}", columns.join(", ")))
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+        for row in &rows {
+            for (i, column) in columns.iter().enumerate() {
+                let bytes: Vec<u8> = row
+                    .try_get::<Option<Vec<u8>>, _>(i)
+                    .or_else(|_| row.try_get::<Option<String>, _>(i).map(|s| s.map(String::into_bytes)))
+                    .unwrap_or_else(|e| panic!("{table}.{column}: {e}"))
+                    .unwrap_or_default();
+                cells += 1;
+                for secret in [
+                    canary.as_bytes(),
+                    code.as_bytes(),
+                    code.replace('-', "").as_bytes(),
+                    "15000000".as_bytes(),
+                    "Nguyễn Văn A".as_bytes(),
+                ] {
+                    assert_eq!(
+                        occurrences(&bytes, secret),
+                        0,
+                        "{table}.{column} holds {:?}",
+                        String::from_utf8_lossy(secret)
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "{cells} cells on {:?}: no canary, code, amount or name in clear",
+        app.backend()
+    );
+}
+
+#[cfg(unix)]
+#[rocket::async_test]
+async fn the_data_directory_and_its_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn().await;
+    let data = app.data_dir.path().join("data");
+    let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("secret.key")), 0o600);
+    if app.backend() == minhbach::store::Backend::Sqlite {
+        app.submit("Một báo cáo để tạo tệp WAL trên đĩa.").await;
+        for file in files_under(&data) {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+}
