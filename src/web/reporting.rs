@@ -26,14 +26,14 @@ pub enum Failure {
     Corrupt(&'static str),
 }
 
-/// Bounds how many Argon2id derivations run at once (each takes 19 MiB and a core for ~30 ms), so a burst
-/// of requests queues instead of exhausting memory.
+/// Bounds how many Argon2id derivations run at once: one per core. Each takes 19 MiB and a whole core for
+/// ~30 ms, so more at once would not finish sooner; a burst of requests queues instead of exhausting memory.
 pub struct KdfGate(Arc<Semaphore>);
 
 impl KdfGate {
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Self(Arc::new(Semaphore::new(cores * 2)))
+        Self(Arc::new(Semaphore::new(cores)))
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
