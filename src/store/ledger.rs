@@ -100,24 +100,3 @@ pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Ve
     .await?;
     rows.iter().map(entry_from_row).collect()
 }
-
-/// The chain's head: number of entries, last hash and the time of the last entry (if any).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Head {
-    pub entries: i64,
-    pub hash: String,
-    pub at: Option<i64>,
-}
-
-pub async fn head(pool: &sqlx::AnyPool) -> Result<Head, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT h.entries AS entries, h.hash AS hash, (SELECT MAX(at) FROM ledger) AS at FROM ledger_head h WHERE h.id = 1",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(Head {
-        entries: row.try_get("entries")?,
-        hash: row.try_get("hash")?,
-        at: row.try_get("at")?,
-    })
-}

@@ -103,10 +103,6 @@ impl Db {
         self.backend
     }
 
-    pub async fn begin(&self) -> Result<Tx<'static>, sqlx::Error> {
-        self.pool.begin().await
-    }
-
     pub async fn close(&self) {
         self.pool.close().await;
     }
