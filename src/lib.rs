@@ -7,6 +7,8 @@
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod ops;
+pub mod setup;
 pub mod store;
 pub mod web;
 

@@ -28,6 +28,70 @@ enum Command {
     Serve,
     /// Create the data directory, the secret key and the database schema, then exit.
     Migrate,
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Report keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The tamper-evident ledger.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The organisation: units, teams and routing rules.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account; prints the TOTP enrolment URI (otpauth://…) once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, supervisor, inspector or officer
+        #[arg(long)]
+        role: String,
+        /// The team (default: the organisation's default team; admins join none).
+        #[arg(long)]
+        team: Option<String>,
+        /// The unit the user works in: they are never assigned reports about it.
+        #[arg(long)]
+        home_unit: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable an account: no sign-in, no new cases.
+    Disable { username: String },
+    /// Set a new password (and a new key pair: run `keys regrant` afterwards).
+    ResetPassword {
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Give a user back the keys of their cases, from the organisation's recovery key.
+    Regrant {
+        #[arg(long)]
+        recovery_key: std::path::PathBuf,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the ledger's hash chain; exits non-zero naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Insert or update units, teams and routing rules from a TOML file (see org/hoc-mon.toml).
+    Import { file: std::path::PathBuf },
 }
 
 fn init_logging() {
@@ -52,6 +116,10 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
+        Command::User(command) => user(command).await,
+        Command::Keys(KeysCommand::Regrant { recovery_key, user }) => regrant(&recovery_key, &user).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify().await,
+        Command::Org(OrgCommand::Import { file }) => org_import(&file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -89,7 +157,7 @@ async fn serve() -> Result<(), String> {
 async fn migrate() -> Result<(), String> {
     let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
     minhbach::config::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
-    let db = minhbach::web::open_database(&settings)
+    let db = minhbach::setup::open_database(&settings)
         .await
         .map_err(|e| e.to_string())?;
     db.close().await;
@@ -97,6 +165,107 @@ async fn migrate() -> Result<(), String> {
         "Database ready: {:?} backend, data directory {}",
         db.backend(),
         settings.data_dir.display()
+    );
+    Ok(())
+}
+
+/// The database and server secret, as `serve` would open them.
+async fn open() -> Result<(minhbach::store::Db, minhbach::config::ServerSecret), String> {
+    let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
+    let secret = minhbach::config::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    let db = minhbach::setup::open_database(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((db, secret))
+}
+
+fn read_password() -> Result<zeroize::Zeroizing<String>, String> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password: {e}"))?;
+    let trimmed = zeroize::Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
+    if trimmed.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(trimmed)
+}
+
+async fn user(command: UserCommand) -> Result<(), String> {
+    let (db, secret) = open().await?;
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            team,
+            home_unit,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            let new = minhbach::ops::NewUser {
+                username: &username,
+                role: &role,
+                team: team.as_deref(),
+                home_unit: home_unit.as_deref(),
+                password: &password,
+            };
+            let added = minhbach::ops::user_add(&db, &secret, new)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("Created {role} {username:?}. Enrol this in an authenticator app now (shown once):");
+            println!("{}", added.otpauth_uri);
+        }
+        UserCommand::Disable { username } => {
+            minhbach::ops::user_disable(&db, &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("Disabled {username:?}.");
+        }
+        UserCommand::ResetPassword {
+            username,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            minhbach::ops::user_reset_password(&db, &username, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "New password set for {username:?}. Run `minhbach keys regrant --recovery-key FILE --user {username}`"
+            );
+            println!("to give them back the keys of their cases.");
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn regrant(recovery_key: &std::path::Path, username: &str) -> Result<(), String> {
+    let (db, _) = open().await?;
+    let key = minhbach::ops::read_recovery_key(recovery_key).map_err(|e| e.to_string())?;
+    let granted = minhbach::ops::keys_regrant(&db, &key, username)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.close().await;
+    println!("Re-granted the keys of {granted} report(s) to {username:?}.");
+    Ok(())
+}
+
+async fn audit_verify() -> Result<(), String> {
+    let (db, _) = open().await?;
+    let result = minhbach::ops::audit_verify(&db).await;
+    db.close().await;
+    let checked = result.map_err(|e| e.to_string())?;
+    println!("{checked} ledger entries checked: the chain is intact.");
+    Ok(())
+}
+
+async fn org_import(file: &std::path::Path) -> Result<(), String> {
+    let (db, _) = open().await?;
+    let imported = minhbach::ops::org_import(&db, file).await.map_err(|e| e.to_string())?;
+    db.close().await;
+    println!(
+        "Imported {} units, {} teams, {} routing rules.",
+        imported.units, imported.teams, imported.rules
     );
     Ok(())
 }

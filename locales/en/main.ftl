@@ -112,6 +112,7 @@ status-unsubstantiated = Unsubstantiated
 status-closed = Closed
 
 event-received = Report received
+event-assigned = Passed to the inspectors responsible
 event-transition = Status updated
 stage-triage = Classification and conditions for handling (7 working days)
 deadline-due = Within the deadline
@@ -145,3 +146,13 @@ error-malformed-json = The request body is not valid JSON.
 error-api-not-found = There is no such API address.
 error-back-home = Back to the home page
 notice-token-expired = The reply session has expired (30 minutes). Enter your retrieval code again to continue.
+
+# Staff
+error-unauthorized = Please sign in.
+error-forbidden = You may not do this.
+error-no-key = Your account holds no key for this case yet. Ask an admin to re-grant your keys (keys regrant).
+error-case-not-found = No such case.
+error-transition-conflict = The case cannot move to this status: the lifecycle does not allow it, or someone else has just updated the case.
+error-sign-in = The username, password or one-time code is wrong.
+error-throttled = Too many sign-in attempts. Please try again in a few minutes.
+event-reassigned = Reassigned to another inspector

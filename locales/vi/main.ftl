@@ -112,6 +112,7 @@ status-unsubstantiated = Tố cáo sai / không có căn cứ
 status-closed = Đã kết thúc
 
 event-received = Tin báo được tiếp nhận
+event-assigned = Đã chuyển tới thanh tra viên phụ trách
 event-transition = Tình trạng được cập nhật
 stage-triage = Phân loại, xem xét điều kiện thụ lý (7 ngày làm việc)
 deadline-due = Trong thời hạn
@@ -145,3 +146,13 @@ error-malformed-json = Nội dung yêu cầu không phải JSON hợp lệ.
 error-api-not-found = Không có địa chỉ API này.
 error-back-home = Về trang chủ
 notice-token-expired = Phiên trả lời đã hết hạn (30 phút). Hãy nhập lại mã tra cứu để tiếp tục.
+
+# Cán bộ
+error-unauthorized = Bạn cần đăng nhập.
+error-forbidden = Bạn không có quyền thực hiện việc này.
+error-no-key = Tài khoản của bạn chưa có khóa của vụ việc này. Đề nghị quản trị viên cấp lại khóa (keys regrant).
+error-case-not-found = Không tìm thấy vụ việc.
+error-transition-conflict = Không thể chuyển sang tình trạng này: quy trình không cho phép, hoặc vụ việc vừa được người khác cập nhật.
+error-sign-in = Tên đăng nhập, mật khẩu hoặc mã xác thực một lần không đúng.
+error-throttled = Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.
+event-reassigned = Giao lại cho thanh tra viên khác

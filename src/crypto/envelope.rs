@@ -48,7 +48,7 @@ impl std::fmt::Debug for ReportKey {
 }
 
 /// Encodes the context parts with length prefixes, so ("ab", "c") and ("a", "bc") differ.
-fn associated_data(context: &[&str]) -> Vec<u8> {
+pub(crate) fn associated_data(context: &[&str]) -> Vec<u8> {
     let mut aad = Vec::with_capacity(context.iter().map(|p| p.len() + 4).sum());
     for part in context {
         aad.extend_from_slice(&(part.len() as u32).to_be_bytes());

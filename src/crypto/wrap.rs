@@ -45,8 +45,9 @@ pub struct WrappedKey {
     pub sealed: Vec<u8>,
 }
 
-fn key_encryption_key(
-    secret: &[u8; 32],
+/// Argon2id of a secret (a code's wrapping secret, a staff password) into a 256-bit key-encryption key.
+pub(crate) fn key_encryption_key(
+    secret: &[u8],
     salt: &[u8; 16],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, CryptoError> {

@@ -5,6 +5,8 @@ pub mod calendar;
 pub mod category;
 pub mod org;
 pub mod report;
+pub mod routing;
+pub mod staff;
 pub mod status;
 
 pub use category::Category;

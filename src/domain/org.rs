@@ -32,10 +32,37 @@ pub struct Names {
     pub name_en: String,
 }
 
+/// A team of inspectors.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Team {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// The unit the team belongs to: reports about it go to the parent team.
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Where users created without a team go.
+    #[serde(default)]
+    pub default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RuleSpec {
+    pub category: String,
+    pub unit: String,
+    pub team: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Organisation {
     pub organisation: Names,
     pub units: Vec<Unit>,
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +73,8 @@ pub enum OrgError {
     DuplicateUnit(String),
     #[error("organisation file: unit {unit:?} names an unknown parent {parent:?}")]
     UnknownParent { unit: String, parent: String },
+    #[error("organisation file: {0}")]
+    Invalid(String),
 }
 
 impl Organisation {
@@ -67,7 +96,42 @@ impl Organisation {
                 }
             }
         }
+        org.check_teams_and_rules(&seen)?;
         Ok(org)
+    }
+
+    fn check_teams_and_rules(&self, units: &std::collections::HashSet<&str>) -> Result<(), OrgError> {
+        let teams: std::collections::HashSet<&str> = self.teams.iter().map(|t| t.id.as_str()).collect();
+        if teams.len() != self.teams.len() {
+            return Err(OrgError::Invalid("a team id appears twice".into()));
+        }
+        for team in &self.teams {
+            if team.unit.as_deref().is_some_and(|u| !units.contains(u)) {
+                return Err(OrgError::Invalid(format!("team {:?} names an unknown unit", team.id)));
+            }
+            if team.parent.as_deref().is_some_and(|p| !teams.contains(p)) {
+                return Err(OrgError::Invalid(format!("team {:?} names an unknown parent", team.id)));
+            }
+        }
+        if self.teams.iter().filter(|t| t.default).count() > 1 {
+            return Err(OrgError::Invalid("more than one team is marked default".into()));
+        }
+        for rule in &self.rules {
+            let category_ok = rule.category == "*" || super::Category::parse(&rule.category).is_some();
+            let unit_ok = rule.unit == "*" || units.contains(rule.unit.as_str());
+            if !category_ok || !unit_ok || !teams.contains(rule.team.as_str()) {
+                return Err(OrgError::Invalid(format!(
+                    "rule ({}, {}) → {} names an unknown category, unit or team",
+                    rule.category, rule.unit, rule.team
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn demo_text() -> String {
+        DEMO_ORGANISATION.to_owned()
     }
 
     pub fn demo() -> Self {
@@ -86,6 +150,21 @@ mod tests {
         assert_eq!(org.units.iter().filter(|u| u.kind == "town").count(), 1);
         assert_eq!(org.units.iter().filter(|u| u.kind == "commune").count(), 11);
         assert!(org.units.iter().any(|u| u.name_vi == "Xã Bà Điểm"));
+        assert_eq!(
+            org.teams
+                .iter()
+                .filter(|t| t.default)
+                .map(|t| t.id.as_str())
+                .collect::<Vec<_>>(),
+            ["hocmon-inspectorate"]
+        );
+        assert_eq!(org.rules.len(), 1);
+    }
+
+    #[test]
+    fn a_rule_naming_an_unknown_team_is_refused() {
+        let text = Organisation::demo_text().replace("team = \"hocmon-inspectorate\"", "team = \"nobody\"");
+        assert!(matches!(Organisation::parse(&text), Err(OrgError::Invalid(_))));
     }
 
     #[test]

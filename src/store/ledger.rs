@@ -100,3 +100,71 @@ pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Ve
     .await?;
     rows.iter().map(entry_from_row).collect()
 }
+
+/// Every entry, oldest first.
+pub async fn list_all(pool: &sqlx::AnyPool) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// The head row: number of entries and last hash.
+pub async fn head(pool: &sqlx::AnyPool) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("SELECT entries, hash FROM ledger_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok((row.try_get("entries")?, row.try_get("hash")?))
+}
+
+/// Where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The sequence number of the first entry that does not verify (or where one is missing).
+    pub seq: i64,
+    pub reason: &'static str,
+}
+
+/// Recomputes the chain over `entries` (in storage order) against the head: detects an edited, reordered,
+/// inserted or deleted row. Returns the number of entries checked.
+pub fn verify(entries: &[Entry], head_entries: i64, head_hash: &str) -> Result<usize, Broken> {
+    let mut prev = crate::crypto::GENESIS.to_owned();
+    for (i, entry) in entries.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        if entry.seq != expected_seq {
+            return Err(Broken {
+                seq: expected_seq,
+                reason: "an entry is missing or out of order here",
+            });
+        }
+        if entry.prev_hash != prev {
+            return Err(Broken {
+                seq: entry.seq,
+                reason: "it does not follow the entry before it",
+            });
+        }
+        let fields = ChainFields {
+            seq: entry.seq,
+            at: entry.at,
+            kind: &entry.kind,
+            report_id: entry.report_id.as_deref(),
+            actor: &entry.actor,
+            detail: &entry.detail,
+        };
+        if entry_hash(&prev, &fields) != entry.hash {
+            return Err(Broken {
+                seq: entry.seq,
+                reason: "its content does not match its hash",
+            });
+        }
+        prev = entry.hash.clone();
+    }
+    let count = entries.len() as i64;
+    if count != head_entries || prev != head_hash {
+        return Err(Broken {
+            seq: count.min(head_entries) + 1,
+            reason: "the chain ends before its recorded head",
+        });
+    }
+    Ok(entries.len())
+}

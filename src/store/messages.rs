@@ -38,7 +38,8 @@ pub struct StoredMessage {
 }
 
 /// Stores a message and its ledger entry (which records that a message was sent, never its content).
-pub async fn insert_message(pool: &AnyPool, message: &StoredMessage) -> Result<(), sqlx::Error> {
+/// `actor` is `"reporter"` or the staff user's id.
+pub async fn insert_message(pool: &AnyPool, message: &StoredMessage, actor: &str) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO messages (id, report_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5)")
         .bind(&message.id)
@@ -49,7 +50,6 @@ pub async fn insert_message(pool: &AnyPool, message: &StoredMessage) -> Result<(
         .execute(&mut *tx)
         .await?;
     let detail = serde_json::json!({ "message": message.id }).to_string();
-    let actor = message.author.as_str();
     ledger::append(
         &mut tx,
         message.created_at,

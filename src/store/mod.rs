@@ -4,10 +4,15 @@
 //! driver, which carries only integers, floats, text and bytes: times are integer milliseconds, flags
 //! integers, ids text. Every query is exercised on both backends by the test suite.
 
+pub mod cases;
+pub mod grants;
 pub mod ledger;
 pub mod messages;
+pub mod org;
 pub mod reports;
+pub mod sessions;
 pub mod units;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

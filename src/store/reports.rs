@@ -3,7 +3,7 @@
 use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
-use crate::crypto::{KdfParams, WrappedKey};
+use crate::crypto::{Grant, KdfParams, WrappedKey};
 
 /// A report ready to store: every field a reporter typed is already sealed.
 #[derive(Debug, Clone)]
@@ -14,6 +14,9 @@ pub struct SealedReport {
     pub unit_id: String,
     pub status: String,
     pub received_at: i64,
+    /// The team that handles the report and the inspector assigned, as routing decided.
+    pub team_id: Option<String>,
+    pub assignee_id: Option<String>,
     pub wrapped: WrappedKey,
     pub narrative: Vec<u8>,
     pub accused: Option<Vec<u8>>,
@@ -21,30 +24,32 @@ pub struct SealedReport {
     pub amount_vnd: Option<Vec<u8>>,
 }
 
-/// Stores a report and its `received` ledger entry in one transaction. The caller shows the retrieval
-/// code only once this returned `Ok`, that is, after the commit.
-pub async fn insert_report(pool: &AnyPool, report: &SealedReport) -> Result<ledger::Entry, sqlx::Error> {
+/// Stores a report, the grants of its key, and its `received` and `assigned` ledger entries in one
+/// transaction. The caller shows the retrieval code only once this returned `Ok`, after the commit.
+pub async fn insert_report(
+    pool: &AnyPool,
+    report: &SealedReport,
+    grants: &[(String, Grant)],
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     insert_in(&mut tx, report).await?;
+    for (holder, grant) in grants {
+        super::grants::insert_grant(&mut tx, &report.id, holder, grant).await?;
+    }
+    let id = Some(report.id.as_str());
     let detail = serde_json::json!({ "category": report.category, "unit": report.unit_id }).to_string();
-    let entry = ledger::append(
-        &mut tx,
-        report.received_at,
-        "received",
-        Some(&report.id),
-        "reporter",
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(entry)
+    ledger::append(&mut tx, report.received_at, "received", id, "reporter", &detail).await?;
+    let detail = serde_json::json!({ "team": report.team_id, "assignee": report.assignee_id }).to_string();
+    ledger::append(&mut tx, report.received_at, "assigned", id, "system", &detail).await?;
+    tx.commit().await
 }
 
 async fn insert_in(tx: &mut Tx<'_>, report: &SealedReport) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO reports (id, locator, category, unit_id, status, received_at, updated_at, key_salt, \
-         kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, amount_vnd) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, amount_vnd, \
+         team_id, assignee_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&report.id)
     .bind(&report.locator)
@@ -62,6 +67,8 @@ async fn insert_in(tx: &mut Tx<'_>, report: &SealedReport) -> Result<(), sqlx::E
     .bind(&report.accused)
     .bind(&report.incident_date)
     .bind(&report.amount_vnd)
+    .bind(&report.team_id)
+    .bind(&report.assignee_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -87,6 +94,8 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, sqlx::Error>
         unit_id: row.try_get("unit_id")?,
         status: row.try_get("status")?,
         received_at: row.try_get("received_at")?,
+        team_id: row.try_get("team_id")?,
+        assignee_id: row.try_get("assignee_id")?,
         wrapped: WrappedKey {
             salt,
             params: KdfParams {
@@ -103,13 +112,22 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, sqlx::Error>
     })
 }
 
+const SELECT_REPORT: &str = "SELECT id, locator, category, unit_id, status, received_at, team_id, assignee_id, \
+     key_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, \
+     amount_vnd FROM reports";
+
+pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<StoredReport>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT_REPORT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(report_from_row).transpose()
+}
+
 pub async fn find_by_locator(pool: &AnyPool, locator: &str) -> Result<Option<StoredReport>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, locator, category, unit_id, status, received_at, key_salt, kdf_memory_kib, kdf_iterations, \
-         kdf_parallelism, wrapped_key, narrative, accused, incident_date, amount_vnd FROM reports WHERE locator = $1",
-    )
-    .bind(locator)
-    .fetch_optional(pool)
-    .await?;
+    let row = sqlx::query(&format!("{SELECT_REPORT} WHERE locator = $1"))
+        .bind(locator)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(report_from_row).transpose()
 }

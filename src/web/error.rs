@@ -155,7 +155,11 @@ fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
     let lang = Lang::of(req);
     let code = match status.code {
         400 => "malformed",
+        401 => "unauthorized",
+        403 => "forbidden",
         404 => "not_found",
+        409 => "conflict",
+        429 => "too_many_requests",
         405 => "method_not_allowed",
         413 => "too_large",
         415 => "unsupported_media_type",
@@ -166,6 +170,8 @@ fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
     };
     let key = match status.code {
         400 => "error-malformed-json",
+        401 => "error-unauthorized",
+        403 => "error-forbidden",
         404 => "error-api-not-found",
         422 => "error-invalid-input",
         _ => message_key_for(status),

@@ -2,6 +2,7 @@
 //! headers, the privacy-preserving request log, errors in the user's language).
 
 pub mod api;
+pub mod casework;
 mod error;
 mod headers;
 pub mod i18n;
@@ -10,6 +11,7 @@ mod pages;
 mod public;
 mod reporter;
 pub mod reporting;
+pub mod session;
 mod token;
 
 use rocket::fairing::AdHoc;
@@ -17,8 +19,6 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::config::{ServerSecret, Settings};
-use crate::domain::org::Organisation;
-use crate::store::{self, Db};
 
 pub use error::{ApiError, PageError};
 pub use i18n::Lang;
@@ -31,8 +31,10 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .attach(log::RequestLog)
         .attach(AdHoc::try_on_ignite("Database", database_stage))
         .manage(token::TokenKey::derive(&secret))
+        .manage(session::SignInLimits::new())
         .manage(reporting::KdfGate::for_this_machine())
         .manage(settings)
+        .manage(secret)
         .mount("/", public::routes())
         .mount("/report", reporter::routes())
         .mount("/api/v1", api::routes())
@@ -47,30 +49,11 @@ async fn database_stage(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<B
         tracing::error!("settings are missing from the managed state");
         return Err(rocket);
     };
-    match open_database(&settings).await {
+    match crate::setup::open_database(&settings).await {
         Ok(db) => Ok(rocket.manage(db)),
         Err(e) => {
             tracing::error!("database: {e}");
             Err(rocket)
         }
     }
-}
-
-/// Opens (and on first run creates) the configured database, migrated and seeded: what `serve` and every
-/// CLI command work on.
-pub async fn open_database(settings: &Settings) -> Result<Db, store::StoreError> {
-    let url = settings.database_url();
-    if store::Backend::from_url(&url) == Some(store::Backend::Sqlite) && settings.database_url.is_none() {
-        crate::config::touch_private(&settings.sqlite_path()).map_err(|e| store::StoreError::Sqlx(e.into()))?;
-    }
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let seeded = store::units::seed_if_empty(db.pool(), &Organisation::demo().units).await?;
-    if seeded > 0 {
-        tracing::info!(
-            units = seeded,
-            "first run: the demo organisation (Hóc Môn district) was loaded"
-        );
-    }
-    Ok(db)
 }

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::{self, Calendar, Deadline, Stage};
-use crate::domain::{NewReport, Status};
+use crate::domain::{routing, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
@@ -36,7 +36,7 @@ impl KdfGate {
         Self(Arc::new(Semaphore::new(cores)))
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
         // The semaphore is never closed, so acquiring cannot fail; if it somehow did, run unthrottled.
         let _permit = self.0.acquire().await.ok();
         match tokio::task::spawn_blocking(work).await {
@@ -69,12 +69,20 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submit
         .await
         .map_err(|_| Failure::Corrupt("key derivation parameters"))?;
     let received_at = store::now_millis();
+    let routed = route(db, report.category.id(), &report.unit).await?;
+    let mut grants = Vec::new();
+    for (holder, public) in &routed.holders {
+        let grant = crypto::grant(&key, public, &id, holder).map_err(|_| Failure::Corrupt("a holder's public key"))?;
+        grants.push((holder.clone(), grant));
+    }
     let sealed = SealedReport {
         locator: secrets.locator.to_hex(),
         category: report.category.id().to_owned(),
         unit_id: report.unit.clone(),
         status: Status::Received.as_str().to_owned(),
         received_at,
+        team_id: routed.team,
+        assignee_id: routed.assignee,
         wrapped,
         narrative: seal_text(&key, &id, "narrative", &report.narrative),
         accused: report.accused.as_deref().map(|a| seal_text(&key, &id, "accused", a)),
@@ -86,8 +94,43 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submit
             .map(|a| seal_text(&key, &id, "amount_vnd", &a.to_string())),
         id,
     };
-    store::reports::insert_report(db.pool(), &sealed).await?;
+    store::reports::insert_report(db.pool(), &sealed, &grants).await?;
     Ok(Submitted { code, received_at })
+}
+
+/// Where a new report goes and who may open it.
+struct Routed {
+    team: Option<String>,
+    assignee: Option<String>,
+    /// (holder id, public key): the assignee, the team's supervisors and the recovery key.
+    holders: Vec<(String, crypto::PublicKey)>,
+}
+
+async fn route(db: &Db, category: &str, unit: &str) -> Result<Routed, Failure> {
+    let pool = db.pool();
+    let rules = store::org::list_rules(pool).await?;
+    let teams = store::org::list_teams(pool).await?;
+    let team = routing::route(&rules, &store::org::team_nodes(&teams), category, unit);
+    let mut holders = Vec::new();
+    let mut assignee = None;
+    if let Some(team) = &team {
+        let candidates = store::users::list_candidates(pool, team).await?;
+        if let Some(chosen) = routing::choose_assignee(&candidates, unit) {
+            if let Some(user) = store::users::find_by_id(pool, &chosen.user_id).await? {
+                holders.push((user.id.clone(), user.public_key));
+                assignee = Some(user.id);
+            }
+        }
+        holders.extend(store::users::list_supervisors(pool, team).await?);
+    }
+    if let Some(recovery) = store::grants::recovery_public_key(pool).await? {
+        holders.push((store::grants::RECOVERY.to_owned(), recovery));
+    }
+    Ok(Routed {
+        team,
+        assignee,
+        holders,
+    })
 }
 
 /// A report opened with its code: the stored row and the unwrapped key.
@@ -157,7 +200,16 @@ pub struct StatusView {
 }
 
 impl Opened {
-    fn open_text(&self, field: &'static str, sealed: &[u8], context: &[&str]) -> Result<String, Failure> {
+    /// A report opened by a staff member with a key from their grant.
+    pub fn with_key(report: StoredReport, key: ReportKey) -> Self {
+        Self { report, key }
+    }
+
+    pub fn key(&self) -> &ReportKey {
+        &self.key
+    }
+
+    pub(crate) fn open_text(&self, field: &'static str, sealed: &[u8], context: &[&str]) -> Result<String, Failure> {
         let plain = crypto::open(&self.key, context, sealed).map_err(|_| Failure::Corrupt(field))?;
         String::from_utf8(plain.to_vec()).map_err(|_| Failure::Corrupt(field))
     }
@@ -220,7 +272,7 @@ impl Opened {
             created_at: store::now_millis(),
             body: sealed,
         };
-        store::messages::insert_message(db.pool(), &message).await?;
+        store::messages::insert_message(db.pool(), &message, "reporter").await?;
         Ok(())
     }
 }

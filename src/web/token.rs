@@ -2,8 +2,6 @@
 //! putting the retrieval code in the page or a URL. It is the code and an expiry, sealed (AES-256-GCM)
 //! under a key derived from the server secret, and it expires after 30 minutes.
 
-use hkdf::Hkdf;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::config::ServerSecret;
@@ -17,12 +15,7 @@ pub struct TokenKey(Zeroizing<[u8; 32]>);
 
 impl TokenKey {
     pub fn derive(secret: &ServerSecret) -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        // 32 bytes is always a valid HKDF-SHA256 output length.
-        Hkdf::<Sha256>::new(None, secret.0.as_ref())
-            .expand(PURPOSE.as_bytes(), key.as_mut())
-            .unwrap_or_default();
-        Self(key)
+        Self(crate::crypto::subkey(&secret.0, PURPOSE))
     }
 
     /// A token for `code`, valid until `now + TOKEN_LIFETIME_MILLIS`.

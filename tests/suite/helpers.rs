@@ -40,7 +40,8 @@ impl TestApp {
             figment = figment.merge(("database_url", url));
         }
         let rocket = minhbach::rocket(figment).expect("the application builds");
-        let client = Client::tracked(rocket).await.expect("the application ignites");
+        // Untracked: staff tests carry each user's session cookie themselves.
+        let client = Client::untracked(rocket).await.expect("the application ignites");
         Self { client, data_dir }
     }
 

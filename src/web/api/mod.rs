@@ -4,6 +4,7 @@
 mod body;
 mod catalog;
 mod reports;
+mod staff;
 
 use rocket::Route;
 
@@ -12,5 +13,6 @@ pub use body::JsonBody;
 pub fn routes() -> Vec<Route> {
     let mut routes = catalog::routes();
     routes.extend(reports::routes());
+    routes.extend(staff::routes());
     routes
 }

@@ -1,0 +1,90 @@
+//! Report keys wrapped (HPKE) for their holders, and the organisation's recovery key.
+
+use sqlx::{AnyPool, Row};
+
+use super::Tx;
+use crate::crypto::{Grant, PublicKey};
+
+/// The holder id of the organisation's recovery key in `key_grants`.
+pub const RECOVERY: &str = "recovery";
+
+pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant: &Grant) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO key_grants (report_id, holder, encapped_key, sealed_key) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (report_id, holder) DO UPDATE SET encapped_key = excluded.encapped_key, sealed_key = excluded.sealed_key",
+    )
+    .bind(report_id)
+    .bind(holder)
+    .bind(&grant.encapped)
+    .bind(&grant.sealed)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_grant(pool: &AnyPool, report_id: &str, holder: &str) -> Result<Option<Grant>, sqlx::Error> {
+    let row = sqlx::query("SELECT encapped_key, sealed_key FROM key_grants WHERE report_id = $1 AND holder = $2")
+        .bind(report_id)
+        .bind(holder)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| {
+        Ok(Grant {
+            encapped: r.try_get("encapped_key")?,
+            sealed: r.try_get("sealed_key")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn delete_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM key_grants WHERE report_id = $1 AND holder = $2")
+        .bind(report_id)
+        .bind(holder)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Ids of the reports a user should hold a key for: assigned to them, or in a team they supervise.
+pub async fn reports_for_user(pool: &AnyPool, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.id AS id FROM reports r WHERE r.assignee_id = $1 \
+         OR r.team_id IN (SELECT u.team_id FROM users u WHERE u.id = $1 AND u.role = 'supervisor' AND u.active = 1)",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+/// The recovery key's public half, if the organisation has one yet.
+pub async fn recovery_public_key(pool: &AnyPool) -> Result<Option<PublicKey>, sqlx::Error> {
+    let row = sqlx::query("SELECT public_key FROM org_keys WHERE id = $1")
+        .bind(RECOVERY)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => {
+            let bytes: Vec<u8> = r.try_get("public_key")?;
+            let key: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| sqlx::Error::Decode("public_key is not 32 bytes".into()))?;
+            Ok(Some(PublicKey(key)))
+        }
+    }
+}
+
+/// Records the recovery key's public half unless one exists. Returns whether this call recorded it.
+pub async fn insert_recovery_key(pool: &AnyPool, key: &PublicKey, at: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO org_keys (id, public_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(RECOVERY)
+    .bind(key.0.to_vec())
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

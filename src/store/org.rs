@@ -1,0 +1,133 @@
+//! The organisation: units, teams and routing rules, imported from a TOML file.
+
+use sqlx::{AnyPool, Row};
+
+use crate::domain::org::{Organisation, Team};
+use crate::domain::routing::{Rule, TeamNode};
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub units: usize,
+    pub teams: usize,
+    pub rules: usize,
+}
+
+/// Inserts or updates every unit and team of `org` and replaces the routing rules, in one transaction.
+/// Units and teams absent from the file are kept: reports and users may still refer to them.
+pub async fn import(pool: &AnyPool, org: &Organisation) -> Result<Imported, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (position, unit) in org.units.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO units (id, name_vi, name_en, kind, parent_id, position) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+             kind = excluded.kind, parent_id = excluded.parent_id, position = excluded.position",
+        )
+        .bind(&unit.id)
+        .bind(&unit.name_vi)
+        .bind(&unit.name_en)
+        .bind(&unit.kind)
+        .bind(&unit.parent)
+        .bind(position as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Parents first is not guaranteed by the file: insert without parents, then set them.
+    for team in &org.teams {
+        sqlx::query(
+            "INSERT INTO teams (id, name_vi, name_en, unit_id, parent_id, is_default) VALUES ($1, $2, $3, $4, NULL, $5) \
+             ON CONFLICT (id) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+             unit_id = excluded.unit_id, is_default = excluded.is_default",
+        )
+        .bind(&team.id)
+        .bind(&team.name_vi)
+        .bind(&team.name_en)
+        .bind(&team.unit)
+        .bind(i64::from(team.default))
+        .execute(&mut *tx)
+        .await?;
+    }
+    for team in &org.teams {
+        sqlx::query("UPDATE teams SET parent_id = $1 WHERE id = $2")
+            .bind(&team.parent)
+            .bind(&team.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if org.teams.iter().any(|t| t.default) {
+        let default = org.teams.iter().find(|t| t.default).map(|t| t.id.clone());
+        sqlx::query("UPDATE teams SET is_default = 0 WHERE id <> $1")
+            .bind(default)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if !org.rules.is_empty() {
+        sqlx::query("DELETE FROM routing_rules").execute(&mut *tx).await?;
+        for rule in &org.rules {
+            sqlx::query("INSERT INTO routing_rules (category, unit_id, team_id) VALUES ($1, $2, $3)")
+                .bind(&rule.category)
+                .bind(&rule.unit)
+                .bind(&rule.team)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Imported {
+        units: org.units.len(),
+        teams: org.teams.len(),
+        rules: org.rules.len(),
+    })
+}
+
+pub async fn count_units(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM units")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")
+}
+
+pub async fn list_rules(pool: &AnyPool) -> Result<Vec<Rule>, sqlx::Error> {
+    let rows = sqlx::query("SELECT category, unit_id, team_id FROM routing_rules")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Rule {
+                category: r.try_get("category")?,
+                unit: r.try_get("unit_id")?,
+                team: r.try_get("team_id")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn list_teams(pool: &AnyPool) -> Result<Vec<Team>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name_vi, name_en, unit_id, parent_id, is_default FROM teams ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Team {
+                id: r.try_get("id")?,
+                name_vi: r.try_get("name_vi")?,
+                name_en: r.try_get("name_en")?,
+                unit: r.try_get("unit_id")?,
+                parent: r.try_get("parent_id")?,
+                default: r.try_get::<i64, _>("is_default")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// The teams as routing sees them.
+pub fn team_nodes(teams: &[Team]) -> Vec<TeamNode> {
+    teams
+        .iter()
+        .map(|t| TeamNode {
+            id: t.id.clone(),
+            unit: t.unit.clone(),
+            parent: t.parent.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! The staff API: sign-in, the queue, a case, transitions, messages, reassignment. The session is the
+//! same private cookie as the pages'; state-changing calls take `application/json` only, which a
+//! cross-site form cannot send, on top of SameSite=Strict.
+
+use rocket::http::{CookieJar, Status};
+use rocket::serde::json::Json;
+use rocket::{delete, get, post, routes, Route, State};
+use serde_json::{json, Value};
+
+use super::JsonBody;
+use crate::config::ServerSecret;
+use crate::domain::calendar::{self, Calendar, Stage};
+use crate::domain::FieldErrors;
+use crate::store::cases::{CaseRow, Filter};
+use crate::store::Db;
+use crate::web::casework::{self, Denied};
+use crate::web::error::ApiError;
+use crate::web::i18n::Lang;
+use crate::web::pages;
+use crate::web::reporting::KdfGate;
+use crate::web::session::{self, Credentials, SignInError, SignInLimits, Staff};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        post_session,
+        delete_session,
+        get_cases,
+        get_case,
+        post_transition,
+        post_case_message,
+        post_assignment
+    ]
+}
+
+type ApiResult<T = Json<Value>> = Result<T, ApiError>;
+
+fn denied(lang: Lang, denied: Denied) -> ApiError {
+    match denied {
+        Denied::NotFound => ApiError::new(Status::NotFound, "not_found", lang, "error-case-not-found"),
+        Denied::Forbidden => ApiError::new(Status::Forbidden, "forbidden", lang, "error-forbidden"),
+        Denied::NoKey => ApiError::new(Status::Forbidden, "no_key", lang, "error-no-key"),
+        Denied::Invalid(field, error) => {
+            let mut errors = FieldErrors::default();
+            errors.push(field, error);
+            ApiError::invalid(lang, &errors)
+        }
+        Denied::Conflict => ApiError::new(Status::Conflict, "conflict", lang, "error-transition-conflict"),
+        Denied::Storage(e) => ApiError::from_failure(lang, e.into()),
+        Denied::Corrupt => ApiError::from_failure(lang, crate::web::reporting::Failure::Corrupt("case")),
+    }
+}
+
+/// `{"username", "password", "totp"}` → 204 and the session cookie; wrong → 401, throttled → 429.
+#[post("/session", data = "<body>")]
+async fn post_session(
+    body: JsonBody,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    limits: &State<SignInLimits>,
+    secret: &State<ServerSecret>,
+    cookies: &CookieJar<'_>,
+) -> ApiResult<Status> {
+    let text = |field: &str| body.0.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (username, password, totp) = (text("username"), text("password"), text("totp"));
+    let credentials = Credentials {
+        username: &username,
+        password: &password,
+        totp: &totp,
+    };
+    match session::sign_in(db, gate, limits, secret, cookies, credentials).await {
+        Ok(()) => Ok(Status::NoContent),
+        Err(SignInError::Rejected) => Err(ApiError::new(
+            Status::Unauthorized,
+            "unauthorized",
+            lang,
+            "error-sign-in",
+        )),
+        Err(SignInError::Throttled) => Err(ApiError::new(
+            Status::TooManyRequests,
+            "too_many_requests",
+            lang,
+            "error-throttled",
+        )),
+        Err(SignInError::Storage(e)) => Err(ApiError::from_failure(lang, e.into())),
+    }
+}
+
+#[delete("/session")]
+async fn delete_session(staff: Staff, lang: Lang, db: &State<Db>, cookies: &CookieJar<'_>) -> ApiResult<Status> {
+    session::sign_out(db, &staff, cookies)
+        .await
+        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
+    Ok(Status::NoContent)
+}
+
+/// The next deadline of a case, as the queue shows it.
+pub fn next_deadline(case: &CaseRow, now: i64) -> Value {
+    let deadline = calendar::deadline(&Calendar::vietnam(), Stage::Triage, case.received_at, None, now);
+    if case.status == "received" {
+        json!({ "stage": deadline.stage.as_str(), "due": deadline.due.to_string(), "state": deadline.state.as_str() })
+    } else {
+        Value::Null
+    }
+}
+
+#[get("/cases?<status>&<category>&<page>")]
+async fn get_cases(
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    status: Option<&str>,
+    category: Option<&str>,
+    page: Option<i64>,
+) -> ApiResult {
+    let filter = Filter {
+        status: status.filter(|s| !s.is_empty()),
+        category: category.filter(|c| !c.is_empty()),
+    };
+    let page = page.unwrap_or(1).max(1);
+    let (rows, pages) = casework::queue(db, &staff, &filter, page)
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let now = crate::store::now_millis();
+    let cases: Vec<Value> = rows
+        .iter()
+        .map(|c| {
+            json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status,
+                "assignee": c.assignee_id, "next_deadline": next_deadline(c, now) })
+        })
+        .collect();
+    Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
+}
+
+#[get("/cases/<id>")]
+async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResult {
+    let (case, opened) = casework::open_case(db, &staff, id).await.map_err(|d| denied(lang, d))?;
+    let now = crate::store::now_millis();
+    let view = opened
+        .status(db, now)
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let notes = casework::notes(db, id, opened.key())
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let events: Vec<Value> = view
+        .events
+        .iter()
+        .map(|e| {
+            let reason = notes.iter().find(|(seq, _)| *seq == e.seq).map(|(_, text)| text.clone());
+            json!({ "at": pages::rfc3339(e.at), "kind": e.kind, "actor": e.actor, "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null), "reason": reason })
+        })
+        .collect();
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| json!({ "from": m.author.as_str(), "at": pages::rfc3339(m.at), "body": m.body }))
+        .collect();
+    Ok(Json(json!({
+        "id": case.id,
+        "category": case.category,
+        "unit": case.unit_id,
+        "status": case.status,
+        "team": case.team_id,
+        "assignee": case.assignee_id,
+        "received_at": pages::rfc3339(case.received_at),
+        "next_deadline": next_deadline(&case, now),
+        "narrative": view.content.narrative,
+        "accused": view.content.accused,
+        "incident_date": view.content.incident_date,
+        "amount_vnd": view.content.amount_vnd,
+        "messages": messages,
+        "events": events,
+    })))
+}
+
+fn field<'a>(body: &'a JsonBody, name: &str) -> Option<&'a str> {
+    body.0.get(name).and_then(Value::as_str)
+}
+
+/// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.
+#[post("/cases/<id>/transitions", format = "json", data = "<body>")]
+async fn post_transition(staff: Staff, lang: Lang, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    let to = casework::transition(db, &staff, id, field(&body, "to"), field(&body, "reason"))
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "status": to.as_str() })))
+}
+
+/// `{"body"}` → 201: a message to the reporter.
+#[post("/cases/<id>/messages", format = "json", data = "<body>")]
+async fn post_case_message(
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult<(Status, Json<Value>)> {
+    casework::message(db, &staff, id, field(&body, "body"))
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok((Status::Created, Json(json!({ "status": "sent" }))))
+}
+
+/// `{"assignee": username}` → 200: a supervisor reassigns a case of their team.
+#[post("/cases/<id>/assignment", format = "json", data = "<body>")]
+async fn post_assignment(staff: Staff, lang: Lang, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    casework::reassign(db, &staff, id, field(&body, "assignee"))
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "assignee": field(&body, "assignee") })))
+}

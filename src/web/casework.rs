@@ -1,0 +1,191 @@
+//! Staff casework shared by the inspector pages and the staff API: who may read which case, opening it with
+//! the staff member's own key grant, transitions, messages and reassignment.
+//!
+//! Access rule (DESIGN.md, "Who uses it"): an inspector reads the cases assigned to them, a supervisor the
+//! cases of their team; admins and officers read no report content here. The rule is checked first, and the
+//! report key must then open from the reader's own HPKE grant: without it nothing decrypts.
+
+use crate::crypto::{self, ReportKey};
+use crate::domain::report::parse_message;
+use crate::domain::routing;
+use crate::domain::staff::Role;
+use crate::domain::{FieldError, Status};
+use crate::store::cases::{self, CaseRow, Filter, Scope};
+use crate::store::messages::{Author, StoredMessage};
+use crate::store::{self, grants, users, Db};
+
+use super::reporting::Opened;
+use super::session::Staff;
+
+/// Why casework did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    /// No such case, or not one the caller may read: the same answer, so ids cannot be probed.
+    #[error("no such case")]
+    NotFound,
+    /// The role has no queue.
+    #[error("this role has no case queue")]
+    Forbidden,
+    /// The caller may read the case but holds no key for it (after a password reset, before re-grant).
+    #[error("no key for this case")]
+    NoKey,
+    #[error("invalid field {0}")]
+    Invalid(&'static str, FieldError),
+    /// The lifecycle forbids the transition, or another one happened first.
+    #[error("conflict")]
+    Conflict,
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("stored data does not decrypt")]
+    Corrupt,
+}
+
+/// Whether `user` may read `case` under the access rule.
+pub fn may_read(user: &users::User, case: &CaseRow) -> bool {
+    user.active
+        && match user.role {
+            Role::Inspector => case.assignee_id.as_deref() == Some(user.id.as_str()),
+            Role::Supervisor => user.team_id.is_some() && case.team_id == user.team_id,
+            Role::Admin | Role::Officer => false,
+        }
+}
+
+/// The caller's queue scope.
+pub fn scope(user: &users::User) -> Result<Scope, Denied> {
+    match (user.role, &user.team_id) {
+        (Role::Inspector, _) => Ok(Scope::Assignee(user.id.clone())),
+        (Role::Supervisor, Some(team)) => Ok(Scope::Team(team.clone())),
+        _ => Err(Denied::Forbidden),
+    }
+}
+
+pub const PER_PAGE: i64 = 50;
+
+/// A page of the caller's queue and the number of pages.
+pub async fn queue(db: &Db, staff: &Staff, filter: &Filter<'_>, page: i64) -> Result<(Vec<CaseRow>, i64), Denied> {
+    let scope = scope(&staff.user)?;
+    let (rows, total) = cases::list(db.pool(), &scope, filter, page.max(1), PER_PAGE).await?;
+    Ok((rows, ((total + PER_PAGE - 1) / PER_PAGE).max(1)))
+}
+
+/// The case and its key, if the caller may read it.
+pub async fn open_case(db: &Db, staff: &Staff, id: &str) -> Result<(CaseRow, Opened), Denied> {
+    let case = cases::find(db.pool(), id).await?.ok_or(Denied::NotFound)?;
+    if !may_read(&staff.user, &case) {
+        return Err(Denied::NotFound);
+    }
+    let grant = grants::find_grant(db.pool(), id, &staff.user.id)
+        .await?
+        .ok_or(Denied::NoKey)?;
+    let key = crypto::open_grant(&grant, &staff.private_key, id, &staff.user.id).map_err(|_| Denied::NoKey)?;
+    let report = store::reports::find_by_id(db.pool(), id)
+        .await?
+        .ok_or(Denied::NotFound)?;
+    Ok((case, Opened::with_key(report, key)))
+}
+
+fn check_reason(reason: Option<&str>) -> Result<String, Denied> {
+    parse_message(reason).map_err(|e| Denied::Invalid("reason", e))
+}
+
+/// Moves a case through the lifecycle. Exactly one of two concurrent transitions from the same state wins.
+pub async fn transition(
+    db: &Db,
+    staff: &Staff,
+    id: &str,
+    to: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Status, Denied> {
+    let to = to
+        .and_then(Status::parse)
+        .ok_or(Denied::Invalid("to", FieldError::Required))?;
+    let reason = check_reason(reason)?;
+    let (case, opened) = open_case(db, staff, id).await?;
+    let from = Status::parse(&case.status).ok_or(Denied::Corrupt)?;
+    if !from.can_become(to) {
+        return Err(Denied::Conflict);
+    }
+    let note_id = crypto::random_id();
+    let sealed = crypto::seal(opened.key(), &[id, "note", &note_id], reason.as_bytes());
+    let moved = cases::transition(
+        db.pool(),
+        &cases::Transition {
+            report_id: id,
+            from: from.as_str(),
+            to: to.as_str(),
+            actor_id: &staff.user.id,
+            at: store::now_millis(),
+            note_id: &note_id,
+            sealed_reason: &sealed,
+        },
+    )
+    .await?;
+    if moved {
+        Ok(to)
+    } else {
+        Err(Denied::Conflict)
+    }
+}
+
+/// Sends a message to the reporter, sealed under the report key.
+pub async fn message(db: &Db, staff: &Staff, id: &str, body: Option<&str>) -> Result<(), Denied> {
+    let body = parse_message(body).map_err(|e| Denied::Invalid("body", e))?;
+    let (_, opened) = open_case(db, staff, id).await?;
+    let message_id = crypto::random_id();
+    let message = StoredMessage {
+        body: crypto::seal(opened.key(), &[id, "message", &message_id], body.as_bytes()),
+        id: message_id,
+        report_id: id.to_owned(),
+        author: Author::Staff,
+        created_at: store::now_millis(),
+    };
+    store::messages::insert_message(db.pool(), &message, &staff.user.id).await?;
+    Ok(())
+}
+
+/// A supervisor gives a case of their team to another active inspector of the team (never one from the
+/// reported unit): the new assignee gets a grant, the previous one loses theirs.
+pub async fn reassign(db: &Db, staff: &Staff, id: &str, assignee: Option<&str>) -> Result<(), Denied> {
+    if staff.user.role != Role::Supervisor {
+        return Err(Denied::NotFound);
+    }
+    let username = assignee.ok_or(Denied::Invalid("assignee", FieldError::Required))?;
+    let (case, opened) = open_case(db, staff, id).await?;
+    let next = users::find_by_username(db.pool(), username.trim())
+        .await?
+        .filter(|u| u.active && u.role == Role::Inspector && u.team_id == case.team_id)
+        .ok_or(Denied::Invalid("assignee", FieldError::UnknownUnit))?;
+    let candidate = routing::Candidate {
+        user_id: next.id.clone(),
+        home_unit: next.home_unit_id.clone(),
+        open_cases: 0,
+    };
+    if routing::choose_assignee(std::slice::from_ref(&candidate), &case.unit_id).is_none() {
+        return Err(Denied::Invalid("assignee", FieldError::UnknownUnit));
+    }
+    let grant = crypto::grant(opened.key(), &next.public_key, id, &next.id).map_err(|_| Denied::Corrupt)?;
+    let at = store::now_millis();
+    cases::reassign(
+        db.pool(),
+        id,
+        case.assignee_id.as_deref(),
+        &next.id,
+        &grant,
+        &staff.user.id,
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The decrypted reasons of a case's transitions, by ledger sequence number.
+pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, String)>, Denied> {
+    let notes = cases::list_notes(db.pool(), id).await?;
+    notes
+        .iter()
+        .map(|n| {
+            let plain = crypto::open(key, &[id, "note", &n.id], &n.body).map_err(|_| Denied::Corrupt)?;
+            Ok((n.ledger_seq, String::from_utf8_lossy(&plain).into_owned()))
+        })
+        .collect()
+}
