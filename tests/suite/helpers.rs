@@ -158,3 +158,103 @@ pub fn with_one_symbol_changed(code: &str) -> String {
     chars[7] = if chars[7] == 'Z' { 'Y' } else { 'Z' };
     chars.into_iter().collect()
 }
+
+/// A staff member's session cookie.
+#[derive(Clone)]
+pub struct Session(pub rocket::http::Cookie<'static>);
+
+pub const PASSWORD: &str = "mật khẩu đủ dài 2026";
+
+impl TestApp {
+    pub fn secret(&self) -> &minhbach::config::ServerSecret {
+        self.client.rocket().state().expect("the server secret is managed")
+    }
+
+    /// Creates a staff user with [`PASSWORD`]; returns their id.
+    pub async fn add_user(&self, username: &str, role: &str, team: Option<&str>, home_unit: Option<&str>) -> String {
+        let new = minhbach::ops::NewUser {
+            username,
+            role,
+            team,
+            home_unit,
+            password: PASSWORD,
+        };
+        minhbach::ops::user_add(self.db(), self.secret(), new)
+            .await
+            .expect("user added")
+            .id
+    }
+
+    /// The user's TOTP code `steps_ahead` steps after now (each step is accepted once per user).
+    pub async fn totp(&self, username: &str, steps_ahead: u64) -> String {
+        let user = minhbach::store::users::find_by_username(self.db().pool(), username)
+            .await
+            .unwrap()
+            .expect("user");
+        let secret = minhbach::ops::open_totp_secret(self.secret(), &user).expect("TOTP secret opens");
+        let now = (minhbach::store::now_millis() / 1000) as u64;
+        minhbach::crypto::code_at(&secret, now + 30 * steps_ahead).expect("code")
+    }
+
+    pub async fn try_sign_in(&self, username: &str, password: &str, totp: &str) -> (Status, Option<Session>) {
+        let body = serde_json::json!({ "username": username, "password": password, "totp": totp }).to_string();
+        let response = self
+            .client
+            .post("/api/v1/session")
+            .header(ContentType::JSON)
+            .body(body)
+            .dispatch()
+            .await;
+        // The cookie as the browser would store it: sealed under the server secret.
+        let session = response
+            .cookies()
+            .get(minhbach::web::session::COOKIE)
+            .map(|c| Session(c.clone().into_owned()));
+        (response.status(), session)
+    }
+
+    /// Signs a user in with [`PASSWORD`] and the code of the current step.
+    pub async fn sign_in(&self, username: &str) -> Session {
+        let code = self.totp(username, 0).await;
+        let (status, session) = self.try_sign_in(username, PASSWORD, &code).await;
+        assert_eq!(status, Status::NoContent, "{username} signs in");
+        session.expect("a session cookie")
+    }
+
+    pub async fn staff_get(&self, path: &str, session: &Session) -> (Status, Value) {
+        let response = self
+            .client
+            .get(path.to_owned())
+            .cookie(session.0.clone())
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn staff_post(&self, path: &str, session: &Session, body: &Value) -> (Status, Value) {
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::JSON)
+            .cookie(session.0.clone())
+            .body(body.to_string())
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// The id of the report a code belongs to (read from the database, as a test may).
+    pub async fn report_id(&self, code: &str) -> String {
+        let parsed = minhbach::crypto::RetrievalCode::parse(code).expect("a code");
+        let locator = parsed.derive().locator.to_hex();
+        minhbach::store::reports::find_by_locator(self.db().pool(), &locator)
+            .await
+            .unwrap()
+            .expect("stored")
+            .id
+    }
+}

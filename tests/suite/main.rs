@@ -9,3 +9,4 @@ mod fuzz;
 mod pages;
 mod privacy;
 mod reporter_api;
+mod staff;

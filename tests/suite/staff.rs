@@ -1,0 +1,567 @@
+//! Staff: sign-in, who reads which case, keys that follow assignments, concurrent transitions, the ledger.
+
+use std::collections::BTreeMap;
+
+use minhbach::domain::org::Organisation;
+use rocket::http::Status;
+use serde_json::{json, Value};
+use sqlx::{Executor, Row};
+
+use crate::helpers::{report, Session, TestApp, PASSWORD};
+
+/// The demo organisation plus a second team that handles forgery, so that cases of two teams exist.
+async fn two_teams(app: &TestApp) {
+    let text = format!(
+        "{}\n[[teams]]\nid = \"land-team\"\nname_vi = \"Tổ đất đai\"\nname_en = \"Land team\"\n\n\
+         [[rules]]\ncategory = \"forgery\"\nunit = \"*\"\nteam = \"land-team\"\n",
+        minhbach::domain::org::DEMO_ORGANISATION
+    );
+    let org = Organisation::parse(&text).expect("valid organisation");
+    minhbach::store::org::import(app.db().pool(), &org)
+        .await
+        .expect("imported");
+}
+
+async fn file(app: &TestApp, category: &str, unit: &str, narrative: &str) -> (String, String) {
+    let mut body = report(narrative);
+    body["category"] = json!(category);
+    body["unit"] = json!(unit);
+    let (status, reply) = app.post_json("/api/v1/reports", &body).await;
+    assert_eq!(status, Status::Created, "{reply}");
+    let code = reply["code"].as_str().expect("code").to_owned();
+    let id = app.report_id(&code).await;
+    (code, id)
+}
+
+#[rocket::async_test]
+async fn sign_in_needs_the_password_and_a_fresh_one_time_code() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let code = app.totp("lan.nguyen", 0).await;
+    let (wrong_password, _) = app.try_sign_in("lan.nguyen", "mật khẩu sai hoàn toàn", &code).await;
+    let (unknown_user, _) = app.try_sign_in("no.body", PASSWORD, &code).await;
+    let (wrong_code, _) = app.try_sign_in("lan.nguyen", PASSWORD, "000000").await;
+    assert_eq!([wrong_password, unknown_user, wrong_code], [Status::Unauthorized; 3]);
+
+    let (status, session) = app.try_sign_in("lan.nguyen", PASSWORD, &code).await;
+    assert_eq!(status, Status::NoContent);
+    let cookie = session.expect("cookie").0;
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(rocket::http::SameSite::Strict));
+    assert!(
+        !cookie.value().contains(&code) && cookie.value().len() > 100,
+        "the cookie is sealed"
+    );
+
+    let (replayed, _) = app.try_sign_in("lan.nguyen", PASSWORD, &code).await;
+    assert_eq!(replayed, Status::Unauthorized, "a used code is not accepted again");
+}
+
+#[rocket::async_test]
+async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let unknown = app
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": "x.y", "password": "p", "totp": "1" }),
+        )
+        .await;
+    let wrong = app
+        .post_json(
+            "/api/v1/session",
+            &json!({ "username": "lan.nguyen", "password": "p", "totp": "1" }),
+        )
+        .await;
+    assert_eq!(unknown, wrong);
+    assert_eq!(unknown.0, Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn sign_in_is_throttled_per_account_without_locking_out_others() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    app.add_user("minh.tran", "inspector", None, None).await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(app.try_sign_in("lan.nguyen", "wrong password!!", "000000").await.0.code);
+    }
+    println!("8 wrong sign-ins for one account: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "throttled after 5");
+    app.sign_in("minh.tran").await;
+}
+
+/// Every staff route × role × own/foreign case. Prints the matrix size; every cell must be right.
+#[rocket::async_test]
+async fn the_authorization_matrix_holds_in_every_cell() {
+    let app = TestApp::spawn().await;
+    two_teams(&app).await;
+    app.add_user("admin", "admin", None, None).await;
+    app.add_user("officer", "officer", None, None).await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    app.add_user("land.inspector", "inspector", Some("land-team"), None)
+        .await;
+    // Own case: the district team's, assigned to "inspector". Foreign: the land team's.
+    let (_, own) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let (_, foreign) = file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
+
+    let roles = ["admin", "officer", "supervisor", "inspector"];
+    let mut sessions = BTreeMap::new();
+    for role in roles {
+        sessions.insert(role, app.sign_in(role).await);
+    }
+    // (route, may the role act on its own case?) Unreadable cases are 404, whatever the route.
+    let readers = ["supervisor", "inspector"];
+    let mut cells = 0;
+    for role in roles {
+        let session = &sessions[role];
+        let (status, body) = app.staff_get("/api/v1/cases", session).await;
+        let expected = if readers.contains(&role) {
+            Status::Ok
+        } else {
+            Status::Forbidden
+        };
+        assert_eq!(status, expected, "{role} GET /cases: {body}");
+        if status == Status::Ok {
+            let ids: Vec<&str> = body["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c["id"].as_str())
+                .collect();
+            assert_eq!(ids, [own.as_str()], "{role} sees only their own queue");
+        }
+        cells += 1;
+        for (case, ownership) in [(&own, "own"), (&foreign, "foreign")] {
+            let allowed = readers.contains(&role) && ownership == "own";
+            let (status, body) = app.staff_get(&format!("/api/v1/cases/{case}"), session).await;
+            assert_eq!(
+                status == Status::Ok,
+                allowed,
+                "{role} GET {ownership} case: {status} {body}"
+            );
+            if !allowed {
+                assert_eq!(status, Status::NotFound, "{role} {ownership}");
+                assert!(!body.to_string().contains("Cán bộ") && !body.to_string().contains("Giả mạo"));
+            }
+            let (status, _) = app
+                .staff_post(
+                    &format!("/api/v1/cases/{case}/messages"),
+                    session,
+                    &json!({ "body": "Xin bổ sung." }),
+                )
+                .await;
+            assert_eq!(
+                status == Status::Created,
+                allowed,
+                "{role} POST message to {ownership} case: {status}"
+            );
+            // A transition that is always allowed by the lifecycle from `received`, so only access decides.
+            let (status, _) = app
+                .staff_post(
+                    &format!("/api/v1/cases/{case}/transitions"),
+                    session,
+                    &json!({ "to": "info_requested", "reason": "Cần thêm chứng cứ." }),
+                )
+                .await;
+            if allowed {
+                assert!(
+                    status == Status::Ok || status == Status::Conflict,
+                    "{role} transition on {ownership}: {status}"
+                );
+            } else {
+                assert_eq!(status, Status::NotFound, "{role} transition on {ownership}");
+            }
+            let (status, _) = app
+                .staff_post(
+                    &format!("/api/v1/cases/{case}/assignment"),
+                    session,
+                    &json!({ "assignee": "inspector" }),
+                )
+                .await;
+            let may_assign = role == "supervisor" && ownership == "own";
+            assert_eq!(
+                status == Status::Ok,
+                may_assign,
+                "{role} reassign {ownership}: {status}"
+            );
+            cells += 4;
+        }
+    }
+    let (status, _) = app
+        .staff_get(
+            "/api/v1/cases",
+            &Session(rocket::http::Cookie::new("mb_session", "forged")),
+        )
+        .await;
+    assert_eq!(status, Status::Unauthorized, "a forged cookie is no session");
+    println!(
+        "authorization matrix: {} roles × 5 routes × own/foreign = {cells} cells, all right",
+        roles.len()
+    );
+    assert_eq!(cells, roles.len() * 9);
+}
+
+#[rocket::async_test]
+async fn after_reassignment_the_new_inspector_reads_the_case_and_the_old_one_cannot() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("first", "inspector", None, None).await;
+    let (_, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    app.add_user("second", "inspector", None, None).await;
+    let first = app.sign_in("first").await;
+    assert_eq!(
+        app.staff_get(&format!("/api/v1/cases/{case}"), &first).await.0,
+        Status::Ok
+    );
+
+    let supervisor = app.sign_in("supervisor").await;
+    let (status, body) = app
+        .staff_post(
+            &format!("/api/v1/cases/{case}/assignment"),
+            &supervisor,
+            &json!({ "assignee": "second" }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let second = app.sign_in("second").await;
+    let (status, view) = app.staff_get(&format!("/api/v1/cases/{case}"), &second).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(view["narrative"], "Cán bộ địa chính nhận tiền để cấp sổ đỏ.");
+    assert_eq!(
+        app.staff_get(&format!("/api/v1/cases/{case}"), &first).await.0,
+        Status::NotFound
+    );
+    let first_id = minhbach::store::users::find_by_username(app.db().pool(), "first")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let grant = minhbach::store::grants::find_grant(app.db().pool(), &case, &first_id)
+        .await
+        .unwrap();
+    assert!(grant.is_none(), "the old assignee's copy of the key is gone");
+}
+
+#[rocket::async_test]
+async fn after_a_password_reset_and_a_regrant_the_user_reads_their_cases_again() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let (_, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    minhbach::ops::user_reset_password(app.db(), "lan.nguyen", "một mật khẩu mới dài")
+        .await
+        .expect("reset");
+    let code = app.totp("lan.nguyen", 0).await;
+    let (status, session) = app.try_sign_in("lan.nguyen", "một mật khẩu mới dài", &code).await;
+    assert_eq!(status, Status::NoContent);
+    let session = session.unwrap();
+    let (status, body) = app.staff_get(&format!("/api/v1/cases/{case}"), &session).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (Status::Forbidden, Some("no_key"))
+    );
+
+    let recovery_file = app.data_dir.path().join("data").join("recovery.key");
+    let recovery = minhbach::ops::read_recovery_key(&recovery_file).expect("the recovery key file");
+    let granted = minhbach::ops::keys_regrant(app.db(), &recovery, "lan.nguyen")
+        .await
+        .expect("regrant");
+    assert_eq!(granted, 1);
+    let (status, view) = app.staff_get(&format!("/api/v1/cases/{case}"), &session).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(view["narrative"], "Cán bộ địa chính nhận tiền để cấp sổ đỏ.");
+}
+
+#[rocket::async_test]
+async fn of_two_simultaneous_transitions_exactly_one_succeeds_and_the_ledger_verifies() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let (a, b) = (app.sign_in("inspector").await, app.sign_in("supervisor").await);
+    let path = format!("/api/v1/cases/{case}/transitions");
+    let accept = json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý." });
+    let reject = json!({ "to": "rejected", "reason": "Không đủ điều kiện." });
+    let ((first, _), (second, _)) =
+        tokio::join!(app.staff_post(&path, &a, &accept), app.staff_post(&path, &b, &reject));
+    let mut statuses = [first.code, second.code];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "exactly one wins");
+    let checked = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect("the ledger verifies");
+    println!("two simultaneous transitions: {statuses:?}; {checked} ledger entries verify");
+
+    let (status, view) = app.staff_get(&format!("/api/v1/cases/{case}"), &a).await;
+    assert_eq!(status, Status::Ok);
+    let transitions: Vec<&Value> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "transition")
+        .collect();
+    assert_eq!(transitions.len(), 1);
+    assert!(transitions[0]["reason"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("Đủ") || r.starts_with("Không")));
+    let (status, _) = app
+        .staff_post(&path, &a, &json!({ "to": "substantiated", "reason": "Nhảy cóc." }))
+        .await;
+    assert_eq!(
+        status,
+        Status::Conflict,
+        "the lifecycle forbids skipping the investigation"
+    );
+}
+
+#[rocket::async_test]
+async fn the_reporter_reads_the_inspectors_message_with_the_code() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (code, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let session = app.sign_in("inspector").await;
+    let (status, _) = app
+        .staff_post(
+            &format!("/api/v1/cases/{case}/messages"),
+            &session,
+            &json!({ "body": "Bạn có biên lai không?" }),
+        )
+        .await;
+    assert_eq!(status, Status::Created);
+    let (_, view) = app.status_of(&code).await;
+    assert_eq!(view["messages"][0]["from"], "staff");
+    assert_eq!(view["messages"][0]["body"], "Bạn có biên lai không?");
+}
+
+#[rocket::async_test]
+async fn signing_out_or_being_disabled_ends_the_session() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    app.add_user("other", "inspector", None, None).await;
+    let session = app.sign_in("inspector").await;
+    assert_eq!(app.staff_get("/api/v1/cases", &session).await.0, Status::Ok);
+    let response = app
+        .client
+        .delete("/api/v1/session")
+        .cookie(session.0.clone())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::NoContent);
+    assert_eq!(app.staff_get("/api/v1/cases", &session).await.0, Status::Unauthorized);
+
+    let other = app.sign_in("other").await;
+    minhbach::ops::user_disable(app.db(), "other").await.expect("disabled");
+    assert_eq!(app.staff_get("/api/v1/cases", &other).await.0, Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn a_state_change_without_json_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let session = app.sign_in("inspector").await;
+    // What a cross-site form can send: url-encoded or plain text.
+    for content_type in [rocket::http::ContentType::Form, rocket::http::ContentType::Plain] {
+        let response = app
+            .client
+            .post(format!("/api/v1/cases/{case}/transitions"))
+            .header(content_type)
+            .cookie(session.0.clone())
+            .body("to=accepted&reason=csrf")
+            .dispatch()
+            .await;
+        assert!(response.status().code >= 400, "{}", response.status());
+    }
+    let status: String = sqlx::query("SELECT status FROM reports WHERE id = $1")
+        .bind(&case)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .get("status");
+    assert_eq!(status, "received");
+}
+
+/// A copy of the whole data directory and database, without the recovery key file and without any
+/// password: every key-shaped value found is tried against every ciphertext. Nothing opens.
+#[rocket::async_test]
+async fn a_stolen_data_directory_without_passwords_decrypts_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, case) = file(&app, "bribe-taking", "ba-diem", "CANARY-STOLEN Cán bộ nhận tiền.").await;
+    let pool = app.db().pool();
+
+    // Every 32-byte value on disk: files of the data directory (raw and hex) and every database cell.
+    let mut candidates: Vec<[u8; 32]> = Vec::new();
+    let data = app.data_dir.path().join("data");
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        if entry.file_name() == "recovery.key" {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).unwrap();
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            if let Ok(decoded) = hex::decode(text.trim()) {
+                if let Ok(key) = decoded.try_into() {
+                    candidates.push(key);
+                }
+            }
+        }
+        for window in bytes.windows(32).step_by(16) {
+            candidates.push(window.try_into().unwrap());
+        }
+    }
+    for (table, columns) in [
+        ("users", "public_key, private_key_salt, sealed_private_key, totp_secret"),
+        ("reports", "key_salt, wrapped_key"),
+        ("key_grants", "encapped_key, sealed_key"),
+        ("org_keys", "public_key"),
+    ] {
+        for row in sqlx::query(&format!("SELECT {columns} FROM {table}"))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        {
+            for i in 0..row.len() {
+                let bytes: Vec<u8> = row.get(i);
+                for window in bytes.windows(32) {
+                    candidates.push(window.try_into().unwrap());
+                }
+            }
+        }
+    }
+    // Keys the server derives from its secret are candidates too.
+    let secret = app.secret();
+    for purpose in ["reporter reply token v1", "totp secrets v1"] {
+        candidates.push(*minhbach::crypto::subkey(&secret.0, purpose));
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+
+    let report = minhbach::store::reports::find_by_id(pool, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    let grants = sqlx::query("SELECT holder, encapped_key, sealed_key FROM key_grants WHERE report_id = $1")
+        .bind(&case)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(grants.len(), 3, "inspector, supervisor and recovery hold the key");
+    let mut attempts = 0;
+    let mut opened = 0;
+    for candidate in &candidates {
+        // As the report key itself, and as the key that wraps it.
+        opened += usize::from(minhbach::crypto::open_with(candidate, &[&case, "narrative"], &report.narrative).is_ok());
+        opened +=
+            usize::from(minhbach::crypto::open_with(candidate, &[&case, "report-key"], &report.wrapped.sealed).is_ok());
+        let private = minhbach::crypto::PrivateKey::from_bytes(*candidate);
+        for row in &grants {
+            let holder: String = row.get("holder");
+            let grant = minhbach::crypto::Grant {
+                encapped: row.get("encapped_key"),
+                sealed: row.get("sealed_key"),
+            };
+            opened += usize::from(minhbach::crypto::open_grant(&grant, &private, &case, &holder).is_ok());
+            attempts += 1;
+        }
+        attempts += 2;
+    }
+    println!(
+        "stolen data directory: {} candidate keys, {attempts} decryption attempts, {opened} succeeded",
+        candidates.len()
+    );
+    assert_eq!(opened, 0);
+    assert!(candidates.len() > 100);
+}
+
+#[rocket::async_test]
+async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        file(
+            &app,
+            "bribe-taking",
+            "ba-diem",
+            &format!("Báo cáo số {i} về nhận hối lộ."),
+        )
+        .await;
+    }
+    let pool = app.db().pool();
+    assert_eq!(minhbach::ops::audit_verify(app.db()).await.expect("intact"), 6);
+
+    pool.execute("UPDATE ledger SET detail = '{\"category\":\"forgery\"}' WHERE seq = 3")
+        .await
+        .unwrap();
+    let error = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect_err("edited")
+        .to_string();
+    assert!(error.contains("#3"), "{error}");
+    pool.execute("UPDATE ledger SET detail = '{\"category\":\"bribe-taking\",\"unit\":\"ba-diem\"}' WHERE seq = 3")
+        .await
+        .unwrap();
+    minhbach::ops::audit_verify(app.db()).await.expect("restored");
+
+    pool.execute("UPDATE ledger SET seq = -5 WHERE seq = 5").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = 4").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 4 WHERE seq = -5").await.unwrap();
+    let error = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect_err("reordered")
+        .to_string();
+    assert!(error.contains("#4"), "{error}");
+    pool.execute("UPDATE ledger SET seq = -5 WHERE seq = 5").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = 4").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 4 WHERE seq = -5").await.unwrap();
+    minhbach::ops::audit_verify(app.db()).await.expect("restored");
+
+    pool.execute("DELETE FROM ledger WHERE seq = 6").await.unwrap();
+    let error = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect_err("deleted")
+        .to_string();
+    assert!(error.contains("#6"), "{error}");
+    pool.execute("DELETE FROM ledger WHERE seq = 2").await.unwrap();
+    let error = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect_err("deleted")
+        .to_string();
+    assert!(error.contains("#2"), "{error}");
+}
