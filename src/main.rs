@@ -144,7 +144,27 @@ async fn serve() -> Result<(), String> {
                 config.address,
                 config.port
             );
-            tracing::info!("Staff accounts arrive with the inspectors' workflow; reporters need none.");
+            match rocket.state::<minhbach::web::SetupCode>().and_then(|c| c.current()) {
+                Some(code) => {
+                    // Printed, not logged: the setup code is a one-time secret for whoever runs the server.
+                    println!();
+                    println!("  No admin yet. To create the first admin, open");
+                    println!("      http://{}:{}/admin/setup", config.address, config.port);
+                    println!(
+                        "  and enter this one-time setup code (valid until an admin exists or the server restarts):"
+                    );
+                    println!("      {code}");
+                    println!(
+                        "  You choose the password there and enrol the one-time codes (TOTP) in an authenticator app."
+                    );
+                    println!();
+                }
+                None => tracing::info!(
+                    "staff sign in at http://{}:{}/inspector/sign-in",
+                    config.address,
+                    config.port
+                ),
+            }
         })
     }));
     rocket

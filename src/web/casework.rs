@@ -189,3 +189,13 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
         })
         .collect()
 }
+
+/// The next deadline of a case, as queues show it: the triage clock while the case is `received`.
+pub fn next_deadline(case: &CaseRow, now: i64) -> serde_json::Value {
+    use crate::domain::calendar::{self, Calendar, Stage};
+    if case.status != "received" {
+        return serde_json::Value::Null;
+    }
+    let deadline = calendar::deadline(&Calendar::vietnam(), Stage::Triage, case.received_at, None, now);
+    serde_json::json!({ "stage": deadline.stage.as_str(), "due": deadline.due.to_string(), "state": deadline.state.as_str() })
+}

@@ -1,11 +1,14 @@
 //! The web layer: pages for each audience, the JSON API, and what every response shares (security
 //! headers, the privacy-preserving request log, errors in the user's language).
 
+mod admin;
 pub mod api;
 pub mod casework;
 mod error;
+mod guards;
 mod headers;
 pub mod i18n;
+mod inspector;
 mod log;
 mod pages;
 mod public;
@@ -20,6 +23,7 @@ use rocket_dyn_templates::Template;
 
 use crate::config::{ServerSecret, Settings};
 
+pub use admin::SetupCode;
 pub use error::{ApiError, PageError};
 pub use i18n::Lang;
 
@@ -37,6 +41,8 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .manage(secret)
         .mount("/", public::routes())
         .mount("/report", reporter::routes())
+        .mount("/inspector", inspector::routes())
+        .mount("/admin", admin::routes())
         .mount("/api/v1", api::routes())
         .register("/", error::page_catchers())
         .register("/api", error::api_catchers())
@@ -50,7 +56,15 @@ async fn database_stage(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<B
         return Err(rocket);
     };
     match crate::setup::open_database(&settings).await {
-        Ok(db) => Ok(rocket.manage(db)),
+        Ok(db) => {
+            // With no admin yet, a one-time code lets the first one be created in the browser.
+            let needs_admin = crate::store::users::count_admins(db.pool())
+                .await
+                .map(|n| n == 0)
+                .unwrap_or(false);
+            let code = needs_admin.then(crate::crypto::RetrievalCode::generate);
+            Ok(rocket.manage(db).manage(admin::SetupCode(std::sync::Mutex::new(code))))
+        }
         Err(e) => {
             tracing::error!("database: {e}");
             Err(rocket)

@@ -10,3 +10,4 @@ mod pages;
 mod privacy;
 mod reporter_api;
 mod staff;
+mod staff_pages;

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use super::JsonBody;
 use crate::config::ServerSecret;
-use crate::domain::calendar::{self, Calendar, Stage};
 use crate::domain::FieldErrors;
-use crate::store::cases::{CaseRow, Filter};
+use crate::store::cases::Filter;
 use crate::store::Db;
 use crate::web::casework::{self, Denied};
 use crate::web::error::ApiError;
@@ -94,16 +93,6 @@ async fn delete_session(staff: Staff, lang: Lang, db: &State<Db>, cookies: &Cook
     Ok(Status::NoContent)
 }
 
-/// The next deadline of a case, as the queue shows it.
-pub fn next_deadline(case: &CaseRow, now: i64) -> Value {
-    let deadline = calendar::deadline(&Calendar::vietnam(), Stage::Triage, case.received_at, None, now);
-    if case.status == "received" {
-        json!({ "stage": deadline.stage.as_str(), "due": deadline.due.to_string(), "state": deadline.state.as_str() })
-    } else {
-        Value::Null
-    }
-}
-
 #[get("/cases?<status>&<category>&<page>")]
 async fn get_cases(
     staff: Staff,
@@ -126,7 +115,7 @@ async fn get_cases(
         .iter()
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status,
-                "assignee": c.assignee_id, "next_deadline": next_deadline(c, now) })
+                "assignee": c.assignee_id, "next_deadline": casework::next_deadline(c, now) })
         })
         .collect();
     Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
@@ -164,7 +153,7 @@ async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         "team": case.team_id,
         "assignee": case.assignee_id,
         "received_at": pages::rfc3339(case.received_at),
-        "next_deadline": next_deadline(&case, now),
+        "next_deadline": casework::next_deadline(&case, now),
         "narrative": view.content.narrative,
         "accused": view.content.accused,
         "incident_date": view.content.incident_date,

@@ -1,0 +1,429 @@
+//! Staff pages: sign-in, the queue ordered by deadline, the case page with its actions. Every form that
+//! changes state carries the session's CSRF token and passes [`SameOrigin`]; the cookie is SameSite=Strict.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::{CookieJar, Status};
+use rocket::response::Redirect;
+use rocket::{get, post, routes, uri, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::{json, Value};
+
+use super::casework::{self, Denied};
+use super::error::{field_message, PageError};
+use super::guards::SameOrigin;
+use super::i18n::Lang;
+use super::pages;
+use super::reporting::KdfGate;
+use super::session::{self, Credentials, SignInError, SignInLimits, Staff};
+use crate::config::ServerSecret;
+use crate::domain::staff::Role;
+use crate::domain::{Category, Status as CaseStatus};
+use crate::store::cases::Filter;
+use crate::store::{self, Db};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        get_sign_in,
+        post_sign_in,
+        post_sign_out,
+        get_queue,
+        get_queue_signed_out,
+        get_case,
+        post_transition,
+        post_message,
+        post_assignment
+    ]
+}
+
+type PageResult<T = Template> = Result<T, PageError>;
+
+/// What the layout shows of the signed-in user.
+pub fn staff_context(staff: &Staff) -> Value {
+    json!({ "username": staff.user.username, "role": staff.user.role.as_str(), "csrf": staff.csrf })
+}
+
+fn sign_in_page(lang: Lang, error: Option<&str>) -> Template {
+    pages::render(
+        "inspector/sign_in",
+        lang,
+        "/inspector/sign-in",
+        json!({ "error": error.map(|k| lang.tr(k)) }),
+    )
+}
+
+#[get("/sign-in")]
+fn get_sign_in(lang: Lang) -> Template {
+    sign_in_page(lang, None)
+}
+
+#[derive(FromForm)]
+struct SignInForm {
+    username: Option<String>,
+    password: Option<String>,
+    totp: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/sign-in", data = "<form>")]
+async fn post_sign_in(
+    _origin: SameOrigin,
+    form: Form<SignInForm>,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    limits: &State<SignInLimits>,
+    secret: &State<ServerSecret>,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, (Status, Template)> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (username, password, totp) = (text(&form.username), text(&form.password), text(&form.totp));
+    let credentials = Credentials {
+        username: &username,
+        password: &password,
+        totp: &totp,
+    };
+    match session::sign_in(db, gate, limits, secret, cookies, credentials).await {
+        Ok(()) => {
+            let admin = store::users::find_by_username(db.pool(), &username.trim().to_lowercase())
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|u| u.role == Role::Admin);
+            Ok(Redirect::to(format!(
+                "{}{}",
+                if admin { "/admin" } else { "/inspector" },
+                lang.query()
+            )))
+        }
+        Err(SignInError::Rejected) => Err((Status::Unauthorized, sign_in_page(lang, Some("error-sign-in")))),
+        Err(SignInError::Throttled) => Err((Status::TooManyRequests, sign_in_page(lang, Some("error-throttled")))),
+        Err(SignInError::Storage(_)) => Err((Status::ServiceUnavailable, sign_in_page(lang, Some("error-storage")))),
+    }
+}
+
+#[derive(FromForm)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+#[post("/sign-out", data = "<form>")]
+async fn post_sign_out(
+    _origin: SameOrigin,
+    staff: Staff,
+    form: Form<CsrfForm>,
+    lang: Lang,
+    db: &State<Db>,
+    cookies: &CookieJar<'_>,
+) -> PageResult<Redirect> {
+    if !staff.csrf_matches(form.csrf.as_deref()) {
+        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+    }
+    session::sign_out(db, &staff, cookies)
+        .await
+        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    Ok(Redirect::to(format!("/inspector/sign-in{}", lang.query())))
+}
+
+fn denied_page(lang: Lang, denied: Denied) -> PageError {
+    match denied {
+        Denied::NotFound => PageError::new(Status::NotFound, lang, "error-case-not-found"),
+        Denied::Forbidden => PageError::new(Status::Forbidden, lang, "error-forbidden"),
+        Denied::NoKey => PageError::new(Status::Forbidden, lang, "error-no-key"),
+        Denied::Invalid(..) => PageError::new(Status::UnprocessableEntity, lang, "error-invalid-input"),
+        Denied::Conflict => PageError::new(Status::Conflict, lang, "error-transition-conflict"),
+        Denied::Storage(e) => PageError::from_failure(lang, e.into()),
+        Denied::Corrupt => PageError::new(Status::InternalServerError, lang, "error-internal"),
+    }
+}
+
+async fn unit_names(db: &Db, lang: Lang) -> Vec<(String, String)> {
+    store::units::list_units(db.pool())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.id.clone(), u.name(lang.code()).to_owned()))
+        .collect()
+}
+
+fn name_of(names: &[(String, String)], id: &str) -> String {
+    names
+        .iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_else(|| id.to_owned())
+}
+
+fn category_name(lang: Lang, id: &str) -> String {
+    Category::parse(id)
+        .map(|c| lang.tr(&c.message_key()))
+        .unwrap_or_else(|| id.to_owned())
+}
+
+fn status_name(lang: Lang, id: &str) -> String {
+    CaseStatus::parse(id)
+        .map(|s| lang.tr(&s.message_key()))
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// The queue: my cases (an inspector) or my team's (a supervisor), oldest deadline first.
+#[get("/?<status>&<category>&<page>")]
+async fn get_queue(
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    status: Option<&str>,
+    category: Option<&str>,
+    page: Option<i64>,
+) -> PageResult<Result<Template, Redirect>> {
+    if staff.user.role == Role::Admin {
+        return Ok(Err(Redirect::to(format!("/admin{}", lang.query()))));
+    }
+    let filter = Filter {
+        status: status.filter(|s| !s.is_empty()),
+        category: category.filter(|c| !c.is_empty()),
+    };
+    let page = page.unwrap_or(1).max(1);
+    let (rows, pages_count) = casework::queue(db, &staff, &filter, page)
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let units = unit_names(db, lang).await;
+    let now = store::now_millis();
+    let cases: Vec<Value> = rows
+        .iter()
+        .map(|c| {
+            let deadline = casework::next_deadline(c, now);
+            json!({
+                "id": c.id,
+                "short_id": &c.id[..8.min(c.id.len())],
+                "category": category_name(lang, &c.category),
+                "unit": name_of(&units, &c.unit_id),
+                "status": status_name(lang, &c.status),
+                "received": pages::time(lang, c.received_at),
+                "due": deadline["due"].as_str().and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()).map(|d| pages::date(lang, d)),
+                "due_state": deadline["state"],
+                "due_label": deadline["state"].as_str().map(|s| lang.tr(&format!("deadline-{}", s.replace('_', "-")))),
+            })
+        })
+        .collect();
+    let statuses: Vec<Value> = CaseStatus::ALL
+        .iter()
+        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()), "selected": filter.status == Some(s.as_str()) }))
+        .collect();
+    let categories: Vec<Value> = Category::ALL
+        .iter()
+        .map(
+            |c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()), "selected": filter.category == Some(c.id()) }),
+        )
+        .collect();
+    let link = |p: i64| {
+        format!(
+            "/inspector?status={}&category={}&page={p}{}",
+            filter.status.unwrap_or(""),
+            filter.category.unwrap_or(""),
+            if lang.query().is_empty() { "" } else { "&lang=en" }
+        )
+    };
+    let context = json!({
+        "staff": staff_context(&staff),
+        "cases": cases,
+        "statuses": statuses,
+        "categories": categories,
+        "page": page,
+        "pages": pages_count,
+        "prev": (page > 1).then(|| link(page - 1)),
+        "next": (page < pages_count).then(|| link(page + 1)),
+    });
+    Ok(Ok(pages::render("inspector/queue", lang, "/inspector", context)))
+}
+
+#[get("/", rank = 2)]
+fn get_queue_signed_out(lang: Lang) -> Redirect {
+    Redirect::to(format!("/inspector/sign-in{}", lang.query()))
+}
+
+#[get("/cases/<id>")]
+async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> PageResult {
+    case_page(db, &staff, lang, id, None).await.map(|(_, t)| t)
+}
+
+async fn case_page(
+    db: &Db,
+    staff: &Staff,
+    lang: Lang,
+    id: &str,
+    error: Option<String>,
+) -> PageResult<(Status, Template)> {
+    let (case, opened) = casework::open_case(db, staff, id)
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let now = store::now_millis();
+    let view = opened
+        .status(db, now)
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    let notes = casework::notes(db, id, opened.key())
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let units = unit_names(db, lang).await;
+    let events: Vec<Value> = view
+        .events
+        .iter()
+        .map(|e| {
+            let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
+            let label = match e.kind.as_str() {
+                "transition" => format!(
+                    "{} → {}",
+                    status_name(lang, detail["from"].as_str().unwrap_or("")),
+                    status_name(lang, detail["to"].as_str().unwrap_or(""))
+                ),
+                kind => lang.tr(&format!("event-{kind}")),
+            };
+            let reason = notes.iter().find(|(seq, _)| *seq == e.seq).map(|(_, r)| r.clone());
+            json!({ "at": pages::time(lang, e.at), "label": label, "reason": reason })
+        })
+        .collect();
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| json!({ "from_reporter": m.author == store::messages::Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }))
+        .collect();
+    let successors: Vec<Value> = view
+        .status
+        .successors()
+        .iter()
+        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()) }))
+        .collect();
+    let inspectors = if staff.user.role == Role::Supervisor {
+        team_inspectors(db, case.team_id.as_deref()).await
+    } else {
+        vec![]
+    };
+    let deadline = casework::next_deadline(&case, now);
+    let context = json!({
+        "staff": staff_context(staff),
+        "id": case.id,
+        "category": category_name(lang, &case.category),
+        "unit": name_of(&units, &case.unit_id),
+        "status": view.status.as_str(),
+        "status_label": lang.tr(&view.status.message_key()),
+        "received": pages::time(lang, case.received_at),
+        "due": deadline["due"],
+        "due_state": deadline["state"],
+        "content": {
+            "narrative": view.content.narrative,
+            "accused": view.content.accused,
+            "incident_date": view.content.incident_date,
+            "amount": view.content.amount_vnd.map(|a| pages::amount(lang, a)),
+        },
+        "events": events,
+        "messages": messages,
+        "successors": successors,
+        "inspectors": inspectors,
+        "error": error,
+    });
+    let status = if context["error"].is_null() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    Ok((status, pages::render("inspector/case", lang, "/inspector", context)))
+}
+
+async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<Value> {
+    let Some(team) = team else { return vec![] };
+    let rows = sqlx::query(
+        "SELECT username FROM users WHERE team_id = $1 AND role = 'inspector' AND active = 1 ORDER BY username",
+    )
+    .bind(team)
+    .fetch_all(db.pool())
+    .await
+    .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| sqlx::Row::try_get::<String, _>(r, "username").ok())
+        .map(|u| json!(u))
+        .collect()
+}
+
+#[derive(FromForm)]
+struct ActionForm {
+    csrf: Option<String>,
+    to: Option<String>,
+    reason: Option<String>,
+    body: Option<String>,
+    assignee: Option<String>,
+}
+
+/// Runs a case action after the CSRF check, then shows the case again (303) or with the error (4xx).
+async fn act(
+    db: &Db,
+    staff: &Staff,
+    lang: Lang,
+    id: &str,
+    form: &ActionForm,
+    result: impl std::future::Future<Output = Result<(), Denied>>,
+) -> PageResult<Result<Redirect, (Status, Template)>> {
+    if !staff.csrf_matches(form.csrf.as_deref()) {
+        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+    }
+    match result.await {
+        Ok(()) => Ok(Ok(Redirect::to(format!(
+            "{}{}",
+            uri!("/inspector", get_case(id)),
+            lang.query()
+        )))),
+        Err(Denied::Invalid(_, e)) => Ok(Err(case_page(db, staff, lang, id, Some(field_message(lang, e))).await?)),
+        Err(Denied::Conflict) => {
+            let (_, page) = case_page(db, staff, lang, id, Some(lang.tr("error-transition-conflict"))).await?;
+            Ok(Err((Status::Conflict, page)))
+        }
+        Err(other) => Err(denied_page(lang, other)),
+    }
+}
+
+type ActionResult = PageResult<Result<Redirect, (Status, Template)>>;
+
+#[post("/cases/<id>/transitions", data = "<form>")]
+async fn post_transition(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<ActionForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async {
+        casework::transition(db, &staff, id, form.to.as_deref(), form.reason.as_deref())
+            .await
+            .map(|_| ())
+    };
+    act(db, &staff, lang, id, &form, work).await
+}
+
+#[post("/cases/<id>/messages", data = "<form>")]
+async fn post_message(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<ActionForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async { casework::message(db, &staff, id, form.body.as_deref()).await };
+    act(db, &staff, lang, id, &form, work).await
+}
+
+#[post("/cases/<id>/assignment", data = "<form>")]
+async fn post_assignment(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<ActionForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async { casework::reassign(db, &staff, id, form.assignee.as_deref()).await };
+    act(db, &staff, lang, id, &form, work).await
+}

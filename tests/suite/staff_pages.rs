@@ -1,0 +1,300 @@
+//! Staff pages: the first admin's setup, sign-in, the queue and the case page, and CSRF on every form.
+
+use rocket::http::{ContentType, Header, Status};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::helpers::{report, urlencode, Session, TestApp, PASSWORD};
+
+/// A header name and value.
+type Headers = (&'static str, &'static str);
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_page(
+    app: &TestApp,
+    path: &str,
+    session: Option<&Session>,
+    body: String,
+    headers: &[Headers],
+) -> (Status, Option<String>, String) {
+    let mut request = app.client.post(path.to_owned()).header(ContentType::Form).body(body);
+    if let Some(session) = session {
+        request = request.cookie(session.0.clone());
+    }
+    for (name, value) in headers {
+        request = request.header(Header::new(*name, *value));
+    }
+    let response = request.dispatch().await;
+    let location = response.headers().get_one("Location").map(str::to_owned);
+    (
+        response.status(),
+        location,
+        response.into_string().await.unwrap_or_default(),
+    )
+}
+
+async fn page(app: &TestApp, path: &str, session: &Session) -> (Status, String) {
+    let response = app
+        .client
+        .get(path.to_owned())
+        .cookie(session.0.clone())
+        .dispatch()
+        .await;
+    (response.status(), response.into_string().await.unwrap_or_default())
+}
+
+fn csrf_on(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    page[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+#[rocket::async_test]
+async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
+    let app = TestApp::spawn().await;
+    let code = app
+        .client
+        .rocket()
+        .state::<minhbach::web::SetupCode>()
+        .and_then(|c| c.current())
+        .expect("a setup code");
+    assert_eq!(app.get("/admin/setup").await.status(), Status::Ok);
+    let body = |code: &str| form(&[("code", code), ("username", "quan.tri"), ("password", PASSWORD)]);
+    let (status, _, _) = post_page(&app, "/admin/setup", None, body("AAAA-AAAA-AAAA-AAAA-AAAA"), &[]).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _, _) = post_page(
+        &app,
+        "/admin/setup",
+        None,
+        body(&code),
+        &[("Origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "a cross-site post is refused");
+    let (status, _, done) = post_page(&app, "/admin/setup", None, body(&code.to_lowercase()), &[]).await;
+    assert_eq!(status, Status::Ok);
+    assert!(done.contains("otpauth://totp/Minh%20Bach:quan.tri"), "{done}");
+    assert_eq!(
+        app.get("/admin/setup").await.status(),
+        Status::NotFound,
+        "closed once an admin exists"
+    );
+    let (status, _, _) = post_page(&app, "/admin/setup", None, body(&code), &[]).await;
+    assert_eq!(status, Status::Forbidden, "the code works once");
+    assert_eq!(minhbach::store::users::count_admins(app.db().pool()).await.unwrap(), 1);
+
+    let session = app.sign_in("quan.tri").await;
+    let (status, admin_page) = page(&app, "/admin", &session).await;
+    assert_eq!(status, Status::Ok);
+    assert!(admin_page.contains("quan.tri") && admin_page.contains("hocmon-inspectorate"));
+}
+
+async fn sign_in_page(app: &TestApp, username: &str) -> (Session, Option<String>) {
+    let code = app.totp(username, 0).await;
+    let body = form(&[("username", username), ("password", PASSWORD), ("totp", &code)]);
+    let response = app
+        .client
+        .post("/inspector/sign-in")
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther, "{username} signs in");
+    let location = response.headers().get_one("Location").map(str::to_owned);
+    let cookie = response
+        .cookies()
+        .get(minhbach::web::session::COOKIE)
+        .expect("session cookie")
+        .clone();
+    (Session(cookie.into_owned()), location)
+}
+
+#[rocket::async_test]
+async fn an_inspector_works_a_case_through_the_pages() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, reply) = app
+        .post_json("/api/v1/reports", &report("Cán bộ thu <b>phí</b> trái quy định."))
+        .await;
+    let code = reply["code"].as_str().unwrap().to_owned();
+    let case = app.report_id(&code).await;
+    assert_eq!(
+        app.get("/inspector").await.status(),
+        Status::SeeOther,
+        "signed out: to the sign-in page"
+    );
+
+    let (session, location) = sign_in_page(&app, "inspector").await;
+    assert_eq!(location.as_deref(), Some("/inspector"));
+    let (status, queue) = page(&app, "/inspector", &session).await;
+    assert_eq!(status, Status::Ok);
+    assert!(queue.contains(&format!("/inspector/cases/{case}")) && queue.contains("Xã Bà Điểm"));
+    let (status, case_page) = page(&app, &format!("/inspector/cases/{case}"), &session).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        case_page.contains("Cán bộ thu &lt;b&gt;phí&lt;/b&gt; trái quy định."),
+        "decrypted and escaped"
+    );
+    let csrf = csrf_on(&case_page);
+
+    let path = format!("/inspector/cases/{case}/transitions");
+    let (status, location, _) = post_page(
+        &app,
+        &path,
+        Some(&session),
+        form(&[("csrf", &csrf), ("to", "accepted"), ("reason", "Đủ điều kiện.")]),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (Status::SeeOther, Some(format!("/inspector/cases/{case}").as_str()))
+    );
+    let (status, _, page_text) = post_page(
+        &app,
+        &path,
+        Some(&session),
+        form(&[("csrf", &csrf), ("to", "closed"), ("reason", "Nhảy cóc.")]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    assert!(page_text.contains("quy trình không cho phép"));
+    let (status, _, _) = post_page(
+        &app,
+        &format!("/inspector/cases/{case}/messages"),
+        Some(&session),
+        form(&[("csrf", &csrf), ("body", "Xin gửi thêm biên lai.")]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, view) = app.status_of(&code).await;
+    assert_eq!(view["status"], "accepted");
+    assert_eq!(view["messages"][0]["body"], "Xin gửi thêm biên lai.");
+}
+
+/// What the database says about a case, to compare before and after an attack.
+async fn snapshot(app: &TestApp, case: &str) -> String {
+    let row = sqlx::query("SELECT status, assignee_id FROM reports WHERE id = $1")
+        .bind(case)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let status: String = row.get("status");
+    let assignee: Option<String> = row.get("assignee_id");
+    let live: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE revoked = 0")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .get("n");
+    format!(
+        "{status} {assignee:?} ledger={} messages={} sessions={live}",
+        app.count("ledger").await,
+        app.count("messages").await
+    )
+}
+
+#[rocket::async_test]
+async fn every_staff_form_without_its_csrf_token_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    app.add_user("second", "inspector", None, None).await;
+    let (_, reply) = app
+        .post_json(
+            "/api/v1/reports",
+            &json!(report("Cán bộ địa chính nhận tiền để cấp sổ đỏ.")),
+        )
+        .await;
+    let case = app.report_id(reply["code"].as_str().unwrap()).await;
+    let (victim, _) = sign_in_page(&app, "supervisor").await;
+    let (other, _) = sign_in_page(&app, "inspector").await;
+    let (_, victim_page) = page(&app, &format!("/inspector/cases/{case}"), &victim).await;
+    let (_, other_page) = page(&app, "/inspector", &other).await;
+    let (victim_csrf, other_csrf) = (csrf_on(&victim_page), csrf_on(&other_page));
+    assert_ne!(victim_csrf, other_csrf);
+
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            format!("/inspector/cases/{case}/transitions"),
+            vec![("to", "accepted"), ("reason", "CSRF")],
+        ),
+        (format!("/inspector/cases/{case}/messages"), vec![("body", "CSRF")]),
+        (
+            format!("/inspector/cases/{case}/assignment"),
+            vec![("assignee", "second")],
+        ),
+        ("/inspector/sign-out".to_owned(), vec![]),
+    ];
+    let before = snapshot(&app, &case).await;
+    let mut attempts = 0;
+    for (path, fields) in &forms {
+        let variants: Vec<(Option<&str>, &[Headers])> = vec![
+            (None, &[]),
+            (Some("0000"), &[]),
+            (Some(other_csrf.as_str()), &[]),
+            (
+                Some(victim_csrf.as_str()),
+                &[("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")],
+            ),
+        ];
+        for (token, headers) in variants {
+            let mut all = fields.clone();
+            if let Some(token) = token {
+                all.push(("csrf", token));
+            }
+            let (status, _, _) = post_page(&app, path, Some(&victim), form(&all), headers).await;
+            assert!(status.code >= 400, "{path} with {token:?} {headers:?}: {status}");
+            assert_eq!(
+                snapshot(&app, &case).await,
+                before,
+                "{path} with {token:?} {headers:?} changed something"
+            );
+            attempts += 1;
+        }
+    }
+    println!(
+        "{} POST forms × 4 variants = {attempts} forged requests: 0 state changes",
+        forms.len()
+    );
+    // And the genuine token works, so the check is what stopped them.
+    let (status, _, _) = post_page(
+        &app,
+        &format!("/inspector/cases/{case}/messages"),
+        Some(&victim),
+        form(&[("csrf", &victim_csrf), ("body", "Thật")]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_ne!(snapshot(&app, &case).await, before);
+}
+
+#[rocket::async_test]
+async fn admins_see_accounts_and_rules_but_no_case() {
+    let app = TestApp::spawn().await;
+    app.add_user("admin", "admin", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, reply) = app
+        .post_json("/api/v1/reports", &report("CANARY-ADMIN cán bộ nhận tiền."))
+        .await;
+    let case = app.report_id(reply["code"].as_str().unwrap()).await;
+    let (admin, location) = sign_in_page(&app, "admin").await;
+    assert_eq!(location.as_deref(), Some("/admin"));
+    let (status, admin_page) = page(&app, "/admin", &admin).await;
+    assert_eq!(status, Status::Ok);
+    assert!(admin_page.contains("inspector") && !admin_page.contains("CANARY-ADMIN"));
+    assert_eq!(
+        page(&app, &format!("/inspector/cases/{case}"), &admin).await.0,
+        Status::NotFound
+    );
+    let (inspector, _) = sign_in_page(&app, "inspector").await;
+    assert_eq!(page(&app, "/admin", &inspector).await.0, Status::Forbidden);
+}
