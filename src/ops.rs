@@ -119,6 +119,8 @@ pub async fn user_disable(db: &Db, username: &str) -> Result<(), OpsError> {
     let now = store::now_millis();
     let mut tx = db.pool().begin().await?;
     users::set_active(&mut tx, &user.id, false).await?;
+    // The account's copies of report keys go: the supervisors and the recovery key still hold theirs.
+    grants::delete_all_of(&mut tx, &user.id).await?;
     ledger::append(
         &mut tx,
         now,
@@ -129,6 +131,7 @@ pub async fn user_disable(db: &Db, username: &str) -> Result<(), OpsError> {
     )
     .await?;
     tx.commit().await?;
+    store::sessions::revoke_all_of(db.pool(), &user.id).await?;
     Ok(())
 }
 
@@ -156,6 +159,8 @@ pub async fn user_reset_password(db: &Db, username: &str, password: &str) -> Res
     let detail = serde_json::json!({ "user": user.id }).to_string();
     ledger::append(&mut tx, now, "password_reset", None, "operator", &detail).await?;
     tx.commit().await?;
+    // Sessions opened with the old password carry the old private key: end them.
+    store::sessions::revoke_all_of(db.pool(), &user.id).await?;
     Ok(())
 }
 
@@ -227,5 +232,11 @@ pub async fn audit_verify(db: &Db) -> Result<usize, OpsError> {
 pub async fn org_import(db: &Db, path: &Path) -> Result<store::org::Imported, OpsError> {
     let text = std::fs::read_to_string(path).map_err(|e| OpsError::Invalid(format!("{}: {e}", path.display())))?;
     let org = Organisation::parse(&text).map_err(|e| OpsError::Invalid(e.to_string()))?;
-    Ok(store::org::import(db.pool(), &org).await?)
+    let imported = store::org::import(db.pool(), &org).await?;
+    let detail =
+        serde_json::json!({ "units": imported.units, "teams": imported.teams, "rules": imported.rules }).to_string();
+    let mut tx = db.pool().begin().await?;
+    ledger::append(&mut tx, store::now_millis(), "org_imported", None, "operator", &detail).await?;
+    tx.commit().await?;
+    Ok(imported)
 }

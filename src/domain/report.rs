@@ -48,6 +48,9 @@ pub enum FieldError {
     DateOutOfRange,
     InvalidAmount,
     WrongType,
+    UnknownStatus,
+    UnknownAssignee,
+    AssigneeFromUnit,
 }
 
 impl FieldError {
@@ -62,6 +65,9 @@ impl FieldError {
             FieldError::DateOutOfRange => "error-date-out-of-range",
             FieldError::InvalidAmount => "error-invalid-amount",
             FieldError::WrongType => "error-wrong-type",
+            FieldError::UnknownStatus => "error-unknown-status",
+            FieldError::UnknownAssignee => "error-unknown-assignee",
+            FieldError::AssigneeFromUnit => "error-assignee-from-unit",
         }
     }
 

@@ -29,7 +29,22 @@ pub struct Filter<'a> {
     pub category: Option<&'a str>,
 }
 
-/// A page of the queue, oldest first (the earliest deadlines first), and the total count.
+const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at";
+
+fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
+    Ok(CaseRow {
+        id: r.try_get("id")?,
+        category: r.try_get("category")?,
+        unit_id: r.try_get("unit_id")?,
+        status: r.try_get("status")?,
+        team_id: r.try_get("team_id")?,
+        assignee_id: r.try_get("assignee_id")?,
+        received_at: r.try_get("received_at")?,
+    })
+}
+
+/// A page of the queue, oldest first (the earliest deadlines first), and the total count. Only the filters
+/// in use enter the SQL, so the queue indexes (owner, status, received_at) serve every shape of query.
 pub async fn list(
     pool: &AnyPool,
     scope: &Scope,
@@ -37,66 +52,46 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<CaseRow>, i64), sqlx::Error> {
-    let (column, value) = match scope {
-        Scope::Assignee(id) => ("assignee_id", id),
-        Scope::Team(id) => ("team_id", id),
+    let (column, owner) = match scope {
+        Scope::Assignee(id) => ("assignee_id", id.as_str()),
+        Scope::Team(id) => ("team_id", id.as_str()),
     };
-    // $2 and $3 are optional filters: NULL matches everything.
-    let condition = format!("{column} = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR category = $3)");
-    let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM reports WHERE {condition}"))
-        .bind(value)
-        .bind(filter.status)
-        .bind(filter.category)
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-    let rows = sqlx::query(&format!(
-        "SELECT id, category, unit_id, status, team_id, assignee_id, received_at FROM reports WHERE {condition} \
-         ORDER BY received_at, id LIMIT $4 OFFSET $5"
-    ))
-    .bind(value)
-    .bind(filter.status)
-    .bind(filter.category)
-    .bind(per_page)
-    .bind((page - 1).max(0) * per_page)
-    .fetch_all(pool)
-    .await?;
+    let mut condition = format!("{column} = $1");
+    let mut binds = vec![owner];
+    for (name, value) in [("status", filter.status), ("category", filter.category)] {
+        if let Some(value) = value {
+            binds.push(value);
+            condition.push_str(&format!(" AND {name} = ${}", binds.len()));
+        }
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM reports WHERE {condition}");
+    let mut count = sqlx::query(&count_sql);
+    for value in &binds {
+        count = count.bind(*value);
+    }
+    let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+    let page_sql = format!(
+        "SELECT {QUEUE_COLUMNS} FROM reports WHERE {condition} ORDER BY received_at, id LIMIT {per_page} OFFSET {}",
+        (page - 1).max(0) * per_page
+    );
+    let mut query = sqlx::query(&page_sql);
+    for value in &binds {
+        query = query.bind(*value);
+    }
+    let rows = query.fetch_all(pool).await?;
     let cases = rows
         .iter()
-        .map(|r| {
-            Ok(CaseRow {
-                id: r.try_get("id")?,
-                category: r.try_get("category")?,
-                unit_id: r.try_get("unit_id")?,
-                status: r.try_get("status")?,
-                team_id: r.try_get("team_id")?,
-                assignee_id: r.try_get("assignee_id")?,
-                received_at: r.try_get("received_at")?,
-            })
-        })
+        .map(case_from_row)
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok((cases, total))
 }
 
 pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, category, unit_id, status, team_id, assignee_id, received_at FROM reports WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(CaseRow {
-            id: r.try_get("id")?,
-            category: r.try_get("category")?,
-            unit_id: r.try_get("unit_id")?,
-            status: r.try_get("status")?,
-            team_id: r.try_get("team_id")?,
-            assignee_id: r.try_get("assignee_id")?,
-            received_at: r.try_get("received_at")?,
-        })
-    })
-    .transpose()
+    let row = sqlx::query(&format!("SELECT {QUEUE_COLUMNS} FROM reports WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(case_from_row).transpose()
 }
 
 /// A transition and its sealed reason.
@@ -188,7 +183,8 @@ pub async fn list_notes(pool: &AnyPool, report_id: &str) -> Result<Vec<Note>, sq
         .collect()
 }
 
-/// Gives a case to another inspector: their grant in, the previous assignee's grant out, one ledger entry.
+/// Gives a case to another inspector if it is still with `previous` (so two concurrent reassignments cannot
+/// both win): their grant in, the previous assignee's grant out, one ledger entry. Returns whether it moved.
 pub async fn reassign(
     pool: &AnyPool,
     report_id: &str,
@@ -197,19 +193,27 @@ pub async fn reassign(
     grant: &Grant,
     actor_id: &str,
     at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(next)
-        .bind(at)
-        .bind(report_id)
-        .execute(&mut *tx)
-        .await?;
+    let still = match previous {
+        Some(_) => "assignee_id = $4",
+        None => "assignee_id IS NULL",
+    };
+    let sql = format!("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3 AND {still}");
+    let mut update = sqlx::query(&sql).bind(next).bind(at).bind(report_id);
+    if let Some(previous) = previous {
+        update = update.bind(previous);
+    }
+    if update.execute(&mut *tx).await?.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     grants::insert_grant(&mut tx, report_id, next, grant).await?;
     if let Some(previous) = previous.filter(|p| *p != next) {
         grants::delete_grant(&mut tx, report_id, previous).await?;
     }
     let detail = serde_json::json!({ "from": previous, "to": next }).to_string();
     ledger::append(&mut tx, at, "reassigned", Some(report_id), actor_id, &detail).await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(true)
 }

@@ -46,6 +46,15 @@ pub async fn delete_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str) -> Res
     Ok(())
 }
 
+/// Removes every grant a holder has (a disabled account).
+pub async fn delete_all_of(tx: &mut Tx<'_>, holder: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM key_grants WHERE holder = $1")
+        .bind(holder)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Ids of the reports a user should hold a key for: assigned to them, or in a team they supervise.
 pub async fn reports_for_user(pool: &AnyPool, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(

@@ -131,3 +131,65 @@ pub fn team_nodes(teams: &[Team]) -> Vec<TeamNode> {
         })
         .collect()
 }
+
+/// Adds or replaces one routing rule, with its ledger entry.
+pub async fn upsert_rule(pool: &AnyPool, rule: &Rule, actor: &str, at: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO routing_rules (category, unit_id, team_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (category, unit_id) DO UPDATE SET team_id = excluded.team_id",
+    )
+    .bind(&rule.category)
+    .bind(&rule.unit)
+    .bind(&rule.team)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "category": rule.category, "unit": rule.unit, "team": rule.team }).to_string();
+    super::ledger::append(&mut tx, at, "rule_set", None, actor, &detail).await?;
+    tx.commit().await
+}
+
+/// Removes one routing rule, with its ledger entry. Returns whether it existed.
+pub async fn delete_rule(
+    pool: &AnyPool,
+    category: &str,
+    unit: &str,
+    actor: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let gone = sqlx::query("DELETE FROM routing_rules WHERE category = $1 AND unit_id = $2")
+        .bind(category)
+        .bind(unit)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let detail = serde_json::json!({ "category": category, "unit": unit }).to_string();
+    super::ledger::append(&mut tx, at, "rule_removed", None, actor, &detail).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Adds or renames a team, with its ledger entry.
+pub async fn upsert_team(pool: &AnyPool, team: &Team, actor: &str, at: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO teams (id, name_vi, name_en, unit_id, parent_id, is_default) VALUES ($1, $2, $3, $4, $5, 0) \
+         ON CONFLICT (id) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+         unit_id = excluded.unit_id, parent_id = excluded.parent_id",
+    )
+    .bind(&team.id)
+    .bind(&team.name_vi)
+    .bind(&team.name_en)
+    .bind(&team.unit)
+    .bind(&team.parent)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "team": team.id, "unit": team.unit, "parent": team.parent }).to_string();
+    super::ledger::append(&mut tx, at, "team_set", None, actor, &detail).await?;
+    tx.commit().await
+}

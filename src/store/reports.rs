@@ -24,6 +24,9 @@ pub struct SealedReport {
     pub amount_vnd: Option<Vec<u8>>,
 }
 
+/// A report and the grants of its key, ready to store.
+pub type NewRecord = (SealedReport, Vec<(String, Grant)>);
+
 /// Stores a report, the grants of its key, and its `received` and `assigned` ledger entries in one
 /// transaction. The caller shows the retrieval code only once this returned `Ok`, after the commit.
 pub async fn insert_report(
@@ -32,16 +35,34 @@ pub async fn insert_report(
     grants: &[(String, Grant)],
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    insert_in(&mut tx, report).await?;
+    insert_with_grants(&mut tx, report, grants).await?;
+    tx.commit().await
+}
+
+/// Stores many reports in one transaction: for imports, demo data and benchmarks.
+pub async fn insert_batch(pool: &AnyPool, records: &[NewRecord]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (report, grants) in records {
+        insert_with_grants(&mut tx, report, grants).await?;
+    }
+    tx.commit().await
+}
+
+async fn insert_with_grants(
+    tx: &mut Tx<'_>,
+    report: &SealedReport,
+    grants: &[(String, Grant)],
+) -> Result<(), sqlx::Error> {
+    insert_in(tx, report).await?;
     for (holder, grant) in grants {
-        super::grants::insert_grant(&mut tx, &report.id, holder, grant).await?;
+        super::grants::insert_grant(tx, &report.id, holder, grant).await?;
     }
     let id = Some(report.id.as_str());
     let detail = serde_json::json!({ "category": report.category, "unit": report.unit_id }).to_string();
-    ledger::append(&mut tx, report.received_at, "received", id, "reporter", &detail).await?;
+    ledger::append(tx, report.received_at, "received", id, "reporter", &detail).await?;
     let detail = serde_json::json!({ "team": report.team_id, "assignee": report.assignee_id }).to_string();
-    ledger::append(&mut tx, report.received_at, "assigned", id, "system", &detail).await?;
-    tx.commit().await
+    ledger::append(tx, report.received_at, "assigned", id, "system", &detail).await?;
+    Ok(())
 }
 
 async fn insert_in(tx: &mut Tx<'_>, report: &SealedReport) -> Result<(), sqlx::Error> {

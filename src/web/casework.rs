@@ -120,22 +120,23 @@ pub async fn transition(
         },
     )
     .await?;
-    if moved {
-        Ok(to)
-    } else {
-        Err(Denied::Conflict)
+    if !moved {
+        return Err(Denied::Conflict);
     }
+    // A request for more information reaches the reporter: its reason is the question they read.
+    if to == Status::InfoRequested {
+        send_message(db, staff, &opened, &reason).await?;
+    }
+    Ok(to)
 }
 
-/// Sends a message to the reporter, sealed under the report key.
-pub async fn message(db: &Db, staff: &Staff, id: &str, body: Option<&str>) -> Result<(), Denied> {
-    let body = parse_message(body).map_err(|e| Denied::Invalid("body", e))?;
-    let (_, opened) = open_case(db, staff, id).await?;
+async fn send_message(db: &Db, staff: &Staff, opened: &Opened, body: &str) -> Result<(), Denied> {
+    let id = &opened.report.id;
     let message_id = crypto::random_id();
     let message = StoredMessage {
         body: crypto::seal(opened.key(), &[id, "message", &message_id], body.as_bytes()),
         id: message_id,
-        report_id: id.to_owned(),
+        report_id: id.clone(),
         author: Author::Staff,
         created_at: store::now_millis(),
     };
@@ -143,25 +144,32 @@ pub async fn message(db: &Db, staff: &Staff, id: &str, body: Option<&str>) -> Re
     Ok(())
 }
 
+/// Sends a message to the reporter, sealed under the report key.
+pub async fn message(db: &Db, staff: &Staff, id: &str, body: Option<&str>) -> Result<(), Denied> {
+    let body = parse_message(body).map_err(|e| Denied::Invalid("body", e))?;
+    let (_, opened) = open_case(db, staff, id).await?;
+    send_message(db, staff, &opened, &body).await
+}
+
 /// A supervisor gives a case of their team to another active inspector of the team (never one from the
 /// reported unit): the new assignee gets a grant, the previous one loses theirs.
 pub async fn reassign(db: &Db, staff: &Staff, id: &str, assignee: Option<&str>) -> Result<(), Denied> {
-    if staff.user.role != Role::Supervisor {
-        return Err(Denied::NotFound);
-    }
     let username = assignee.ok_or(Denied::Invalid("assignee", FieldError::Required))?;
     let (case, opened) = open_case(db, staff, id).await?;
+    if staff.user.role != Role::Supervisor {
+        return Err(Denied::Forbidden);
+    }
     let next = users::find_by_username(db.pool(), username.trim())
         .await?
         .filter(|u| u.active && u.role == Role::Inspector && u.team_id == case.team_id)
-        .ok_or(Denied::Invalid("assignee", FieldError::UnknownUnit))?;
+        .ok_or(Denied::Invalid("assignee", FieldError::UnknownAssignee))?;
     let candidate = routing::Candidate {
         user_id: next.id.clone(),
         home_unit: next.home_unit_id.clone(),
         open_cases: 0,
     };
     if routing::choose_assignee(std::slice::from_ref(&candidate), &case.unit_id).is_none() {
-        return Err(Denied::Invalid("assignee", FieldError::UnknownUnit));
+        return Err(Denied::Invalid("assignee", FieldError::AssigneeFromUnit));
     }
     let grant = crypto::grant(opened.key(), &next.public_key, id, &next.id).map_err(|_| Denied::Corrupt)?;
     let at = store::now_millis();

@@ -5,7 +5,7 @@ mod admin;
 pub mod api;
 pub mod casework;
 mod error;
-mod guards;
+pub(crate) mod guards;
 mod headers;
 pub mod i18n;
 mod inspector;

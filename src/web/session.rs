@@ -44,6 +44,10 @@ impl SignInLimits {
     }
 
     fn allow(&self, username: &str) -> bool {
+        // Forget accounts whose bucket is full again, so guessed usernames do not pile up in memory.
+        if self.per_account.len() > 10_000 {
+            self.per_account.retain_recent();
+        }
         self.global.check().is_ok() && self.per_account.check_key(&username.to_owned()).is_ok()
     }
 }

@@ -55,6 +55,30 @@ async fn sign_in_needs_the_password_and_a_fresh_one_time_code() {
 
     let (replayed, _) = app.try_sign_in("lan.nguyen", PASSWORD, &code).await;
     assert_eq!(replayed, Status::Unauthorized, "a used code is not accepted again");
+
+    // Sign-in CSRF: what a cross-site form can send does not sign anyone in.
+    let next = app.totp("lan.nguyen", 1).await;
+    let body = json!({ "username": "lan.nguyen", "password": PASSWORD, "totp": next }).to_string();
+    for content_type in [rocket::http::ContentType::Plain, rocket::http::ContentType::Form] {
+        let response = app
+            .client
+            .post("/api/v1/session")
+            .header(content_type)
+            .body(body.clone())
+            .dispatch()
+            .await;
+        assert_ne!(response.status(), Status::NoContent);
+        assert!(response.cookies().get(minhbach::web::session::COOKIE).is_none());
+    }
+    let response = app
+        .client
+        .post("/api/v1/session")
+        .header(rocket::http::ContentType::JSON)
+        .header(rocket::http::Header::new("Origin", "https://evil.example"))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Forbidden);
 }
 
 #[rocket::async_test]
@@ -362,6 +386,19 @@ async fn the_reporter_reads_the_inspectors_message_with_the_code() {
     let (_, view) = app.status_of(&code).await;
     assert_eq!(view["messages"][0]["from"], "staff");
     assert_eq!(view["messages"][0]["body"], "Bạn có biên lai không?");
+
+    // A request for more information: the reason is the question the reporter reads.
+    let (status, _) = app
+        .staff_post(
+            &format!("/api/v1/cases/{case}/transitions"),
+            &session,
+            &json!({ "to": "info_requested", "reason": "Xin cho biết ngày giờ cụ thể." }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    let (_, view) = app.status_of(&code).await;
+    assert_eq!(view["status"], "info_requested");
+    assert_eq!(view["messages"][1]["body"], "Xin cho biết ngày giờ cụ thể.");
 }
 
 #[rocket::async_test]

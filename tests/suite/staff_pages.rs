@@ -278,6 +278,142 @@ async fn every_staff_form_without_its_csrf_token_changes_nothing() {
 }
 
 #[rocket::async_test]
+async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_user("admin", "admin", None, None).await;
+    let (admin, _) = sign_in_page(&app, "admin").await;
+    let (_, admin_page) = page(&app, "/admin", &admin).await;
+    let csrf = csrf_on(&admin_page);
+    let forms: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "/admin/users",
+            vec![("username", "moi.nguoi"), ("role", "inspector"), ("password", PASSWORD)],
+        ),
+        (
+            "/admin/teams",
+            vec![
+                ("id", "to-dat-dai"),
+                ("name_vi", "Tổ đất đai"),
+                ("parent", "hocmon-inspectorate"),
+            ],
+        ),
+        (
+            "/admin/rules",
+            vec![("category", "forgery"), ("unit", "*"), ("team", "hocmon-inspectorate")],
+        ),
+        ("/admin/rules/delete", vec![("category", "*"), ("unit", "*")]),
+        ("/admin/users/admin/disable", vec![]),
+    ];
+    let state = || async {
+        let users = app.count("users").await;
+        let teams = app.count("teams").await;
+        let rules = app.count("routing_rules").await;
+        (users, teams, rules, app.count("ledger").await)
+    };
+    let before = state().await;
+    for (path, fields) in &forms {
+        for (token, headers) in [
+            (None, &[][..]),
+            (Some("0000"), &[][..]),
+            (Some(csrf.as_str()), &[("Origin", "https://evil.example")][..]),
+        ] {
+            let mut all = fields.clone();
+            if let Some(token) = token {
+                all.push(("csrf", token));
+            }
+            let (status, _, _) = post_page(&app, path, Some(&admin), form(&all), headers).await;
+            assert!(status.code >= 400, "{path} {token:?}: {status}");
+        }
+    }
+    assert_eq!(state().await, before, "forged admin forms changed nothing");
+
+    let (status, _, created) = post_page(
+        &app,
+        "/admin/users",
+        Some(&admin),
+        form(&[
+            ("csrf", &csrf),
+            ("username", "moi.nguoi"),
+            ("role", "inspector"),
+            ("password", PASSWORD),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(created.contains("otpauth://totp/Minh%20Bach:moi.nguoi"));
+    let (status, _, _) = post_page(
+        &app,
+        "/admin/teams",
+        Some(&admin),
+        form(&[
+            ("csrf", &csrf),
+            ("id", "to-dat-dai"),
+            ("name_vi", "Tổ đất đai"),
+            ("parent", "hocmon-inspectorate"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _, _) = post_page(
+        &app,
+        "/admin/rules",
+        Some(&admin),
+        form(&[
+            ("csrf", &csrf),
+            ("category", "forgery"),
+            ("unit", "*"),
+            ("team", "to-dat-dai"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _, refused) = post_page(
+        &app,
+        "/admin/rules",
+        Some(&admin),
+        form(&[
+            ("csrf", &csrf),
+            ("category", "forgery"),
+            ("unit", "atlantis"),
+            ("team", "to-dat-dai"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let (status, _, _) = post_page(
+        &app,
+        "/admin/users/admin/disable",
+        Some(&admin),
+        form(&[("csrf", &csrf)]),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "an admin cannot lock themselves out"
+    );
+    let (users, teams, rules, _) = state().await;
+    assert_eq!((users, teams, rules), (before.0 + 1, before.1 + 1, before.2 + 1));
+    // The new rule routes forgery to the new team.
+    let mut body = report("Giả mạo chữ ký trên hồ sơ đất.");
+    body["category"] = serde_json::json!("forgery");
+    let (_, reply) = app.post_json("/api/v1/reports", &body).await;
+    let case = app.report_id(reply["code"].as_str().unwrap()).await;
+    let team: Option<String> = sqlx::query("SELECT team_id FROM reports WHERE id = $1")
+        .bind(&case)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .get("team_id");
+    assert_eq!(team.as_deref(), Some("to-dat-dai"));
+}
+
+#[rocket::async_test]
 async fn admins_see_accounts_and_rules_but_no_case() {
     let app = TestApp::spawn().await;
     app.add_user("admin", "admin", None, None).await;

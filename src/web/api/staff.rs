@@ -14,6 +14,7 @@ use crate::store::cases::Filter;
 use crate::store::Db;
 use crate::web::casework::{self, Denied};
 use crate::web::error::ApiError;
+use crate::web::guards::SameOrigin;
 use crate::web::i18n::Lang;
 use crate::web::pages;
 use crate::web::reporting::KdfGate;
@@ -50,8 +51,11 @@ fn denied(lang: Lang, denied: Denied) -> ApiError {
 }
 
 /// `{"username", "password", "totp"}` → 204 and the session cookie; wrong → 401, throttled → 429.
-#[post("/session", data = "<body>")]
+// Rocket handlers take their guards as arguments; this one needs every piece of sign-in.
+#[allow(clippy::too_many_arguments)]
+#[post("/session", format = "json", data = "<body>")]
 async fn post_session(
+    _origin: SameOrigin,
     body: JsonBody,
     lang: Lang,
     db: &State<Db>,

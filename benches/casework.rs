@@ -1,0 +1,301 @@
+//! Staff pages under a full database: the queue page and the case page with 100 000 reports.
+//!
+//! `cargo bench --bench casework` seeds a fresh SQLite database (or the PostgreSQL database named by
+//! `BENCH_DATABASE_URL`) with `BENCH_REPORTS` reports (default 100 000) assigned across 10 inspectors of one
+//! team, then starts the release server on it and measures, signed in (sign-in excluded):
+//! the supervisor's team queue (all reports), an inspector's queue, a filtered queue, a deep page, and the
+//! case page (decrypting the report from the reader's HPKE grant). It prints p50, p95 and p99 of each.
+//!
+//! Seeding uses cheap Argon2id parameters for the reporters' code wrap (the pages measured never run it);
+//! everything else — HPKE grants for assignee, supervisor and recovery key, AES-GCM fields, ledger — is real.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use minhbach::crypto::{self, KdfParams, PublicKey, ReportKey};
+use minhbach::store::reports::{NewRecord, SealedReport};
+use minhbach::Settings;
+
+const INSPECTORS: usize = 10;
+const PASSWORD: &str = "benchmark password 2026";
+const UNITS: [&str; 12] = [
+    "thi-tran-hoc-mon",
+    "ba-diem",
+    "dong-thanh",
+    "nhi-binh",
+    "tan-hiep",
+    "tan-thoi-nhi",
+    "tan-xuan",
+    "thoi-tam-thon",
+    "trung-chanh",
+    "xuan-thoi-dong",
+    "xuan-thoi-son",
+    "xuan-thoi-thuong",
+];
+const CATEGORIES: [&str; 5] = ["bribe-taking", "embezzlement", "harassment", "forgery", "dereliction"];
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Holder {
+    id: String,
+    key: PublicKey,
+}
+
+fn record(i: usize, now: i64, assignee: &Holder, supervisor: &Holder, recovery: &PublicKey) -> NewRecord {
+    let id = crypto::random_id();
+    let key = ReportKey::generate();
+    let cheap = KdfParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let code = crypto::RetrievalCode::generate().derive();
+    let wrapped = crypto::wrap_report_key(&key, &code.wrapping, &id, cheap).expect("wrap");
+    let narrative = format!("Báo cáo thử số {i}: cán bộ địa chính nhận tiền để đẩy nhanh hồ sơ cấp giấy chứng nhận.");
+    let seal = |field: &str, text: &str| crypto::seal(&key, &[&id, field], text.as_bytes());
+    let status = ["received", "accepted", "investigating", "info_requested"][i % 4];
+    let report = SealedReport {
+        locator: code.locator.to_hex(),
+        category: CATEGORIES[i % CATEGORIES.len()].to_owned(),
+        unit_id: UNITS[i % UNITS.len()].to_owned(),
+        status: status.to_owned(),
+        // Spread over the last 200 days, one every ~3 minutes.
+        received_at: now - (i as i64) * 172_800,
+        team_id: Some("hocmon-inspectorate".to_owned()),
+        assignee_id: Some(assignee.id.clone()),
+        wrapped,
+        narrative: seal("narrative", &narrative),
+        accused: Some(seal("accused", "Ông Nguyễn Văn A, cán bộ địa chính")),
+        incident_date: None,
+        amount_vnd: Some(seal("amount_vnd", "15000000")),
+        id: id.clone(),
+    };
+    let grants = [
+        (assignee.id.as_str(), &assignee.key),
+        (supervisor.id.as_str(), &supervisor.key),
+        ("recovery", recovery),
+    ]
+    .iter()
+    .map(|(holder, public)| {
+        (
+            (*holder).to_owned(),
+            crypto::grant(&key, public, &id, holder).expect("grant"),
+        )
+    })
+    .collect();
+    (report, grants)
+}
+
+async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerSecret, String) {
+    let secret = minhbach::config::prepare_data_dir(&settings.data_dir).expect("data dir");
+    let db = minhbach::setup::open_database(settings).await.expect("database");
+    let add = |username: String, role: &'static str| {
+        let (db, secret) = (&db, &secret);
+        async move {
+            let new = minhbach::ops::NewUser {
+                username: &username,
+                role,
+                team: None,
+                home_unit: None,
+                password: PASSWORD,
+            };
+            minhbach::ops::user_add(db, secret, new).await.expect("user");
+            let user = minhbach::store::users::find_by_username(db.pool(), &username)
+                .await
+                .unwrap()
+                .unwrap();
+            Holder {
+                id: user.id,
+                key: user.public_key,
+            }
+        }
+    };
+    let supervisor = add("supervisor".into(), "supervisor").await;
+    let mut inspectors = Vec::new();
+    for n in 0..INSPECTORS {
+        inspectors.push(add(format!("inspector{n}"), "inspector").await);
+    }
+    let recovery = minhbach::store::grants::recovery_public_key(db.pool())
+        .await
+        .unwrap()
+        .expect("recovery key");
+    let started = Instant::now();
+    let now = minhbach::store::now_millis();
+    let batch = 1_000;
+    let mut case_id = String::new();
+    for start in (0..reports).step_by(batch) {
+        let end = (start + batch).min(reports);
+        let half = start + (end - start) / 2;
+        let (a, b) = std::thread::scope(|scope| {
+            let make = |range: std::ops::Range<usize>| {
+                let (inspectors, supervisor, recovery) = (&inspectors, &supervisor, &recovery);
+                move || {
+                    range
+                        .map(|i| record(i, now, &inspectors[i % INSPECTORS], supervisor, recovery))
+                        .collect::<Vec<_>>()
+                }
+            };
+            let first = scope.spawn(make(start..half));
+            let second = make(half..end)();
+            (first.join().expect("seeding thread"), second)
+        });
+        let records: Vec<NewRecord> = a.into_iter().chain(b).collect();
+        if case_id.is_empty() {
+            case_id = records[0].0.id.clone();
+        }
+        minhbach::store::reports::insert_batch(db.pool(), &records)
+            .await
+            .expect("insert");
+        if end % 10_000 == 0 || end == reports {
+            eprintln!(
+                "  seeded {end}/{reports} reports ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    db.close().await;
+    (secret, case_id)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sign_in(
+    base: &str,
+    username: &str,
+    secret: &minhbach::config::ServerSecret,
+    settings: &Settings,
+    step: u64,
+) -> String {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let totp = rt.block_on(async {
+        let db = minhbach::store::Db::connect(&settings.database_url())
+            .await
+            .expect("db");
+        let user = minhbach::store::users::find_by_username(db.pool(), username)
+            .await
+            .unwrap()
+            .unwrap();
+        let totp_secret = minhbach::ops::open_totp_secret(secret, &user).expect("totp");
+        db.close().await;
+        crypto::code_at(&totp_secret, (minhbach::store::now_millis() / 1000) as u64 + 30 * step).expect("code")
+    });
+    let response = ureq::post(&format!("{base}/api/v1/session"))
+        .send_json(serde_json::json!({ "username": username, "password": PASSWORD, "totp": totp }))
+        .expect("sign-in");
+    let cookie = response.header("set-cookie").expect("session cookie");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+fn measure(name: &str, base: &str, path: &str, cookie: &str, n: usize) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(0)
+        .build();
+    let mut latencies: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let response = agent
+                .get(&format!("{base}{path}"))
+                .set("Cookie", cookie)
+                .call()
+                .expect("page");
+            assert_eq!(response.status(), 200, "{path}");
+            let body = response.into_string().expect("body");
+            assert!(body.len() > 1000);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| latencies[((p / 100.0) * (latencies.len() as f64 - 1.0)).round() as usize];
+    println!(
+        "{name:<34} {n:>4} requests  p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms",
+        at(50.0),
+        at(95.0),
+        at(99.0)
+    );
+}
+
+fn main() {
+    let reports = env_usize("BENCH_REPORTS", 100_000);
+    let n = env_usize("BENCH_REQUESTS", 200);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings {
+        data_dir: dir.path().join("data"),
+        database_url: std::env::var("BENCH_DATABASE_URL").ok(),
+    };
+    let backend = if settings.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    eprintln!("seeding {reports} reports on {backend}…");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (secret, case_id) = rt.block_on(seed(&settings, reports));
+    drop(rt);
+
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_minhbach"));
+    command
+        .arg("serve")
+        .env("MINHBACH_DATA_DIR", &settings.data_dir)
+        .env("ROCKET_PORT", port.to_string())
+        .env("MINHBACH_LOG", "warn")
+        .stdout(Stdio::null());
+    match &settings.database_url {
+        Some(url) => command.env("MINHBACH_DATABASE_URL", url),
+        None => command.env_remove("MINHBACH_DATABASE_URL"),
+    };
+    let _server = Server(command.spawn().expect("server"));
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ureq::get(&base).call().is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let supervisor = sign_in(&base, "supervisor", &secret, &settings, 0);
+    let inspector = sign_in(&base, "inspector0", &secret, &settings, 0);
+    println!("Minh Bạch staff pages: {reports} reports on {backend}, {INSPECTORS} inspectors, sequential requests");
+    measure("queue: team (supervisor), page 1", &base, "/inspector", &supervisor, n);
+    measure("queue: inspector, page 1", &base, "/inspector", &inspector, n);
+    measure(
+        "queue: team, status filter",
+        &base,
+        "/inspector?status=investigating&category=&page=1",
+        &supervisor,
+        n,
+    );
+    measure(
+        "queue: team, page 1000",
+        &base,
+        "/inspector?status=&category=&page=1000",
+        &supervisor,
+        n.min(50),
+    );
+    measure(
+        "case page (inspector)",
+        &base,
+        &format!("/inspector/cases/{case_id}"),
+        &inspector,
+        n,
+    );
+    measure(
+        "case page (supervisor)",
+        &base,
+        &format!("/inspector/cases/{case_id}"),
+        &supervisor,
+        n,
+    );
+}
