@@ -230,3 +230,7 @@ error-disable-self = You cannot disable your own account.
 error-unknown-status = This status is not part of the lifecycle.
 error-unknown-assignee = No active inspector of the team has this username.
 error-assignee-from-unit = A case cannot go to an inspector who works in the reported unit.
+admin-units = Administrative units
+admin-unit-id = Unit id (lowercase letters, digits, dashes)
+admin-unit-kind = Kind (district, town, commune, ward)
+admin-save-unit = Save the unit

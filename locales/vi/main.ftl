@@ -230,3 +230,7 @@ error-disable-self = Bạn không thể tự khóa tài khoản của mình.
 error-unknown-status = Tình trạng không có trong quy trình.
 error-unknown-assignee = Không có thanh tra viên đang hoạt động với tên này trong tổ.
 error-assignee-from-unit = Không thể giao cho thanh tra viên công tác tại chính đơn vị bị phản ánh.
+admin-units = Đơn vị hành chính
+admin-unit-id = Mã đơn vị (chữ thường, số, gạch nối)
+admin-unit-kind = Loại (huyện, thị trấn, xã, phường)
+admin-save-unit = Lưu đơn vị

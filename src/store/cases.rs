@@ -29,6 +29,16 @@ pub struct Filter<'a> {
     pub category: Option<&'a str>,
 }
 
+impl<'a> Filter<'a> {
+    /// From a query string, where an empty value means "any".
+    pub fn from_query(status: Option<&'a str>, category: Option<&'a str>) -> Self {
+        Self {
+            status: status.filter(|s| !s.is_empty()),
+            category: category.filter(|c| !c.is_empty()),
+        }
+    }
+}
+
 const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at";
 
 fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {

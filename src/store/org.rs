@@ -193,3 +193,33 @@ pub async fn upsert_team(pool: &AnyPool, team: &Team, actor: &str, at: i64) -> R
     super::ledger::append(&mut tx, at, "team_set", None, actor, &detail).await?;
     tx.commit().await
 }
+
+/// Adds or renames an administrative unit, with its ledger entry.
+pub async fn upsert_unit(
+    pool: &AnyPool,
+    unit: &crate::domain::org::Unit,
+    actor: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let position: i64 = sqlx::query("SELECT COUNT(*) AS n FROM units")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    sqlx::query(
+        "INSERT INTO units (id, name_vi, name_en, kind, parent_id, position) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (id) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+         kind = excluded.kind, parent_id = excluded.parent_id",
+    )
+    .bind(&unit.id)
+    .bind(&unit.name_vi)
+    .bind(&unit.name_en)
+    .bind(&unit.kind)
+    .bind(&unit.parent)
+    .bind(position)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "unit": unit.id, "kind": unit.kind, "parent": unit.parent }).to_string();
+    super::ledger::append(&mut tx, at, "unit_set", None, actor, &detail).await?;
+    tx.commit().await
+}

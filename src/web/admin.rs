@@ -31,7 +31,8 @@ pub fn routes() -> Vec<Route> {
         post_user_disable,
         post_rule,
         post_rule_delete,
-        post_team
+        post_team,
+        post_unit
     ]
 }
 
@@ -206,6 +207,7 @@ async fn admin_page(
         "units": units.iter().map(|u| json!({ "id": u.id, "name": u.name(lang.code()) })).collect::<Vec<_>>(),
         "categories": crate::domain::Category::ALL.iter().map(|c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()) })).collect::<Vec<_>>(),
         "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "unit_kinds": UNIT_KINDS,
         "enrol": enrol,
         "done": done,
         "error": error,
@@ -392,6 +394,48 @@ async fn post_team(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, for
             default: false,
         };
         store::org::upsert_team(db.pool(), &team, &staff.user.id, store::now_millis())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Notice::Done)
+    };
+    admin_action(db, &staff, lang, form.csrf.as_deref(), action).await
+}
+
+#[derive(FromForm)]
+struct UnitForm {
+    csrf: Option<String>,
+    id: Option<String>,
+    kind: Option<String>,
+    name_vi: Option<String>,
+    name_en: Option<String>,
+    parent: Option<String>,
+}
+
+const UNIT_KINDS: [&str; 4] = ["district", "town", "commune", "ward"];
+
+#[post("/units", data = "<form>")]
+async fn post_unit(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, form: Form<UnitForm>) -> AdminResult {
+    let action = async {
+        let id = chosen(&form.id).unwrap_or_default();
+        let slug_ok = (2..=48).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let kind = chosen(&form.kind).filter(|k| UNIT_KINDS.contains(k));
+        let name_vi = chosen(&form.name_vi).filter(|n| n.chars().count() <= 200);
+        let units = store::units::list_units(db.pool()).await.map_err(|e| e.to_string())?;
+        let parent_ok = chosen(&form.parent).is_none_or(|p| p != id && units.iter().any(|u| u.id == p));
+        let (Some(kind), Some(name_vi), true, true) = (kind, name_vi, slug_ok, parent_ok) else {
+            return Err(lang.tr("error-invalid-input"));
+        };
+        let unit = crate::domain::org::Unit {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+            name_vi: name_vi.to_owned(),
+            name_en: chosen(&form.name_en).unwrap_or(name_vi).to_owned(),
+            parent: chosen(&form.parent).map(str::to_owned),
+        };
+        store::org::upsert_unit(db.pool(), &unit, &staff.user.id, store::now_millis())
             .await
             .map_err(|e| e.to_string())?;
         Ok(Notice::Done)

@@ -178,10 +178,7 @@ async fn get_queue(
     if staff.user.role == Role::Admin {
         return Ok(Err(Redirect::to(format!("/admin{}", lang.query()))));
     }
-    let filter = Filter {
-        status: status.filter(|s| !s.is_empty()),
-        category: category.filter(|c| !c.is_empty()),
-    };
+    let filter = Filter::from_query(status, category);
     let page = page.unwrap_or(1).max(1);
     let (rows, pages_count) = casework::queue(db, &staff, &filter, page)
         .await

@@ -213,6 +213,33 @@ impl TestApp {
         (response.status(), session)
     }
 
+    /// Signs a user in and returns the session and its CSRF token (read from the sealed cookie, as the
+    /// server would).
+    pub async fn sign_in_with_csrf(&self, username: &str) -> (Session, String) {
+        let code = self.totp(username, 0).await;
+        let body = serde_json::json!({ "username": username, "password": PASSWORD, "totp": code }).to_string();
+        let response = self
+            .client
+            .post("/api/v1/session")
+            .header(ContentType::JSON)
+            .body(body)
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::NoContent, "{username} signs in");
+        let sealed = response
+            .cookies()
+            .get(minhbach::web::session::COOKIE)
+            .expect("cookie")
+            .clone()
+            .into_owned();
+        let opened = response
+            .cookies()
+            .get_private(minhbach::web::session::COOKIE)
+            .expect("the cookie opens");
+        let data: Value = serde_json::from_str(opened.value()).expect("session JSON");
+        (Session(sealed), data["csrf"].as_str().expect("csrf").to_owned())
+    }
+
     /// Signs a user in with [`PASSWORD`] and the code of the current step.
     pub async fn sign_in(&self, username: &str) -> Session {
         let code = self.totp(username, 0).await;

@@ -602,3 +602,191 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
         .to_string();
     assert!(error.contains("#2"), "{error}");
 }
+
+/// The same matrix over the staff pages: the case page and its three forms, with each session's own CSRF
+/// token, so that only access decides.
+#[rocket::async_test]
+async fn the_authorization_matrix_holds_on_the_staff_pages_too() {
+    let app = TestApp::spawn().await;
+    two_teams(&app).await;
+    for (name, role) in [
+        ("admin", "admin"),
+        ("officer", "officer"),
+        ("supervisor", "supervisor"),
+        ("inspector", "inspector"),
+    ] {
+        app.add_user(name, role, None, None).await;
+    }
+    app.add_user("land.inspector", "inspector", Some("land-team"), None)
+        .await;
+    let (_, own) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let (_, foreign) = file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
+    let readers = ["supervisor", "inspector"];
+    let mut cells = 0;
+    for role in ["admin", "officer", "supervisor", "inspector"] {
+        let (session, csrf) = app.sign_in_with_csrf(role).await;
+        for (case, ownership) in [(&own, "own"), (&foreign, "foreign")] {
+            let allowed = readers.contains(&role) && ownership == "own";
+            let response = app
+                .client
+                .get(format!("/inspector/cases/{case}"))
+                .cookie(session.0.clone())
+                .dispatch()
+                .await;
+            let status = response.status();
+            let body = response.into_string().await.unwrap_or_default();
+            assert_eq!(
+                status == Status::Ok,
+                allowed,
+                "{role} GET page of {ownership} case: {status}"
+            );
+            assert_eq!(
+                body.contains("Cán bộ địa chính") || body.contains("Giả mạo hồ sơ"),
+                allowed,
+                "{role} {ownership}"
+            );
+            for (action, fields) in [
+                ("transitions", format!("csrf={csrf}&to=info_requested&reason=x")),
+                ("messages", format!("csrf={csrf}&body=x")),
+                ("assignment", format!("csrf={csrf}&assignee=inspector")),
+            ] {
+                let response = app
+                    .client
+                    .post(format!("/inspector/cases/{case}/{action}"))
+                    .header(rocket::http::ContentType::Form)
+                    .cookie(session.0.clone())
+                    .body(fields)
+                    .dispatch()
+                    .await;
+                let may = allowed && (action != "assignment" || role == "supervisor");
+                let status = response.status();
+                // The second reader's move from `received` to `info_requested` finds the case moved: 409.
+                let done = status == Status::SeeOther || (action == "transitions" && status == Status::Conflict);
+                assert_eq!(done, may, "{role} POST {action} on {ownership} case: {status}");
+                if !allowed {
+                    assert_eq!(status, Status::NotFound, "{role} {action} {ownership}");
+                }
+                cells += 1;
+            }
+            cells += 1;
+        }
+        let queue = app
+            .client
+            .get("/inspector")
+            .cookie(session.0.clone())
+            .dispatch()
+            .await
+            .status();
+        let expected = match role {
+            "admin" => Status::SeeOther,
+            "officer" => Status::Forbidden,
+            _ => Status::Ok,
+        };
+        assert_eq!(queue, expected, "{role} queue page");
+        let admin = app
+            .client
+            .get("/admin")
+            .cookie(session.0.clone())
+            .dispatch()
+            .await
+            .status();
+        assert_eq!(admin == Status::Ok, role == "admin", "{role} admin page");
+        cells += 2;
+    }
+    println!("staff pages: 4 roles × (2 cases × 4 routes + queue + admin) = {cells} cells, all right");
+    assert_eq!(cells, 4 * 10);
+}
+
+#[rocket::async_test]
+async fn an_unknown_user_costs_as_much_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    // One known account per attempt, so that the per-account throttle stays out of the way.
+    const PAIRS: usize = 24;
+    for i in 0..PAIRS {
+        app.add_user(&format!("known{i}"), "inspector", None, None).await;
+    }
+    let attempt = |username: String| {
+        let app = &app;
+        async move {
+            let body = json!({ "username": username, "password": "wrong password!", "totp": "123456" });
+            let t = std::time::Instant::now();
+            let (status, _) = app.post_json("/api/v1/session", &body).await;
+            assert_eq!(status, Status::Unauthorized);
+            t.elapsed().as_secs_f64()
+        }
+    };
+    attempt("warm.up".into()).await;
+    let (mut unknown, mut known) = (Vec::new(), Vec::new());
+    for i in 0..PAIRS {
+        // Alternate which goes first, so drifts in machine load fall on both.
+        if i % 2 == 0 {
+            unknown.push(attempt(format!("ghost{i}")).await);
+            known.push(attempt(format!("known{i}")).await);
+        } else {
+            known.push(attempt(format!("known{i}")).await);
+            unknown.push(attempt(format!("ghost{i}")).await);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (u, k) = (median(&mut unknown), median(&mut known));
+    println!(
+        "sign-in median over {PAIRS}: unknown user {:.1} ms, known user with a wrong password {:.1} ms",
+        u * 1e3,
+        k * 1e3
+    );
+    assert!(
+        u > 0.010,
+        "an unknown user costs a full password check ({:.1} ms)",
+        u * 1e3
+    );
+    // Without the decoy check an unknown user would answer in well under a millisecond: a ratio near 0.
+    assert!((0.7..1.43).contains(&(u / k)), "ratio {:.2}", u / k);
+}
+
+#[rocket::async_test]
+async fn an_inspector_never_receives_a_report_about_their_own_unit() {
+    let app = TestApp::spawn().await;
+    let local = app
+        .add_user("ba.diem.inspector", "inspector", None, Some("ba-diem"))
+        .await;
+    let other = app
+        .add_user("other.inspector", "inspector", None, Some("tan-xuan"))
+        .await;
+    for i in 0..4 {
+        let (_, case) = file(
+            &app,
+            "bribe-taking",
+            "ba-diem",
+            &format!("Báo cáo số {i} về xã Bà Điểm."),
+        )
+        .await;
+        let assignee: Option<String> = sqlx::query("SELECT assignee_id FROM reports WHERE id = $1")
+            .bind(&case)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+            .get("assignee_id");
+        assert_eq!(assignee.as_deref(), Some(other.as_str()), "never {local}");
+    }
+    let (_, case) = file(&app, "bribe-taking", "tan-hiep", "Báo cáo về xã Tân Hiệp.").await;
+    let assignee: Option<String> = sqlx::query("SELECT assignee_id FROM reports WHERE id = $1")
+        .bind(&case)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .get("assignee_id");
+    assert_eq!(
+        assignee.as_deref(),
+        Some(local.as_str()),
+        "the least-loaded inspector from elsewhere"
+    );
+}

@@ -303,6 +303,10 @@ async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change
         ),
         ("/admin/rules/delete", vec![("category", "*"), ("unit", "*")]),
         ("/admin/users/admin/disable", vec![]),
+        (
+            "/admin/units",
+            vec![("id", "phuong-moi"), ("kind", "ward"), ("name_vi", "Phường Mới")],
+        ),
     ];
     let state = || async {
         let users = app.count("users").await;
@@ -370,6 +374,22 @@ async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change
     )
     .await;
     assert_eq!(status, Status::Ok);
+    let (status, _, _) = post_page(
+        &app,
+        "/admin/units",
+        Some(&admin),
+        form(&[
+            ("csrf", &csrf),
+            ("id", "phuong-moi"),
+            ("kind", "ward"),
+            ("name_vi", "Phường Mới"),
+            ("parent", "hoc-mon"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(app.count("units").await, 14, "the new unit is there");
     let (status, _, refused) = post_page(
         &app,
         "/admin/rules",

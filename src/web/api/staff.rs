@@ -106,10 +106,7 @@ async fn get_cases(
     category: Option<&str>,
     page: Option<i64>,
 ) -> ApiResult {
-    let filter = Filter {
-        status: status.filter(|s| !s.is_empty()),
-        category: category.filter(|c| !c.is_empty()),
-    };
+    let filter = Filter::from_query(status, category);
     let page = page.unwrap_or(1).max(1);
     let (rows, pages) = casework::queue(db, &staff, &filter, page)
         .await
