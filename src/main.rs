@@ -40,6 +40,39 @@ enum Command {
     /// The organisation: units, teams and routing rules.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Compute a deadline under a policy preset; prints JSON.
+    Deadline {
+        /// vn-2018 (default) or eu-2019
+        #[arg(long, default_value = "vn-2018")]
+        policy: String,
+        /// triage, notice, resolution, feedback, commendation_proposal, commendation_decision, escalation_report
+        #[arg(long)]
+        stage: String,
+        /// The day of the event that starts the clock (YYYY-MM-DD); it is not counted.
+        #[arg(long)]
+        from: String,
+        /// An extension of the stage (complex, very_complex); repeat for several.
+        #[arg(long = "extension")]
+        extensions: Vec<String>,
+    },
+    /// Compute a reward proposal under a scheme; prints JSON with an integer "amount".
+    Reward {
+        /// vn_ttlt_01_2015 (default), kr_acrc, us_sec or id_pp43_2018
+        #[arg(long, default_value = "vn_ttlt_01_2015")]
+        scheme: String,
+        /// The amount recovered (sanctions collected for us_sec), in the scheme's currency unit.
+        #[arg(long)]
+        recovered: i64,
+        /// The commendation form (vn_ttlt_01_2015): order_of_bravery, pm_certificate, ministry_certificate.
+        #[arg(long)]
+        form: Option<String>,
+        /// The decision date (YYYY-MM-DD), for the base salary in force; default today.
+        #[arg(long)]
+        date: Option<String>,
+        /// For id_pp43_2018: the amount is a bribe, not a recovered loss.
+        #[arg(long)]
+        bribe: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +153,19 @@ async fn main() -> ExitCode {
         Command::Keys(KeysCommand::Regrant { recovery_key, user }) => regrant(&recovery_key, &user).await,
         Command::Audit(AuditCommand::Verify) => audit_verify().await,
         Command::Org(OrgCommand::Import { file }) => org_import(&file).await,
+        Command::Deadline {
+            policy,
+            stage,
+            from,
+            extensions,
+        } => deadline(&policy, &stage, &from, &extensions),
+        Command::Reward {
+            scheme,
+            recovered,
+            form,
+            date,
+            bribe,
+        } => reward(&scheme, recovered, form.as_deref(), date.as_deref(), bribe),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -287,5 +333,47 @@ async fn org_import(file: &std::path::Path) -> Result<(), String> {
         "Imported {} units, {} teams, {} routing rules.",
         imported.units, imported.teams, imported.rules
     );
+    Ok(())
+}
+
+fn parse_day(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn deadline(policy: &str, stage: &str, from: &str, extensions: &[String]) -> Result<(), String> {
+    use minhbach::domain::policy::Policy;
+    let policy = Policy::preset(policy).map_err(|e| e.to_string())?;
+    let start = parse_day(from)?;
+    let kinds: Vec<&str> = extensions.iter().map(String::as_str).collect();
+    let due = policy.due(stage, start, &kinds).map_err(|e| e.to_string())?;
+    let rule = policy.stage(stage).map_err(|e| e.to_string())?;
+    let out = serde_json::json!({
+        "policy": policy.policy.id,
+        "version": policy.policy.version,
+        "stage": stage,
+        "from": start.to_string(),
+        "extensions": kinds,
+        "due": due.to_string(),
+        "days": rule.days,
+        "unit": rule.unit,
+        "rule": rule.rule,
+    });
+    println!("{out}");
+    Ok(())
+}
+
+fn reward(scheme: &str, recovered: i64, form: Option<&str>, date: Option<&str>, bribe: bool) -> Result<(), String> {
+    use minhbach::domain::reward::{self, Claim, Scheme};
+    let scheme = Scheme::parse(scheme).ok_or_else(|| reward::RewardError::UnknownScheme(scheme.into()).to_string())?;
+    let on = match date {
+        Some(text) => parse_day(text)?,
+        None => minhbach::domain::calendar::local_date(minhbach::store::now_millis()),
+    };
+    let proposal = reward::propose(scheme, &Claim { recovered, form, bribe }, on).map_err(|e| e.to_string())?;
+    let mut out = serde_json::to_value(&proposal).map_err(|e| e.to_string())?;
+    out["date"] = serde_json::json!(on.to_string());
+    out["recovered"] = serde_json::json!(recovered);
+    println!("{out}");
     Ok(())
 }

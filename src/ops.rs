@@ -52,6 +52,12 @@ pub struct NewUser<'a> {
 /// Creates a staff account: password hash, X25519 key pair sealed under the password, TOTP secret.
 /// Without a team, inspectors, supervisors and officers join the organisation's default team.
 pub async fn user_add(db: &Db, secret: &ServerSecret, new: NewUser<'_>) -> Result<UserAdded, OpsError> {
+    user_add_by(db, secret, new, "operator").await
+}
+
+/// [`user_add`] on behalf of `actor` (an admin's user id, or `"operator"` for the command line), as the
+/// ledger records it.
+pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor: &str) -> Result<UserAdded, OpsError> {
     let username = Username::parse(new.username).map_err(|e| OpsError::Invalid(e.into()))?;
     let role = Role::parse(new.role).ok_or_else(|| OpsError::Invalid(format!("unknown role {:?}", new.role)))?;
     check_password(new.password).map_err(|e| OpsError::Invalid(e.into()))?;
@@ -100,7 +106,7 @@ pub async fn user_add(db: &Db, secret: &ServerSecret, new: NewUser<'_>) -> Resul
     let mut tx = pool.begin().await?;
     users::insert_user(&mut tx, &user, now).await?;
     let detail = serde_json::json!({ "user": id, "role": role.as_str(), "team": user.team_id }).to_string();
-    ledger::append(&mut tx, now, "user_added", None, "operator", &detail).await?;
+    ledger::append(&mut tx, now, "user_added", None, actor, &detail).await?;
     tx.commit().await?;
     let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str())
         .ok_or_else(|| OpsError::Invalid("could not build the enrolment URI".into()))?;
@@ -115,7 +121,15 @@ async fn user_named(db: &Db, username: &str) -> Result<users::User, OpsError> {
 
 /// Disables an account: it can no longer sign in, and no new case is routed to it.
 pub async fn user_disable(db: &Db, username: &str) -> Result<(), OpsError> {
+    user_disable_by(db, username, "operator").await
+}
+
+/// [`user_disable`] on behalf of `actor`. The last active admin cannot be disabled.
+pub async fn user_disable_by(db: &Db, username: &str, actor: &str) -> Result<(), OpsError> {
     let user = user_named(db, username).await?;
+    if user.role == Role::Admin && user.active && users::count_admins(db.pool()).await? <= 1 {
+        return Err(OpsError::Invalid("the last active admin cannot be disabled".into()));
+    }
     let now = store::now_millis();
     let mut tx = db.pool().begin().await?;
     users::set_active(&mut tx, &user.id, false).await?;
@@ -126,7 +140,7 @@ pub async fn user_disable(db: &Db, username: &str) -> Result<(), OpsError> {
         now,
         "user_disabled",
         None,
-        "operator",
+        actor,
         &serde_json::json!({ "user": user.id }).to_string(),
     )
     .await?;
@@ -179,6 +193,11 @@ pub fn read_recovery_key(path: &Path) -> Result<PrivateKey, OpsError> {
 /// recovery key's grants. Returns how many reports were granted.
 pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Result<usize, OpsError> {
     let user = user_named(db, username).await?;
+    if !user.active {
+        return Err(OpsError::Invalid(format!(
+            "{username:?} is disabled: enable or replace the account first"
+        )));
+    }
     let pool = db.pool();
     let expected = grants::recovery_public_key(pool).await?;
     if expected
@@ -232,11 +251,6 @@ pub async fn audit_verify(db: &Db) -> Result<usize, OpsError> {
 pub async fn org_import(db: &Db, path: &Path) -> Result<store::org::Imported, OpsError> {
     let text = std::fs::read_to_string(path).map_err(|e| OpsError::Invalid(format!("{}: {e}", path.display())))?;
     let org = Organisation::parse(&text).map_err(|e| OpsError::Invalid(e.to_string()))?;
-    let imported = store::org::import(db.pool(), &org).await?;
-    let detail =
-        serde_json::json!({ "units": imported.units, "teams": imported.teams, "rules": imported.rules }).to_string();
-    let mut tx = db.pool().begin().await?;
-    ledger::append(&mut tx, store::now_millis(), "org_imported", None, "operator", &detail).await?;
-    tx.commit().await?;
+    let imported = store::org::import(db.pool(), &org, "operator").await?;
     Ok(imported)
 }

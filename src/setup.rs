@@ -22,7 +22,7 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StoreError> {
     let db = Db::connect(&url).await?;
     db.migrate().await?;
     if store::org::count_units(db.pool()).await? == 0 {
-        let imported = store::org::import(db.pool(), &Organisation::demo()).await?;
+        let imported = store::org::import(db.pool(), &Organisation::demo(), "system").await?;
         tracing::info!(
             units = imported.units,
             teams = imported.teams,

@@ -6,52 +6,12 @@
 
 use std::collections::BTreeSet;
 
-use time::{macros::date, macros::offset, Date, Duration, OffsetDateTime, UtcOffset, Weekday};
+use time::{macros::offset, Date, Duration, OffsetDateTime, UtcOffset, Weekday};
+
+use super::policy::Policy;
 
 /// Asia/Ho_Chi_Minh.
 pub const VIETNAM: UtcOffset = offset!(+7);
-
-/// Days off besides weekends, as decided each year by the Government (Labour Code 45/2019/QH14, Art. 112).
-/// Tết and the bridging days are the announced schedules where known; 2027 is provisional and marked so.
-const VIETNAM_HOLIDAYS: &[Date] = &[
-    // 2025
-    date!(2025 - 01 - 01),
-    date!(2025 - 01 - 27), // Tết Ất Tỵ: 25 Jan – 2 Feb
-    date!(2025 - 01 - 28),
-    date!(2025 - 01 - 29),
-    date!(2025 - 01 - 30),
-    date!(2025 - 01 - 31),
-    date!(2025 - 04 - 07), // Hùng Kings' Commemoration (10/3 lunar)
-    date!(2025 - 04 - 30),
-    date!(2025 - 05 - 01),
-    date!(2025 - 05 - 02), // bridging day
-    date!(2025 - 09 - 01),
-    date!(2025 - 09 - 02),
-    // 2026
-    date!(2026 - 01 - 01),
-    date!(2026 - 02 - 16), // Tết Bính Ngọ: 14 – 22 Feb
-    date!(2026 - 02 - 17),
-    date!(2026 - 02 - 18),
-    date!(2026 - 02 - 19),
-    date!(2026 - 02 - 20),
-    date!(2026 - 04 - 27), // Hùng Kings' Commemoration falls on Sunday 26 Apr: day off Monday
-    date!(2026 - 04 - 30),
-    date!(2026 - 05 - 01),
-    date!(2026 - 09 - 01),
-    date!(2026 - 09 - 02),
-    // 2027 (provisional until the Government's announcement)
-    date!(2027 - 01 - 01),
-    date!(2027 - 02 - 04), // Tết Đinh Mùi: new year on Saturday 6 Feb
-    date!(2027 - 02 - 05),
-    date!(2027 - 02 - 08),
-    date!(2027 - 02 - 09),
-    date!(2027 - 02 - 10),
-    date!(2027 - 04 - 16), // Hùng Kings' Commemoration
-    date!(2027 - 04 - 30),
-    date!(2027 - 05 - 03), // 1 May falls on Saturday
-    date!(2027 - 09 - 02),
-    date!(2027 - 09 - 03),
-];
 
 /// Working days of one jurisdiction.
 #[derive(Debug, Clone)]
@@ -60,10 +20,21 @@ pub struct Calendar {
 }
 
 impl Calendar {
+    pub fn with_holidays(holidays: BTreeSet<Date>) -> Self {
+        Self { holidays }
+    }
+
+    /// Weekends only.
+    pub fn empty() -> &'static Calendar {
+        static EMPTY: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(|| Calendar {
+            holidays: BTreeSet::new(),
+        })
+    }
+
+    /// Vietnam's working days: weekends and the public holidays of the `vn-2018` preset.
     pub fn vietnam() -> Self {
-        Self {
-            holidays: VIETNAM_HOLIDAYS.iter().copied().collect(),
-        }
+        super::policy::Policy::default_preset().calendar().clone()
     }
 
     pub fn is_working_day(&self, day: Date) -> bool {
@@ -107,28 +78,6 @@ pub fn local_time(utc_millis: i64) -> OffsetDateTime {
     utc.to_offset(VIETNAM)
 }
 
-/// A stage of handling with its clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Receive, classify and check the conditions for handling: 7 working days from receipt
-    /// (Law on Denunciation 25/2018/QH14, Art. 24).
-    Triage,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Triage => "triage",
-        }
-    }
-
-    fn working_days(self) -> u32 {
-        match self {
-            Stage::Triage => 7,
-        }
-    }
-}
-
 /// How a deadline stands at a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineState {
@@ -155,22 +104,24 @@ impl DeadlineState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
-    pub stage: Stage,
+    /// The policy's name of the stage (`triage`, `resolution`, …).
+    pub stage: &'static str,
     /// The last day of the period, inclusive, in Vietnam's time zone.
     pub due: Date,
     pub state: DeadlineState,
 }
 
-/// The deadline of `stage` for an event at `start_millis`, as it stands at `now_millis`, given when the
-/// stage ended if it did.
+/// The deadline of `stage` under `policy` for an event at `start_millis`, as it stands at `now_millis`,
+/// given when the stage ended if it did. `None` when the policy has no such stage.
 pub fn deadline(
-    calendar: &Calendar,
-    stage: Stage,
+    policy: &Policy,
+    stage: &'static str,
     start_millis: i64,
     ended_millis: Option<i64>,
     now_millis: i64,
-) -> Deadline {
-    let due = calendar.add_working_days(local_date(start_millis), stage.working_days());
+) -> Option<Deadline> {
+    let calendar = policy.calendar();
+    let due = policy.due(stage, local_date(start_millis), &[]).ok()?;
     let state = match ended_millis {
         Some(ended) if local_date(ended) <= due => DeadlineState::Met,
         Some(_) => DeadlineState::Overdue,
@@ -185,13 +136,13 @@ pub fn deadline(
             }
         }
     };
-    Deadline { stage, due, state }
+    Some(Deadline { stage, due, state })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
+    use time::macros::{date, datetime};
 
     fn millis(at: OffsetDateTime) -> i64 {
         (at.unix_timestamp_nanos() / 1_000_000) as i64
@@ -234,20 +185,21 @@ mod tests {
 
     #[test]
     fn deadline_states_follow_the_clock() {
-        let calendar = Calendar::vietnam();
+        let policy = Policy::default_preset();
         let received = millis(datetime!(2026-03-03 09:00 +7));
-        let at = |d: OffsetDateTime| deadline(&calendar, Stage::Triage, received, None, millis(d)).state;
-        assert_eq!(at(datetime!(2026-03-04 09:00 +7)), DeadlineState::Due);
-        assert_eq!(at(datetime!(2026-03-10 09:00 +7)), DeadlineState::DueSoon);
-        assert_eq!(at(datetime!(2026-03-12 23:00 +7)), DeadlineState::DueSoon);
-        assert_eq!(at(datetime!(2026-03-13 00:30 +7)), DeadlineState::Overdue);
+        let at = |d: OffsetDateTime| deadline(policy, "triage", received, None, millis(d)).map(|d| d.state);
+        assert_eq!(at(datetime!(2026-03-04 09:00 +7)), Some(DeadlineState::Due));
+        assert_eq!(at(datetime!(2026-03-10 09:00 +7)), Some(DeadlineState::DueSoon));
+        assert_eq!(at(datetime!(2026-03-12 23:00 +7)), Some(DeadlineState::DueSoon));
+        assert_eq!(at(datetime!(2026-03-13 00:30 +7)), Some(DeadlineState::Overdue));
         let ended = deadline(
-            &calendar,
-            Stage::Triage,
+            policy,
+            "triage",
             received,
             Some(millis(datetime!(2026-03-12 16:00 +7))),
             0,
         );
-        assert_eq!(ended.state, DeadlineState::Met);
+        assert_eq!(ended.map(|d| d.state), Some(DeadlineState::Met));
+        assert_eq!(deadline(policy, "lunch", received, None, 0), None);
     }
 }

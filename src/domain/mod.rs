@@ -4,7 +4,9 @@
 pub mod calendar;
 pub mod category;
 pub mod org;
+pub mod policy;
 pub mod report;
+pub mod reward;
 pub mod routing;
 pub mod staff;
 pub mod status;

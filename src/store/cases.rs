@@ -113,6 +113,8 @@ pub struct Transition<'a> {
     pub at: i64,
     pub note_id: &'a str,
     pub sealed_reason: &'a [u8],
+    /// A message to the reporter written with the transition (a request for more information).
+    pub message: Option<&'a super::messages::StoredMessage>,
 }
 
 /// Moves a case from `from` to `to` if it is still in `from` (so of two concurrent transitions exactly one
@@ -143,6 +145,9 @@ pub async fn transition(pool: &AnyPool, t: &Transition<'_>) -> Result<bool, sqlx
         t.sealed_reason,
     )
     .await?;
+    if let Some(message) = t.message {
+        super::messages::insert_in(&mut tx, message, t.actor_id).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -41,17 +41,23 @@ pub struct StoredMessage {
 /// `actor` is `"reporter"` or the staff user's id.
 pub async fn insert_message(pool: &AnyPool, message: &StoredMessage, actor: &str) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    insert_in(&mut tx, message, actor).await?;
+    tx.commit().await
+}
+
+/// [`insert_message`] inside the caller's transaction.
+pub async fn insert_in(tx: &mut super::Tx<'_>, message: &StoredMessage, actor: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO messages (id, report_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5)")
         .bind(&message.id)
         .bind(&message.report_id)
         .bind(message.author.as_str())
         .bind(message.created_at)
         .bind(&message.body)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let detail = serde_json::json!({ "message": message.id }).to_string();
     ledger::append(
-        &mut tx,
+        tx,
         message.created_at,
         "message",
         Some(&message.report_id),
@@ -59,7 +65,7 @@ pub async fn insert_message(pool: &AnyPool, message: &StoredMessage, actor: &str
         &detail,
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// A report's messages, oldest first.

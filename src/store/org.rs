@@ -15,7 +15,7 @@ pub struct Imported {
 
 /// Inserts or updates every unit and team of `org` and replaces the routing rules, in one transaction.
 /// Units and teams absent from the file are kept: reports and users may still refer to them.
-pub async fn import(pool: &AnyPool, org: &Organisation) -> Result<Imported, sqlx::Error> {
+pub async fn import(pool: &AnyPool, org: &Organisation, actor: &str) -> Result<Imported, sqlx::Error> {
     let mut tx = pool.begin().await?;
     for (position, unit) in org.units.iter().enumerate() {
         sqlx::query(
@@ -72,12 +72,16 @@ pub async fn import(pool: &AnyPool, org: &Organisation) -> Result<Imported, sqlx
                 .await?;
         }
     }
-    tx.commit().await?;
-    Ok(Imported {
+    let imported = Imported {
         units: org.units.len(),
         teams: org.teams.len(),
         rules: org.rules.len(),
-    })
+    };
+    let detail =
+        serde_json::json!({ "units": imported.units, "teams": imported.teams, "rules": imported.rules }).to_string();
+    super::ledger::append(&mut tx, super::now_millis(), "org_imported", None, actor, &detail).await?;
+    tx.commit().await?;
+    Ok(imported)
 }
 
 pub async fn count_units(pool: &AnyPool) -> Result<i64, sqlx::Error> {

@@ -4,6 +4,8 @@ use sqlx::{AnyPool, Row};
 
 /// Sessions end after this long without a request.
 pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
+/// …and after this long in any case: a working day.
+pub const LIFETIME_MILLIS: i64 = 10 * 60 * 60 * 1000;
 
 pub async fn insert_session(pool: &AnyPool, id: &str, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO sessions (id, user_id, created_at, last_seen, revoked) VALUES ($1, $2, $3, $3, 0)")
@@ -20,12 +22,13 @@ pub async fn insert_session(pool: &AnyPool, id: &str, user_id: &str, now: i64) -
 pub async fn touch(pool: &AnyPool, id: &str, user_id: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET last_seen = $1 WHERE id = $2 AND user_id = $3 AND revoked = 0 AND last_seen > $4 \
-         AND EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND u.active = 1)",
+         AND created_at > $5 AND EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND u.active = 1)",
     )
     .bind(now)
     .bind(id)
     .bind(user_id)
     .bind(now - IDLE_MILLIS)
+    .bind(now - LIFETIME_MILLIS)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -267,7 +267,9 @@ async fn post_user(
             home_unit: chosen(&form.home_unit),
             password: form.password.as_deref().unwrap_or_default(),
         };
-        let added = crate::ops::user_add(db, secret, new).await.map_err(|e| e.to_string())?;
+        let added = crate::ops::user_add_by(db, secret, new, &staff.user.id)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Notice::Enrol {
             username: username.trim().to_owned(),
             uri: added.otpauth_uri,
@@ -291,10 +293,14 @@ async fn post_user_disable(
     form: Form<CsrfOnly>,
 ) -> AdminResult {
     let action = async {
-        if username == staff.user.username {
+        // Compare accounts, not the typed name (which could carry spaces or another case).
+        let target = store::users::find_by_username(db.pool(), username.trim())
+            .await
+            .map_err(|e| e.to_string())?;
+        if target.as_ref().is_some_and(|u| u.id == staff.user.id) {
             return Err(lang.tr("error-disable-self"));
         }
-        crate::ops::user_disable(db, username)
+        crate::ops::user_disable_by(db, username, &staff.user.id)
             .await
             .map_err(|e| e.to_string())?;
         Ok(Notice::Done)

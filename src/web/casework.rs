@@ -64,7 +64,9 @@ pub const PER_PAGE: i64 = 50;
 /// A page of the caller's queue and the number of pages.
 pub async fn queue(db: &Db, staff: &Staff, filter: &Filter<'_>, page: i64) -> Result<(Vec<CaseRow>, i64), Denied> {
     let scope = scope(&staff.user)?;
-    let (rows, total) = cases::list(db.pool(), &scope, filter, page.max(1), PER_PAGE).await?;
+    // Bounded, so that no page number overflows the offset.
+    let page = page.clamp(1, 1_000_000);
+    let (rows, total) = cases::list(db.pool(), &scope, filter, page, PER_PAGE).await?;
     Ok((rows, ((total + PER_PAGE - 1) / PER_PAGE).max(1)))
 }
 
@@ -96,9 +98,10 @@ pub async fn transition(
     to: Option<&str>,
     reason: Option<&str>,
 ) -> Result<Status, Denied> {
-    let to = to
-        .and_then(Status::parse)
-        .ok_or(Denied::Invalid("to", FieldError::Required))?;
+    let to = match to.map(str::trim).filter(|t| !t.is_empty()) {
+        None => return Err(Denied::Invalid("to", FieldError::Required)),
+        Some(name) => Status::parse(name).ok_or(Denied::Invalid("to", FieldError::UnknownStatus))?,
+    };
     let reason = check_reason(reason)?;
     let (case, opened) = open_case(db, staff, id).await?;
     let from = Status::parse(&case.status).ok_or(Denied::Corrupt)?;
@@ -107,6 +110,9 @@ pub async fn transition(
     }
     let note_id = crypto::random_id();
     let sealed = crypto::seal(opened.key(), &[id, "note", &note_id], reason.as_bytes());
+    // A request for more information reaches the reporter, in the same transaction: its reason is the
+    // question they read.
+    let question = (to == Status::InfoRequested).then(|| staff_message(&opened, &reason));
     let moved = cases::transition(
         db.pool(),
         &cases::Transition {
@@ -117,38 +123,35 @@ pub async fn transition(
             at: store::now_millis(),
             note_id: &note_id,
             sealed_reason: &sealed,
+            message: question.as_ref(),
         },
     )
     .await?;
     if !moved {
         return Err(Denied::Conflict);
     }
-    // A request for more information reaches the reporter: its reason is the question they read.
-    if to == Status::InfoRequested {
-        send_message(db, staff, &opened, &reason).await?;
-    }
     Ok(to)
 }
 
-async fn send_message(db: &Db, staff: &Staff, opened: &Opened, body: &str) -> Result<(), Denied> {
+/// A message from staff to the reporter, sealed under the report key.
+fn staff_message(opened: &Opened, body: &str) -> StoredMessage {
     let id = &opened.report.id;
     let message_id = crypto::random_id();
-    let message = StoredMessage {
+    StoredMessage {
         body: crypto::seal(opened.key(), &[id, "message", &message_id], body.as_bytes()),
         id: message_id,
         report_id: id.clone(),
         author: Author::Staff,
         created_at: store::now_millis(),
-    };
-    store::messages::insert_message(db.pool(), &message, &staff.user.id).await?;
-    Ok(())
+    }
 }
 
 /// Sends a message to the reporter, sealed under the report key.
 pub async fn message(db: &Db, staff: &Staff, id: &str, body: Option<&str>) -> Result<(), Denied> {
     let body = parse_message(body).map_err(|e| Denied::Invalid("body", e))?;
     let (_, opened) = open_case(db, staff, id).await?;
-    send_message(db, staff, &opened, &body).await
+    store::messages::insert_message(db.pool(), &staff_message(&opened, &body), &staff.user.id).await?;
+    Ok(())
 }
 
 /// A supervisor gives a case of their team to another active inspector of the team (never one from the
@@ -173,7 +176,7 @@ pub async fn reassign(db: &Db, staff: &Staff, id: &str, assignee: Option<&str>) 
     }
     let grant = crypto::grant(opened.key(), &next.public_key, id, &next.id).map_err(|_| Denied::Corrupt)?;
     let at = store::now_millis();
-    cases::reassign(
+    let moved = cases::reassign(
         db.pool(),
         id,
         case.assignee_id.as_deref(),
@@ -183,7 +186,11 @@ pub async fn reassign(db: &Db, staff: &Staff, id: &str, assignee: Option<&str>) 
         at,
     )
     .await?;
-    Ok(())
+    if moved {
+        Ok(())
+    } else {
+        Err(Denied::Conflict)
+    }
 }
 
 /// The decrypted reasons of a case's transitions, by ledger sequence number.
@@ -200,10 +207,12 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
 
 /// The next deadline of a case, as queues show it: the triage clock while the case is `received`.
 pub fn next_deadline(case: &CaseRow, now: i64) -> serde_json::Value {
-    use crate::domain::calendar::{self, Calendar, Stage};
+    use crate::domain::{calendar, policy::Policy};
     if case.status != "received" {
         return serde_json::Value::Null;
     }
-    let deadline = calendar::deadline(&Calendar::vietnam(), Stage::Triage, case.received_at, None, now);
-    serde_json::json!({ "stage": deadline.stage.as_str(), "due": deadline.due.to_string(), "state": deadline.state.as_str() })
+    match calendar::deadline(Policy::default_preset(), "triage", case.received_at, None, now) {
+        Some(d) => serde_json::json!({ "stage": d.stage, "due": d.due.to_string(), "state": d.state.as_str() }),
+        None => serde_json::Value::Null,
+    }
 }

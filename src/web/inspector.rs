@@ -179,7 +179,7 @@ async fn get_queue(
         return Ok(Err(Redirect::to(format!("/admin{}", lang.query()))));
     }
     let filter = Filter::from_query(status, category);
-    let page = page.unwrap_or(1).max(1);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
     let (rows, pages_count) = casework::queue(db, &staff, &filter, page)
         .await
         .map_err(|d| denied_page(lang, d))?;

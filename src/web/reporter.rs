@@ -242,7 +242,7 @@ async fn status_page(
         .iter()
         .map(|d| {
             json!({
-                "stage": lang.tr(&format!("stage-{}", d.stage.as_str())),
+                "stage": lang.tr(&format!("stage-{}", d.stage)),
                 "due": pages::date(lang, d.due),
                 "state": d.state.as_str(),
                 "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),

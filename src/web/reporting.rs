@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, KdfParams, ReportKey, RetrievalCode};
-use crate::domain::calendar::{self, Calendar, Deadline, Stage};
+use crate::domain::calendar::{self, Deadline};
 use crate::domain::{routing, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
@@ -248,7 +248,8 @@ impl Opened {
             })
             .collect::<Result<Vec<_>, Failure>>()?;
         let triaged_at = events.iter().find(|e| e.kind == "transition").map(|e| e.at);
-        let triage = calendar::deadline(&Calendar::vietnam(), Stage::Triage, r.received_at, triaged_at, now);
+        let policy = crate::domain::policy::Policy::default_preset();
+        let triage = calendar::deadline(policy, "triage", r.received_at, triaged_at, now);
         Ok(StatusView {
             status: Status::parse(&r.status).ok_or(Failure::Corrupt("status"))?,
             category: r.category.clone(),
@@ -256,7 +257,7 @@ impl Opened {
             received_at: r.received_at,
             events: events.into_iter().filter(|e| e.kind != "message").collect(),
             messages,
-            deadlines: vec![triage],
+            deadlines: triage.into_iter().collect(),
             content: self.content()?,
         })
     }

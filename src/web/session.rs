@@ -31,6 +31,8 @@ pub struct SignInLimits {
 
 impl SignInLimits {
     pub fn new() -> Self {
+        // Computed now, so that the first unknown username costs what every later one does.
+        let _ = decoy_hash();
         let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
         let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
         Self {
@@ -58,8 +60,8 @@ impl Default for SignInLimits {
     }
 }
 
-/// What the private cookie carries.
-#[derive(Serialize, Deserialize)]
+/// What the private cookie carries. The private key's hex is wiped when the value is dropped.
+#[derive(Serialize, Deserialize, zeroize::ZeroizeOnDrop)]
 struct CookieData {
     sid: String,
     uid: String,
@@ -110,15 +112,15 @@ impl<'r> FromRequest<'r> for Staff {
             Ok(None) => return Outcome::Forward(Status::Unauthorized),
             Err(_) => return Outcome::Error((Status::ServiceUnavailable, ())),
         };
-        let mut key = [0u8; 32];
-        if hex::decode_to_slice(&data.key, &mut key).is_err() {
+        let mut key = Zeroizing::new([0u8; 32]);
+        if hex::decode_to_slice(&data.key, key.as_mut()).is_err() {
             return Outcome::Forward(Status::Unauthorized);
         }
         Outcome::Success(Staff {
             user,
-            session_id: data.sid,
-            private_key: PrivateKey::from_bytes(key),
-            csrf: data.csrf,
+            session_id: data.sid.clone(),
+            private_key: PrivateKey::from_bytes(*key),
+            csrf: data.csrf.clone(),
         })
     }
 }
@@ -194,10 +196,13 @@ pub async fn sign_in(
         csrf: hex::encode(crypto::random_bytes::<32>()),
     };
     let value = Zeroizing::new(serde_json::to_string(&data).unwrap_or_default());
+    // Rocket gives private cookies a week unless told otherwise; the session row allows 10 hours at most
+    // (and 30 minutes idle), so the cookie lasts no longer.
     let cookie = Cookie::build((COOKIE, value.to_string()))
         .path("/")
         .same_site(SameSite::Strict)
-        .http_only(true);
+        .http_only(true)
+        .max_age(rocket::time::Duration::milliseconds(sessions::LIFETIME_MILLIS));
     cookies.add_private(cookie);
     Ok(())
 }

@@ -56,8 +56,8 @@ async fn a_report_is_stored_and_acknowledged_with_a_grouped_code() {
     assert_eq!(app.count("reports").await, 1);
     assert_eq!(
         app.count("ledger").await,
-        2,
-        "the receipt and the assignment are in the ledger"
+        3,
+        "the organisation's import, the receipt and the assignment are in the ledger"
     );
     assert_eq!(
         app.count("key_grants").await,

@@ -17,7 +17,7 @@ async fn two_teams(app: &TestApp) {
         minhbach::domain::org::DEMO_ORGANISATION
     );
     let org = Organisation::parse(&text).expect("valid organisation");
-    minhbach::store::org::import(app.db().pool(), &org)
+    minhbach::store::org::import(app.db().pool(), &org, "test")
         .await
         .expect("imported");
 }
@@ -561,46 +561,50 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
         .await;
     }
     let pool = app.db().pool();
-    assert_eq!(minhbach::ops::audit_verify(app.db()).await.expect("intact"), 6);
+    assert_eq!(
+        minhbach::ops::audit_verify(app.db()).await.expect("intact"),
+        7,
+        "the demo organisation's import and two entries per report"
+    );
 
-    pool.execute("UPDATE ledger SET detail = '{\"category\":\"forgery\"}' WHERE seq = 3")
+    pool.execute("UPDATE ledger SET detail = '{\"category\":\"forgery\"}' WHERE seq = 4")
         .await
         .unwrap();
     let error = minhbach::ops::audit_verify(app.db())
         .await
         .expect_err("edited")
         .to_string();
-    assert!(error.contains("#3"), "{error}");
-    pool.execute("UPDATE ledger SET detail = '{\"category\":\"bribe-taking\",\"unit\":\"ba-diem\"}' WHERE seq = 3")
+    assert!(error.contains("#4"), "{error}");
+    pool.execute("UPDATE ledger SET detail = '{\"category\":\"bribe-taking\",\"unit\":\"ba-diem\"}' WHERE seq = 4")
         .await
         .unwrap();
     minhbach::ops::audit_verify(app.db()).await.expect("restored");
 
-    pool.execute("UPDATE ledger SET seq = -5 WHERE seq = 5").await.unwrap();
-    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = 4").await.unwrap();
-    pool.execute("UPDATE ledger SET seq = 4 WHERE seq = -5").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = -6 WHERE seq = 6").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 6 WHERE seq = 5").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = -6").await.unwrap();
     let error = minhbach::ops::audit_verify(app.db())
         .await
         .expect_err("reordered")
         .to_string();
-    assert!(error.contains("#4"), "{error}");
-    pool.execute("UPDATE ledger SET seq = -5 WHERE seq = 5").await.unwrap();
-    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = 4").await.unwrap();
-    pool.execute("UPDATE ledger SET seq = 4 WHERE seq = -5").await.unwrap();
+    assert!(error.contains("#5"), "{error}");
+    pool.execute("UPDATE ledger SET seq = -6 WHERE seq = 6").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 6 WHERE seq = 5").await.unwrap();
+    pool.execute("UPDATE ledger SET seq = 5 WHERE seq = -6").await.unwrap();
     minhbach::ops::audit_verify(app.db()).await.expect("restored");
 
-    pool.execute("DELETE FROM ledger WHERE seq = 6").await.unwrap();
+    pool.execute("DELETE FROM ledger WHERE seq = 7").await.unwrap();
     let error = minhbach::ops::audit_verify(app.db())
         .await
         .expect_err("deleted")
         .to_string();
-    assert!(error.contains("#6"), "{error}");
-    pool.execute("DELETE FROM ledger WHERE seq = 2").await.unwrap();
+    assert!(error.contains("#7"), "{error}");
+    pool.execute("DELETE FROM ledger WHERE seq = 3").await.unwrap();
     let error = minhbach::ops::audit_verify(app.db())
         .await
         .expect_err("deleted")
         .to_string();
-    assert!(error.contains("#2"), "{error}");
+    assert!(error.contains("#3"), "{error}");
 }
 
 /// The same matrix over the staff pages: the case page and its three forms, with each session's own CSRF
@@ -789,4 +793,72 @@ async fn an_inspector_never_receives_a_report_about_their_own_unit() {
         Some(local.as_str()),
         "the least-loaded inspector from elsewhere"
     );
+}
+
+#[rocket::async_test]
+async fn review_regressions_stay_fixed() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("first", "inspector", None, None).await;
+    let (_, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    app.add_user("second", "inspector", None, None).await;
+    app.add_user("third", "inspector", None, None).await;
+    let (a, b) = (app.sign_in("supervisor").await, app.sign_in_with_csrf("second").await.0);
+    let path = format!("/api/v1/cases/{case}/assignment");
+    // Two reassignments at once: one wins, the other is told so.
+    // Two reassignments decided on the same view of the case (as two supervisors at once would): the second
+    // finds the case no longer with its previous assignee and changes nothing.
+    let pool = app.db().pool();
+    let first = minhbach::store::users::find_by_username(pool, "first")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let [second, third] = ["second", "third"].map(|u| u.to_owned());
+    let user = |name: String| async move {
+        minhbach::store::users::find_by_username(pool, &name)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let (second, third) = (user(second).await, user(third).await);
+    let grant = minhbach::crypto::Grant {
+        encapped: vec![0; 32],
+        sealed: vec![0; 48],
+    };
+    let won = minhbach::store::cases::reassign(pool, &case, Some(&first), &second.id, &grant, "test", 1)
+        .await
+        .unwrap();
+    let lost = minhbach::store::cases::reassign(pool, &case, Some(&first), &third.id, &grant, "test", 2)
+        .await
+        .unwrap();
+    assert_eq!((won, lost), (true, false));
+    let (status, body) = app.staff_post(&path, &a, &json!({ "assignee": "third" })).await;
+    assert_eq!(status, Status::Ok, "from the current assignee, it works: {body}");
+    // A page number far past the end is an empty page, not a server error.
+    let (status, body) = app.staff_get("/api/v1/cases?page=9223372036854775807", &a).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let response = app
+        .client
+        .get("/inspector?page=9223372036854775807")
+        .cookie(b.0.clone())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    // The last admin cannot be disabled, however the name is written.
+    app.add_user("boss", "admin", None, None).await;
+    let error = minhbach::ops::user_disable(app.db(), " boss")
+        .await
+        .expect_err("last admin");
+    assert!(error.to_string().contains("last active admin"), "{error}");
+    // A disabled account gets no keys back from the recovery key.
+    minhbach::ops::user_disable(app.db(), "third").await.expect("disabled");
+    let recovery = minhbach::ops::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
+    assert!(minhbach::ops::keys_regrant(app.db(), &recovery, "third").await.is_err());
 }

@@ -96,7 +96,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
             "body": m.body,
         })).collect::<Vec<_>>(),
         "deadlines": view.deadlines.iter().map(|d| json!({
-            "stage": d.stage.as_str(),
+            "stage": d.stage,
             "due": d.due.to_string(),
             "state": d.state.as_str(),
         })).collect::<Vec<_>>(),

@@ -90,7 +90,13 @@ async fn post_session(
 }
 
 #[delete("/session")]
-async fn delete_session(staff: Staff, lang: Lang, db: &State<Db>, cookies: &CookieJar<'_>) -> ApiResult<Status> {
+async fn delete_session(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    cookies: &CookieJar<'_>,
+) -> ApiResult<Status> {
     session::sign_out(db, &staff, cookies)
         .await
         .map_err(|e| ApiError::from_failure(lang, e.into()))?;
@@ -107,7 +113,7 @@ async fn get_cases(
     page: Option<i64>,
 ) -> ApiResult {
     let filter = Filter::from_query(status, category);
-    let page = page.unwrap_or(1).max(1);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
     let (rows, pages) = casework::queue(db, &staff, &filter, page)
         .await
         .map_err(|d| denied(lang, d))?;
@@ -170,7 +176,14 @@ fn field<'a>(body: &'a JsonBody, name: &str) -> Option<&'a str> {
 
 /// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.
 #[post("/cases/<id>/transitions", format = "json", data = "<body>")]
-async fn post_transition(staff: Staff, lang: Lang, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+async fn post_transition(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
     let to = casework::transition(db, &staff, id, field(&body, "to"), field(&body, "reason"))
         .await
         .map_err(|d| denied(lang, d))?;
@@ -180,6 +193,7 @@ async fn post_transition(staff: Staff, lang: Lang, db: &State<Db>, id: &str, bod
 /// `{"body"}` → 201: a message to the reporter.
 #[post("/cases/<id>/messages", format = "json", data = "<body>")]
 async fn post_case_message(
+    _origin: SameOrigin,
     staff: Staff,
     lang: Lang,
     db: &State<Db>,
@@ -194,7 +208,14 @@ async fn post_case_message(
 
 /// `{"assignee": username}` → 200: a supervisor reassigns a case of their team.
 #[post("/cases/<id>/assignment", format = "json", data = "<body>")]
-async fn post_assignment(staff: Staff, lang: Lang, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+async fn post_assignment(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
     casework::reassign(db, &staff, id, field(&body, "assignee"))
         .await
         .map_err(|d| denied(lang, d))?;

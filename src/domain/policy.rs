@@ -1,0 +1,328 @@
+//! Policies: the legal clocks of one jurisdiction, as TOML presets in `policies/` (`vn-2018`, the default,
+//! and `eu-2019`). Each stage names its article, a number of days, how they count (working days, calendar
+//! days or months) and the event that starts it; resolution has typed extensions and a hard cap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use time::{macros::format_description, Date, Month};
+
+use super::calendar::Calendar;
+
+const PRESETS: [(&str, &str); 2] = [
+    ("vn-2018", include_str!("../../policies/vn-2018.toml")),
+    ("eu-2019", include_str!("../../policies/eu-2019.toml")),
+];
+
+/// How a stage's days count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    WorkingDays,
+    Days,
+    Months,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Extension {
+    pub days: u32,
+    /// How many of this kind one case may have.
+    pub max: u32,
+}
+
+/// One stage's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StageRule {
+    /// The article the clock comes from.
+    pub rule: String,
+    pub days: u32,
+    pub unit: Unit,
+    /// The event that starts the clock: received, accepted, concluded, proposed, overdue.
+    pub from: String,
+    /// The longest the stage may last with its extensions, in calendar days from its start.
+    #[serde(default)]
+    pub cap_days: Option<u32>,
+    #[serde(default)]
+    pub extensions: BTreeMap<String, Extension>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Header {
+    pub id: String,
+    pub version: String,
+    pub effective: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub utc_offset_hours: i8,
+}
+
+/// A policy preset, parsed and checked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Policy {
+    pub policy: Header,
+    pub stages: BTreeMap<String, StageRule>,
+    #[serde(default)]
+    holidays: BTreeMap<String, Vec<String>>,
+    #[serde(skip)]
+    calendar: Option<Calendar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("unknown policy {0:?} (known: vn-2018, eu-2019)")]
+    UnknownPolicy(String),
+    #[error("policy file: {0}")]
+    Invalid(String),
+    #[error("unknown stage {0:?}")]
+    UnknownStage(String),
+    #[error("stage {stage:?} has no extension of type {kind:?}")]
+    UnknownExtension { stage: String, kind: String },
+    #[error("a {kind:?} extension is allowed at most {max} time(s)")]
+    TooManyExtensions { kind: String, max: u32 },
+    #[error("the extensions would pass the stage's cap of {cap_days} days")]
+    PastCap { cap_days: u32 },
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// `months` calendar months after `date`, on the same day or the month's last day.
+fn add_months(date: Date, months: u32) -> Date {
+    let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
+    let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let month = Month::try_from(month).unwrap_or(Month::December);
+    let last = month.length(year);
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+}
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let mut policy: Policy = toml::from_str(text).map_err(|e| PolicyError::Invalid(e.to_string()))?;
+        let mut days = BTreeSet::new();
+        for (year, dates) in &policy.holidays {
+            for text in dates {
+                let date = parse_date(text).ok_or_else(|| PolicyError::Invalid(format!("holiday {text:?}")))?;
+                if date.year().to_string() != *year {
+                    return Err(PolicyError::Invalid(format!("holiday {text} listed under {year}")));
+                }
+                days.insert(date);
+            }
+        }
+        for (name, stage) in &policy.stages {
+            if stage.days == 0 || stage.rule.trim().is_empty() {
+                return Err(PolicyError::Invalid(format!("stage {name} needs days and a rule")));
+            }
+        }
+        policy.calendar = Some(Calendar::with_holidays(days));
+        Ok(policy)
+    }
+
+    /// A shipped preset by id.
+    pub fn preset(id: &str) -> Result<Self, PolicyError> {
+        let (_, text) = PRESETS
+            .iter()
+            .find(|(name, _)| *name == id)
+            .ok_or_else(|| PolicyError::UnknownPolicy(id.into()))?;
+        Self::parse(text)
+    }
+
+    /// The default preset, `vn-2018`, parsed once.
+    pub fn default_preset() -> &'static Policy {
+        static DEFAULT: OnceLock<Policy> = OnceLock::new();
+        DEFAULT.get_or_init(|| Policy::preset("vn-2018").expect("the shipped vn-2018 preset is valid"))
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        // Set by `parse`, the only way to build a Policy.
+        self.calendar.as_ref().unwrap_or_else(|| Calendar::empty())
+    }
+
+    pub fn stage(&self, name: &str) -> Result<&StageRule, PolicyError> {
+        self.stages
+            .get(name)
+            .ok_or_else(|| PolicyError::UnknownStage(name.into()))
+    }
+
+    /// The last day of `stage` started by an event on `start` (the event's own day is not counted), with
+    /// the given extensions in order. A period of calendar days or months that ends on a day off ends on the
+    /// next working day (Civil Code Art. 148). Extensions past their allowed number or past the stage's cap
+    /// are refused.
+    pub fn due(&self, stage: &str, start: Date, extensions: &[&str]) -> Result<Date, PolicyError> {
+        let rule = self.stage(stage)?;
+        let calendar = self.calendar();
+        let mut due = match rule.unit {
+            Unit::WorkingDays => return self.due_in_working_days(stage, rule, start, extensions),
+            Unit::Days => start + time::Duration::days(i64::from(rule.days)),
+            Unit::Months => add_months(start, rule.days),
+        };
+        let mut used: BTreeMap<&str, u32> = BTreeMap::new();
+        for kind in extensions {
+            let extension = rule
+                .extensions
+                .get(*kind)
+                .ok_or_else(|| PolicyError::UnknownExtension {
+                    stage: stage.into(),
+                    kind: (*kind).into(),
+                })?;
+            let count = used.entry(kind).or_default();
+            *count += 1;
+            if *count > extension.max {
+                return Err(PolicyError::TooManyExtensions {
+                    kind: (*kind).into(),
+                    max: extension.max,
+                });
+            }
+            due += time::Duration::days(i64::from(extension.days));
+        }
+        if let Some(cap) = rule.cap_days {
+            if due > start + time::Duration::days(i64::from(cap)) {
+                return Err(PolicyError::PastCap { cap_days: cap });
+            }
+        }
+        while !calendar.is_working_day(due) {
+            due = due.next_day().unwrap_or(due);
+        }
+        Ok(due)
+    }
+
+    fn due_in_working_days(
+        &self,
+        stage: &str,
+        rule: &StageRule,
+        start: Date,
+        extensions: &[&str],
+    ) -> Result<Date, PolicyError> {
+        if let Some(kind) = extensions.first() {
+            return Err(PolicyError::UnknownExtension {
+                stage: stage.into(),
+                kind: (*kind).into(),
+            });
+        }
+        Ok(self.calendar().add_working_days(start, rule.days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn vn() -> Policy {
+        Policy::preset("vn-2018").expect("preset")
+    }
+
+    #[test]
+    fn both_presets_parse_with_a_version_and_an_effective_date() {
+        for id in ["vn-2018", "eu-2019"] {
+            let policy = Policy::preset(id).expect("parses");
+            assert_eq!(policy.policy.id, id);
+            assert!(!policy.policy.version.is_empty() && parse_date(&policy.policy.effective).is_some());
+            for stage in [
+                "triage",
+                "notice",
+                "resolution",
+                "feedback",
+                "commendation_proposal",
+                "commendation_decision",
+            ] {
+                assert!(policy.stage(stage).is_ok(), "{id} {stage}");
+            }
+        }
+        assert_eq!(
+            Policy::preset("us-1989").unwrap_err(),
+            PolicyError::UnknownPolicy("us-1989".into())
+        );
+    }
+
+    #[test]
+    fn triage_worked_examples() {
+        let p = vn();
+        // Tuesday 3 March 2026 → Thursday 12 March (POLICY-REFERENCE.md's example).
+        assert_eq!(p.due("triage", date!(2026 - 03 - 03), &[]), Ok(date!(2026 - 03 - 12)));
+        // From a Friday, across a weekend: Friday 6 March → Tuesday 17 March.
+        assert_eq!(p.due("triage", date!(2026 - 03 - 06), &[]), Ok(date!(2026 - 03 - 17)));
+        // From the Friday before Tết (13 Feb 2026; Tết 14–22 Feb) → Tuesday 3 March.
+        assert_eq!(p.due("triage", date!(2026 - 02 - 13), &[]), Ok(date!(2026 - 03 - 03)));
+        // Across 30 April – 1 May 2026 (Thursday, Friday): Tuesday 28 April → Monday 11 May.
+        assert_eq!(p.due("triage", date!(2026 - 04 - 28), &[]), Ok(date!(2026 - 05 - 11)));
+    }
+
+    #[test]
+    fn notice_and_feedback_count_working_days() {
+        let p = vn();
+        assert_eq!(p.due("notice", date!(2026 - 03 - 06), &[]), Ok(date!(2026 - 03 - 13)));
+        assert_eq!(
+            p.due("feedback", date!(2026 - 08 - 28), &[]),
+            Ok(date!(2026 - 09 - 08)),
+            "across National Day"
+        );
+    }
+
+    #[test]
+    fn resolution_with_each_extension_type_and_the_cap() {
+        let p = vn();
+        let accepted = date!(2026 - 03 - 02); // Monday
+                                              // 30 days: Wednesday 1 April.
+        assert_eq!(p.due("resolution", accepted, &[]), Ok(date!(2026 - 04 - 01)));
+        // Complicated: one extension of 30 days → Friday 1 May is a holiday → Monday 4 May.
+        assert_eq!(p.due("resolution", accepted, &["complex"]), Ok(date!(2026 - 05 - 04)));
+        // Particularly complicated: two extensions → 31 May is a Sunday → Monday 1 June (90 days is the cap).
+        assert_eq!(
+            p.due("resolution", accepted, &["very_complex", "very_complex"]),
+            Ok(date!(2026 - 06 - 01))
+        );
+        assert_eq!(
+            p.due("resolution", accepted, &["complex", "complex"]),
+            Err(PolicyError::TooManyExtensions {
+                kind: "complex".into(),
+                max: 1
+            })
+        );
+        assert_eq!(
+            p.due(
+                "resolution",
+                accepted,
+                &["very_complex", "very_complex", "very_complex"]
+            ),
+            Err(PolicyError::TooManyExtensions {
+                kind: "very_complex".into(),
+                max: 2
+            })
+        );
+        assert_eq!(
+            p.due("resolution", accepted, &["complex", "very_complex", "very_complex"]),
+            Err(PolicyError::PastCap { cap_days: 90 })
+        );
+        assert!(matches!(
+            p.due("resolution", accepted, &["urgent"]),
+            Err(PolicyError::UnknownExtension { .. })
+        ));
+    }
+
+    #[test]
+    fn the_eu_preset_counts_calendar_days_and_months() {
+        let eu = Policy::preset("eu-2019").expect("preset");
+        // 7 days from Monday 2 March 2026: Monday 9 March.
+        assert_eq!(eu.due("triage", date!(2026 - 03 - 02), &[]), Ok(date!(2026 - 03 - 09)));
+        // 3 months from 30 November 2026: 28 February 2027 is a Sunday → Monday 1 March.
+        assert_eq!(
+            eu.due("feedback", date!(2026 - 11 - 30), &[]),
+            Ok(date!(2027 - 03 - 01))
+        );
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+    }
+
+    #[test]
+    fn a_holiday_under_the_wrong_year_is_refused() {
+        let text = Policy::preset("vn-2018")
+            .map(|_| {
+                PRESETS[0]
+                    .1
+                    .replace("2025 = [\n    \"2025-01-01\"", "2025 = [\n    \"2024-01-01\"")
+            })
+            .unwrap();
+        assert!(matches!(Policy::parse(&text), Err(PolicyError::Invalid(_))));
+    }
+}

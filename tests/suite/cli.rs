@@ -1,0 +1,93 @@
+//! The operator's calculators, run as the real binary.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> (bool, Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (
+        output.status.success(),
+        serde_json::from_str(stdout.trim()).unwrap_or(Value::Null),
+        stderr,
+    )
+}
+
+#[test]
+fn the_deadline_calculator_prints_the_due_date_as_json() {
+    let (ok, json, _) = run(&[
+        "deadline",
+        "--policy",
+        "vn-2018",
+        "--stage",
+        "triage",
+        "--from",
+        "2026-02-13",
+    ]);
+    assert!(ok);
+    assert_eq!(json["due"], "2026-03-03", "across Tết 2026");
+    assert_eq!(json["policy"], "vn-2018");
+    assert!(json["rule"].as_str().unwrap_or_default().contains("Điều 24"));
+    let (ok, json, _) = run(&[
+        "deadline",
+        "--stage",
+        "resolution",
+        "--from",
+        "2026-03-02",
+        "--extension",
+        "very_complex",
+        "--extension",
+        "very_complex",
+    ]);
+    assert!(ok);
+    assert_eq!(json["due"], "2026-06-01");
+    let (ok, _, error) = run(&[
+        "deadline",
+        "--stage",
+        "resolution",
+        "--from",
+        "2026-03-02",
+        "--extension",
+        "complex",
+        "--extension",
+        "complex",
+    ]);
+    assert!(!ok);
+    assert!(error.contains("at most 1"), "{error}");
+    let (ok, _, error) = run(&["deadline", "--stage", "triage", "--from", "13/02/2026"]);
+    assert!(!ok && error.contains("not a date"), "{error}");
+}
+
+#[test]
+fn the_reward_calculator_prints_an_integer_amount() {
+    let (ok, json, _) = run(&[
+        "reward",
+        "--scheme",
+        "vn_ttlt_01_2015",
+        "--recovered",
+        "1406340000",
+        "--form",
+        "ministry_certificate",
+        "--date",
+        "2026-11-26",
+    ]);
+    assert!(ok);
+    assert_eq!(json["amount"], 140_634_000);
+    assert_eq!(json["base_salary"], 2_340_000);
+    let (ok, json, _) = run(&["reward", "--scheme", "us_sec", "--recovered", "2000000"]);
+    assert!(ok);
+    assert_eq!(
+        (json["min"].as_i64(), json["max"].as_i64()),
+        (Some(200_000), Some(600_000))
+    );
+    let (ok, json, _) = run(&["reward", "--scheme", "kr_acrc", "--recovered", "500000000"]);
+    assert!(ok);
+    assert_eq!(json["amount"], 110_000_000);
+    let (ok, _, error) = run(&["reward", "--scheme", "vn_ttlt_01_2015", "--recovered", "-5"]);
+    assert!(!ok, "{error}");
+}
