@@ -168,3 +168,30 @@ pub fn verify(entries: &[Entry], head_entries: i64, head_hash: &str) -> Result<u
     }
     Ok(entries.len())
 }
+
+/// The chain head as the public sees it: entries, last hash, time of the last entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicHead {
+    pub entries: i64,
+    pub hash: String,
+    pub at: Option<i64>,
+}
+
+pub async fn public_head(pool: &sqlx::AnyPool) -> Result<PublicHead, sqlx::Error> {
+    let (entries, hash) = head(pool).await?;
+    let at: Option<i64> = sqlx::query("SELECT MAX(at) AS at FROM ledger")
+        .fetch_one(pool)
+        .await?
+        .try_get("at")?;
+    Ok(PublicHead { entries, hash, at })
+}
+
+/// Reports by status, for the public page (counts only).
+pub async fn counts_by_status(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM reports GROUP BY status ORDER BY status")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .collect()
+}

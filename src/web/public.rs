@@ -5,12 +5,15 @@ use rocket::{get, routes, Route};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
+use super::error::PageError;
 use super::i18n::Lang;
 use super::pages;
-use crate::domain::Category;
+use crate::domain::{Category, Status};
+use crate::store::{self, Db};
+use rocket::State;
 
 pub fn routes() -> Vec<Route> {
-    routes![get_home, get_stylesheet]
+    routes![get_home, get_stylesheet, get_transparency]
 }
 
 /// The home page: what can be reported, how anonymity is protected, what happens next.
@@ -21,6 +24,33 @@ fn get_home(lang: Lang) -> Template {
         .map(|c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()) }))
         .collect();
     pages::render("public/home", lang, "/", json!({ "categories": categories }))
+}
+
+/// The transparency page: the ledger's chain head (so anyone can note it and later detect a rewritten
+/// history) and counts of reports by status. Aggregates only.
+#[get("/transparency")]
+async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
+    let storage = |e: sqlx::Error| PageError::from_failure(lang, e.into());
+    let head = store::ledger::public_head(db.pool()).await.map_err(storage)?;
+    let counts = store::ledger::counts_by_status(db.pool()).await.map_err(storage)?;
+    let statuses: Vec<_> = counts
+        .iter()
+        .map(|(status, n)| {
+            let label = Status::parse(status)
+                .map(|s| lang.tr(&s.message_key()))
+                .unwrap_or_else(|| status.clone());
+            json!({ "label": label, "count": n })
+        })
+        .collect();
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let context = json!({
+        "entries": head.entries,
+        "hash": head.hash,
+        "at": head.at.map(|at| pages::time(lang, at)),
+        "statuses": statuses,
+        "total": total,
+    });
+    Ok(pages::render("public/transparency", lang, "/transparency", context))
 }
 
 const STYLESHEET: &str = include_str!("../../static/style.css");

@@ -144,6 +144,7 @@ async fn every_kind_of_response(
         "/report",
         "/report?lang=en",
         "/report/status",
+        "/transparency",
         "/static/style.css",
         "/nowhere",
         "/api/v1/categories",
@@ -262,4 +263,24 @@ async fn every_response_carries_the_security_headers() {
         statuses.is_superset(&[200, 201, 400, 404, 413, 422].into_iter().collect()),
         "{statuses:?}"
     );
+}
+
+#[rocket::async_test]
+async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
+    let app = TestApp::spawn().await;
+    let (status, _) = app.post_form("/report", &fields(&report_form(NARRATIVE))).await;
+    assert_eq!(status, Status::Created);
+    let (entries, hash) = minhbach::store::ledger::head(app.db().pool()).await.expect("head");
+    let page = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    assert!(
+        page.contains(&format!("id=\"ledger-hash\">{hash}<")),
+        "the current head hash is shown"
+    );
+    assert!(page.contains(&format!("id=\"ledger-entries\">{entries}<")));
+    assert!(page.contains("Tổng số tin báo: <strong>1</strong>") && page.contains("Đã tiếp nhận: 1"));
+    assert!(
+        !page.contains("bồi dưỡng") && !page.contains("Tân Xuân"),
+        "no content, no unit"
+    );
+    assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
 }
