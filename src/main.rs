@@ -40,6 +40,9 @@ enum Command {
     /// The organisation: units, teams and routing rules.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Raise an escalation for every case whose resolution is overdue (the server also does this every
+    /// 10 minutes).
+    Escalate,
     /// Compute a deadline under a policy preset; prints JSON.
     Deadline {
         /// vn-2018 (default) or eu-2019
@@ -153,6 +156,7 @@ async fn main() -> ExitCode {
         Command::Keys(KeysCommand::Regrant { recovery_key, user }) => regrant(&recovery_key, &user).await,
         Command::Audit(AuditCommand::Verify) => audit_verify().await,
         Command::Org(OrgCommand::Import { file }) => org_import(&file).await,
+        Command::Escalate => escalate().await,
         Command::Deadline {
             policy,
             stage,
@@ -375,5 +379,16 @@ fn reward(scheme: &str, recovered: i64, form: Option<&str>, date: Option<&str>, 
     out["date"] = serde_json::json!(on.to_string());
     out["recovered"] = serde_json::json!(recovered);
     println!("{out}");
+    Ok(())
+}
+
+async fn escalate() -> Result<(), String> {
+    let (db, _) = open().await?;
+    let now = minhbach::store::now_millis();
+    let raised = minhbach::web::casework::escalate_overdue(&db, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.close().await;
+    println!("{raised} overdue case(s) escalated.");
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod category;
+pub mod deadlines;
 pub mod org;
 pub mod policy;
 pub mod report;

@@ -232,3 +232,31 @@ pub async fn reassign(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Appends a case event (an extension, an escalation) with its optional sealed note, in one transaction.
+pub async fn add_event(
+    pool: &AnyPool,
+    report_id: &str,
+    kind: &str,
+    actor_id: &str,
+    at: i64,
+    detail: &str,
+    note: Option<(&str, &[u8])>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let entry = ledger::append(&mut tx, at, kind, Some(report_id), actor_id, detail).await?;
+    if let Some((note_id, body)) = note {
+        insert_note(&mut tx, note_id, report_id, entry.seq, actor_id, at, body).await?;
+    }
+    tx.commit().await
+}
+
+/// Cases whose resolution clock runs (accepted or under investigation), with their receipt time.
+pub async fn list_resolving(pool: &AnyPool) -> Result<Vec<CaseRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ('accepted', 'investigating', 'info_requested')"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(case_from_row).collect()
+}

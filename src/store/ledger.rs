@@ -101,6 +101,47 @@ pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Ve
     rows.iter().map(entry_from_row).collect()
 }
 
+/// The entries about several reports (a queue page), oldest first.
+pub async fn list_for_reports(pool: &sqlx::AnyPool, report_ids: &[&str]) -> Result<Vec<Entry>, sqlx::Error> {
+    if report_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let placeholders: Vec<String> = (1..=report_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM ledger WHERE report_id IN ({}) ORDER BY seq",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in report_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// The deadlines of a report from its entries, under the deployment's policy.
+pub fn deadlines_of(received_at: i64, entries: &[&Entry], now: i64) -> Vec<crate::domain::calendar::Deadline> {
+    let details: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null))
+        .collect();
+    let events: Vec<crate::domain::deadlines::Event<'_>> = entries
+        .iter()
+        .zip(&details)
+        .map(|(e, detail)| crate::domain::deadlines::Event {
+            at: e.at,
+            kind: &e.kind,
+            to: detail
+                .get("to")
+                .or_else(|| detail.get("type"))
+                .and_then(serde_json::Value::as_str),
+            by_staff: e.actor != "reporter" && e.actor != "system",
+        })
+        .collect();
+    let policy = crate::domain::policy::Policy::default_preset();
+    crate::domain::deadlines::case_deadlines(policy, received_at, &events, now)
+}
+
 /// Every entry, oldest first.
 pub async fn list_all(pool: &sqlx::AnyPool) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))

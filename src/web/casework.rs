@@ -205,14 +205,116 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
         .collect()
 }
 
-/// The next deadline of a case, as queues show it: the triage clock while the case is `received`.
-pub fn next_deadline(case: &CaseRow, now: i64) -> serde_json::Value {
-    use crate::domain::{calendar, policy::Policy};
-    if case.status != "received" {
-        return serde_json::Value::Null;
-    }
-    match calendar::deadline(Policy::default_preset(), "triage", case.received_at, None, now) {
+/// A deadline as the queues and the staff API show it.
+pub fn deadline_json(deadline: Option<&crate::domain::calendar::Deadline>) -> serde_json::Value {
+    match deadline {
         Some(d) => serde_json::json!({ "stage": d.stage, "due": d.due.to_string(), "state": d.state.as_str() }),
         None => serde_json::Value::Null,
     }
+}
+
+/// The next deadline of each case of a queue page, from their ledger entries (one query for the page).
+pub async fn next_deadlines(
+    db: &Db,
+    rows: &[CaseRow],
+    now: i64,
+) -> Result<std::collections::HashMap<String, crate::domain::calendar::Deadline>, Denied> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let entries = store::ledger::list_for_reports(db.pool(), &ids).await?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let mine: Vec<&store::ledger::Entry> = entries
+            .iter()
+            .filter(|e| e.report_id.as_deref() == Some(&row.id))
+            .collect();
+        let all = store::ledger::deadlines_of(row.received_at, &mine, now);
+        if let Some(next) = crate::domain::deadlines::next(&all) {
+            out.insert(row.id.clone(), *next);
+        }
+    }
+    Ok(out)
+}
+
+/// A supervisor extends a case's resolution (`complex` or `very_complex`, with a reason), within the
+/// policy's count and cap; the extension is a ledger event of its own, its reason sealed.
+pub async fn extend(db: &Db, staff: &Staff, id: &str, kind: Option<&str>, reason: Option<&str>) -> Result<(), Denied> {
+    use crate::domain::policy::{Policy, PolicyError};
+    let kind = kind
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or(Denied::Invalid("type", FieldError::Required))?;
+    let reason = check_reason(reason)?;
+    let (case, opened) = open_case(db, staff, id).await?;
+    if staff.user.role != Role::Supervisor {
+        return Err(Denied::Forbidden);
+    }
+    let entries = store::ledger::list_for_report(db.pool(), id).await?;
+    let accepted = entries
+        .iter()
+        .find(|e| e.kind == "transition" && e.detail.contains("\"to\":\"accepted\""))
+        .map(|e| e.at);
+    let running = matches!(case.status.as_str(), "accepted" | "investigating" | "info_requested");
+    let Some(accepted) = accepted.filter(|_| running) else {
+        return Err(Denied::Conflict);
+    };
+    let mut kinds: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind == "extension")
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+        .filter_map(|d| d["type"].as_str().map(str::to_owned))
+        .collect();
+    kinds.push(kind.to_owned());
+    let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    match Policy::default_preset().due("resolution", crate::domain::calendar::local_date(accepted), &refs) {
+        Ok(_) => {}
+        Err(PolicyError::UnknownExtension { .. }) => return Err(Denied::Invalid("type", FieldError::UnknownStatus)),
+        Err(_) => return Err(Denied::Conflict),
+    }
+    let note_id = crypto::random_id();
+    let sealed = crypto::seal(opened.key(), &[id, "note", &note_id], reason.as_bytes());
+    let detail = serde_json::json!({ "stage": "resolution", "type": kind, "note": note_id }).to_string();
+    let at = store::now_millis();
+    cases::add_event(
+        db.pool(),
+        id,
+        "extension",
+        &staff.user.id,
+        at,
+        &detail,
+        Some((&note_id, &sealed)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Raises an escalation (a ledger entry the supervisor sees in the timeline) for every case whose
+/// resolution is overdue and not yet escalated (Law on Denunciation Art. 38). Returns how many were raised.
+pub async fn escalate_overdue(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    let cases = cases::list_resolving(db.pool()).await?;
+    let mut raised = 0;
+    for chunk in cases.chunks(500) {
+        let ids: Vec<&str> = chunk.iter().map(|c| c.id.as_str()).collect();
+        let entries = store::ledger::list_for_reports(db.pool(), &ids).await?;
+        for case in chunk {
+            let mine: Vec<&store::ledger::Entry> = entries
+                .iter()
+                .filter(|e| e.report_id.as_deref() == Some(&case.id))
+                .collect();
+            if mine.iter().any(|e| e.kind == "escalation") {
+                continue;
+            }
+            let deadlines = store::ledger::deadlines_of(case.received_at, &mine, now);
+            let overdue = deadlines
+                .iter()
+                .find(|d| d.stage == "resolution" && d.state == crate::domain::calendar::DeadlineState::Overdue);
+            if let Some(d) = overdue {
+                let detail =
+                    serde_json::json!({ "stage": "resolution", "due": d.due.to_string(), "team": case.team_id })
+                        .to_string();
+                cases::add_event(db.pool(), &case.id, "escalation", "system", now, &detail, None).await?;
+                raised += 1;
+            }
+        }
+    }
+    Ok(raised)
 }

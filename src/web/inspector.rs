@@ -31,7 +31,8 @@ pub fn routes() -> Vec<Route> {
         get_case,
         post_transition,
         post_message,
-        post_assignment
+        post_assignment,
+        post_extension
     ]
 }
 
@@ -185,10 +186,13 @@ async fn get_queue(
         .map_err(|d| denied_page(lang, d))?;
     let units = unit_names(db, lang).await;
     let now = store::now_millis();
+    let deadlines = casework::next_deadlines(db, &rows, now)
+        .await
+        .map_err(|d| denied_page(lang, d))?;
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
-            let deadline = casework::next_deadline(c, now);
+            let deadline = deadlines.get(&c.id);
             json!({
                 "id": c.id,
                 "short_id": &c.id[..8.min(c.id.len())],
@@ -196,9 +200,10 @@ async fn get_queue(
                 "unit": name_of(&units, &c.unit_id),
                 "status": status_name(lang, &c.status),
                 "received": pages::time(lang, c.received_at),
-                "due": deadline["due"].as_str().and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()).map(|d| pages::date(lang, d)),
-                "due_state": deadline["state"],
-                "due_label": deadline["state"].as_str().map(|s| lang.tr(&format!("deadline-{}", s.replace('_', "-")))),
+                "due": deadline.map(|d| pages::date(lang, d.due)),
+                "due_stage": deadline.map(|d| lang.tr(&format!("stage-{}", d.stage))),
+                "due_state": deadline.map(|d| d.state.as_str()),
+                "due_label": deadline.map(|d| lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-")))),
             })
         })
         .collect();
@@ -295,7 +300,6 @@ async fn case_page(
     } else {
         vec![]
     };
-    let deadline = casework::next_deadline(&case, now);
     let context = json!({
         "staff": staff_context(staff),
         "id": case.id,
@@ -304,8 +308,12 @@ async fn case_page(
         "status": view.status.as_str(),
         "status_label": lang.tr(&view.status.message_key()),
         "received": pages::time(lang, case.received_at),
-        "due": deadline["due"],
-        "due_state": deadline["state"],
+        "deadlines": view.deadlines.iter().map(|d| json!({
+            "stage": lang.tr(&format!("stage-{}", d.stage)),
+            "due": pages::date(lang, d.due),
+            "state": d.state.as_str(),
+            "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
+        })).collect::<Vec<_>>(),
         "content": {
             "narrative": view.content.narrative,
             "accused": view.content.accused,
@@ -315,6 +323,8 @@ async fn case_page(
         "events": events,
         "messages": messages,
         "successors": successors,
+        "can_extend": staff.user.role == Role::Supervisor
+            && matches!(view.status, CaseStatus::Accepted | CaseStatus::Investigating | CaseStatus::InfoRequested),
         "inspectors": inspectors,
         "error": error,
     });
@@ -348,6 +358,8 @@ struct ActionForm {
     reason: Option<String>,
     body: Option<String>,
     assignee: Option<String>,
+    #[field(name = "type")]
+    kind: Option<String>,
 }
 
 /// Runs a case action after the CSRF check, then shows the case again (303) or with the error (4xx).
@@ -422,5 +434,19 @@ async fn post_assignment(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async { casework::reassign(db, &staff, id, form.assignee.as_deref()).await };
+    act(db, &staff, lang, id, &form, work).await
+}
+
+#[post("/cases/<id>/extensions", data = "<form>")]
+async fn post_extension(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<ActionForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async { casework::extend(db, &staff, id, form.kind.as_deref(), form.reason.as_deref()).await };
     act(db, &staff, lang, id, &form, work).await
 }

@@ -22,6 +22,7 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::config::{ServerSecret, Settings};
+use crate::store::Db;
 
 pub use admin::SetupCode;
 pub use error::{ApiError, PageError};
@@ -34,6 +35,24 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .attach(headers::SecurityHeaders)
         .attach(log::RequestLog)
         .attach(AdHoc::try_on_ignite("Database", database_stage))
+        .attach(AdHoc::on_liftoff("Escalations", |rocket| {
+            Box::pin(async move {
+                // Every 10 minutes, overdue resolutions are escalated to the supervisor (Art. 38).
+                if let Some(db) = rocket.state::<Db>().cloned() {
+                    rocket::tokio::spawn(async move {
+                        let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
+                        loop {
+                            every.tick().await;
+                            match casework::escalate_overdue(&db, crate::store::now_millis()).await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
+                                Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
+                            }
+                        }
+                    });
+                }
+            })
+        }))
         .manage(token::TokenKey::derive(&secret))
         .manage(session::SignInLimits::new())
         .manage(reporting::KdfGate::for_this_machine())

@@ -247,9 +247,7 @@ impl Opened {
                 })
             })
             .collect::<Result<Vec<_>, Failure>>()?;
-        let triaged_at = events.iter().find(|e| e.kind == "transition").map(|e| e.at);
-        let policy = crate::domain::policy::Policy::default_preset();
-        let triage = calendar::deadline(policy, "triage", r.received_at, triaged_at, now);
+        let deadlines = ledger::deadlines_of(r.received_at, &events.iter().collect::<Vec<_>>(), now);
         Ok(StatusView {
             status: Status::parse(&r.status).ok_or(Failure::Corrupt("status"))?,
             category: r.category.clone(),
@@ -257,7 +255,7 @@ impl Opened {
             received_at: r.received_at,
             events: events.into_iter().filter(|e| e.kind != "message").collect(),
             messages,
-            deadlines: triage.into_iter().collect(),
+            deadlines,
             content: self.content()?,
         })
     }

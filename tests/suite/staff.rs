@@ -862,3 +862,110 @@ async fn review_regressions_stay_fixed() {
     let recovery = minhbach::ops::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
     assert!(minhbach::ops::keys_regrant(app.db(), &recovery, "third").await.is_err());
 }
+
+#[rocket::async_test]
+async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_once() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (code, case) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    let (sup, insp) = (app.sign_in("supervisor").await, app.sign_in("inspector").await);
+    let extend = |kind: &'static str| json!({ "type": kind, "reason": "Phải xác minh ở nhiều nơi." });
+    let path = format!("/api/v1/cases/{case}/extensions");
+    assert_eq!(
+        app.staff_post(&path, &sup, &extend("complex")).await.0,
+        Status::Conflict,
+        "nothing to extend before acceptance"
+    );
+    let accept = json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý." });
+    assert_eq!(
+        app.staff_post(&format!("/api/v1/cases/{case}/transitions"), &insp, &accept)
+            .await
+            .0,
+        Status::Ok
+    );
+
+    assert_eq!(
+        app.staff_post(&path, &insp, &extend("complex")).await.0,
+        Status::Forbidden,
+        "supervisors extend"
+    );
+    let (_, before) = app.staff_get(&format!("/api/v1/cases/{case}"), &sup).await;
+    assert_eq!(app.staff_post(&path, &sup, &extend("complex")).await.0, Status::Ok);
+    assert_eq!(
+        app.staff_post(&path, &sup, &extend("complex")).await.0,
+        Status::Conflict,
+        "complex: once"
+    );
+    assert_eq!(
+        app.staff_post(&path, &sup, &extend("very_complex")).await.0,
+        Status::Ok,
+        "90 days in all"
+    );
+    assert_eq!(
+        app.staff_post(&path, &sup, &extend("very_complex")).await.0,
+        Status::Conflict,
+        "past the 90-day cap"
+    );
+    let (status, body) = app.staff_post(&path, &sup, &extend("urgent")).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+
+    let (_, after) = app.staff_get(&format!("/api/v1/cases/{case}"), &sup).await;
+    let due = |view: &Value| {
+        view["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["stage"] == "resolution")
+            .map(|d| d["due"].clone())
+    };
+    assert_ne!(due(&before), due(&after), "the resolution deadline moved");
+    let reasons: Vec<&Value> = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "extension")
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert_eq!(reasons[0]["reason"], "Phải xác minh ở nhiều nơi.");
+
+    // 120 days on, the resolution is overdue: one escalation, however often the sweep runs.
+    let later = minhbach::store::now_millis() + 120 * 24 * 3_600_000;
+    assert_eq!(
+        minhbach::web::casework::escalate_overdue(app.db(), later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        minhbach::web::casework::escalate_overdue(app.db(), later)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, after) = app.staff_get(&format!("/api/v1/cases/{case}"), &sup).await;
+    assert!(after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "escalation"));
+    let (_, view) = app.status_of(&code).await;
+    let stages: Vec<&str> = view["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["stage"].as_str())
+        .collect();
+    assert_eq!(
+        stages,
+        ["triage", "notice", "resolution"],
+        "the reporter sees every clock that runs"
+    );
+    assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
+}

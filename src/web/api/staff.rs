@@ -28,7 +28,8 @@ pub fn routes() -> Vec<Route> {
         get_case,
         post_transition,
         post_case_message,
-        post_assignment
+        post_assignment,
+        post_extension
     ]
 }
 
@@ -118,11 +119,14 @@ async fn get_cases(
         .await
         .map_err(|d| denied(lang, d))?;
     let now = crate::store::now_millis();
+    let deadlines = casework::next_deadlines(db, &rows, now)
+        .await
+        .map_err(|d| denied(lang, d))?;
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status,
-                "assignee": c.assignee_id, "next_deadline": casework::next_deadline(c, now) })
+                "assignee": c.assignee_id, "next_deadline": casework::deadline_json(deadlines.get(&c.id)) })
         })
         .collect();
     Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
@@ -160,7 +164,8 @@ async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         "team": case.team_id,
         "assignee": case.assignee_id,
         "received_at": pages::rfc3339(case.received_at),
-        "next_deadline": casework::next_deadline(&case, now),
+        "next_deadline": casework::deadline_json(crate::domain::deadlines::next(&view.deadlines)),
+        "deadlines": view.deadlines.iter().map(|d| casework::deadline_json(Some(d))).collect::<Vec<_>>(),
         "narrative": view.content.narrative,
         "accused": view.content.accused,
         "incident_date": view.content.incident_date,
@@ -220,4 +225,21 @@ async fn post_assignment(
         .await
         .map_err(|d| denied(lang, d))?;
     Ok(Json(json!({ "assignee": field(&body, "assignee") })))
+}
+
+/// `{"type": "complex" | "very_complex", "reason"}` → 200: a supervisor extends the resolution; past the
+/// policy's count or cap → 409.
+#[post("/cases/<id>/extensions", format = "json", data = "<body>")]
+async fn post_extension(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
+    casework::extend(db, &staff, id, field(&body, "type"), field(&body, "reason"))
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "extended": field(&body, "type") })))
 }

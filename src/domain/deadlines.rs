@@ -1,0 +1,150 @@
+//! Every deadline of a case, computed from its ledger events under a policy: triage from receipt, notice and
+//! resolution (with its extensions) from acceptance, feedback from the conclusion. A stage ends with the
+//! event the law ties it to; until then it is due, due soon or overdue.
+
+use super::calendar::{self, Deadline, DeadlineState};
+use super::policy::Policy;
+
+/// What the deadlines need to know of one ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event<'a> {
+    pub at: i64,
+    pub kind: &'a str,
+    /// For transitions, the status moved to; for extensions, the extension's type.
+    pub to: Option<&'a str>,
+    /// Whether the entry was made by staff (messages: staff writing to the reporter).
+    pub by_staff: bool,
+}
+
+const CONCLUSIONS: [&str; 3] = ["substantiated", "partially_substantiated", "unsubstantiated"];
+
+fn first<'a>(events: &'a [Event<'a>], test: impl Fn(&Event<'_>) -> bool) -> Option<&'a Event<'a>> {
+    events.iter().find(|e| test(e))
+}
+
+fn state_at(policy: &Policy, due: time::Date, ended: Option<i64>, now: i64) -> DeadlineState {
+    match ended {
+        Some(at) if calendar::local_date(at) <= due => DeadlineState::Met,
+        Some(_) => DeadlineState::Overdue,
+        None if calendar::local_date(now) > due => DeadlineState::Overdue,
+        None if policy.calendar().working_days_between(calendar::local_date(now), due) <= 2 => DeadlineState::DueSoon,
+        None => DeadlineState::Due,
+    }
+}
+
+fn stage(
+    policy: &Policy,
+    name: &'static str,
+    start: i64,
+    extensions: &[&str],
+    ended: Option<i64>,
+    now: i64,
+) -> Option<Deadline> {
+    let due = policy.due(name, calendar::local_date(start), extensions).ok()?;
+    Some(Deadline {
+        stage: name,
+        due,
+        state: state_at(policy, due, ended, now),
+    })
+}
+
+/// The deadlines of a case received at `received_at`, from its events in order, as of `now`.
+pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], now: i64) -> Vec<Deadline> {
+    let transition_to = |targets: &'static [&'static str]| {
+        move |e: &Event<'_>| e.kind == "transition" && e.to.is_some_and(|t| targets.contains(&t))
+    };
+    let mut out = Vec::new();
+    let triaged = first(events, |e| e.kind == "transition").map(|e| e.at);
+    out.extend(stage(policy, "triage", received_at, &[], triaged, now));
+    if let Some(accepted) = first(events, transition_to(&["accepted"])).map(|e| e.at) {
+        let noticed = first(events, |e| e.kind == "message" && e.by_staff && e.at >= accepted).map(|e| e.at);
+        out.extend(stage(policy, "notice", accepted, &[], noticed, now));
+        let extensions: Vec<&str> = events
+            .iter()
+            .filter(|e| e.kind == "extension")
+            .filter_map(|e| e.to)
+            .collect();
+        let concluded = first(events, transition_to(&CONCLUSIONS)).map(|e| e.at);
+        out.extend(stage(policy, "resolution", accepted, &extensions, concluded, now));
+        if let Some(concluded) = concluded {
+            let told = first(events, |e| {
+                (e.kind == "message" && e.by_staff && e.at >= concluded)
+                    || (e.kind == "transition" && e.to == Some("closed"))
+            })
+            .map(|e| e.at);
+            out.extend(stage(policy, "feedback", concluded, &[], told, now));
+        }
+    }
+    out
+}
+
+/// The deadline to show first: the earliest open one, else the latest.
+pub fn next(deadlines: &[Deadline]) -> Option<&Deadline> {
+    deadlines
+        .iter()
+        .filter(|d| d.state != DeadlineState::Met)
+        .min_by_key(|d| d.due)
+        .or_else(|| deadlines.last())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use time::OffsetDateTime;
+
+    fn ms(at: OffsetDateTime) -> i64 {
+        (at.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    fn transition(at: OffsetDateTime, to: &'static str) -> Event<'static> {
+        Event {
+            at: ms(at),
+            kind: "transition",
+            to: Some(to),
+            by_staff: true,
+        }
+    }
+
+    #[test]
+    fn a_case_runs_through_every_clock() {
+        let policy = Policy::default_preset();
+        let received = ms(datetime!(2026-03-02 09:00 +7));
+        let events = vec![
+            transition(datetime!(2026-03-05 10:00 +7), "accepted"),
+            Event {
+                at: ms(datetime!(2026-03-06 10:00 +7)),
+                kind: "message",
+                to: None,
+                by_staff: true,
+            },
+            Event {
+                at: ms(datetime!(2026-03-20 10:00 +7)),
+                kind: "extension",
+                to: Some("complex"),
+                by_staff: true,
+            },
+            transition(datetime!(2026-03-21 10:00 +7), "investigating"),
+            transition(datetime!(2026-04-20 10:00 +7), "substantiated"),
+        ];
+        let now = ms(datetime!(2026-04-21 10:00 +7));
+        let all = case_deadlines(policy, received, &events, now);
+        let by = |name: &str| all.iter().find(|d| d.stage == name).copied().expect(name);
+        assert_eq!(by("triage").state, DeadlineState::Met);
+        assert_eq!(by("notice").state, DeadlineState::Met);
+        // 30 days from Thursday 5 March, extended by 30 (complex): 4 May.
+        assert_eq!(by("resolution").due, time::macros::date!(2026 - 05 - 04));
+        assert_eq!(by("resolution").state, DeadlineState::Met);
+        assert_eq!(by("feedback").state, DeadlineState::Due);
+        assert_eq!(next(&all).map(|d| d.stage), Some("feedback"));
+    }
+
+    #[test]
+    fn an_unanswered_case_is_overdue_at_triage() {
+        let policy = Policy::default_preset();
+        let received = ms(datetime!(2026-03-02 09:00 +7));
+        let all = case_deadlines(policy, received, &[], ms(datetime!(2026-03-20 09:00 +7)));
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].state, DeadlineState::Overdue);
+    }
+}
