@@ -148,3 +148,65 @@ mod tests {
         assert_eq!(all[0].state, DeadlineState::Overdue);
     }
 }
+
+/// On-time figures of one stage: deadlines met, and deadlines missed (ended late, or open and overdue).
+/// Open deadlines not yet due count in neither.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnTime {
+    pub met: u64,
+    pub missed: u64,
+}
+
+impl OnTime {
+    /// The share met, in per mille (integer), or `None` with nothing decided yet.
+    pub fn per_mille(self) -> Option<u64> {
+        let decided = self.met + self.missed;
+        (decided > 0).then(|| self.met * 1000 / decided)
+    }
+}
+
+/// On-time figures per stage over many deadlines, in the policy's stage order.
+pub fn on_time<'a>(deadlines: impl IntoIterator<Item = &'a Deadline>) -> Vec<(&'static str, OnTime)> {
+    let mut out: Vec<(&'static str, OnTime)> = Vec::new();
+    for d in deadlines {
+        let index = match out.iter().position(|(stage, _)| *stage == d.stage) {
+            Some(i) => i,
+            None => {
+                out.push((d.stage, OnTime::default()));
+                out.len() - 1
+            }
+        };
+        match d.state {
+            DeadlineState::Met => out[index].1.met += 1,
+            DeadlineState::Overdue => out[index].1.missed += 1,
+            DeadlineState::Due | DeadlineState::DueSoon => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod on_time_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn met_and_missed_deadlines_make_the_rate() {
+        let d = |stage, state| Deadline {
+            stage,
+            due: date!(2026 - 01 - 01),
+            state,
+        };
+        let all = [
+            d("triage", DeadlineState::Met),
+            d("triage", DeadlineState::Met),
+            d("triage", DeadlineState::Overdue),
+            d("triage", DeadlineState::Due),
+            d("resolution", DeadlineState::DueSoon),
+        ];
+        let rates = on_time(all.iter());
+        assert_eq!(rates[0], ("triage", OnTime { met: 2, missed: 1 }));
+        assert_eq!(rates[0].1.per_mille(), Some(666));
+        assert_eq!(rates[1].1.per_mille(), None);
+    }
+}

@@ -236,3 +236,18 @@ pub async fn counts_by_status(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()
 }
+
+/// Every entry about a team's reports with each report's receipt time, for on-time figures: one query.
+pub async fn list_for_team(pool: &sqlx::AnyPool, team_id: &str) -> Result<Vec<(i64, Entry)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.received_at AS received_at, l.seq AS seq, l.at AS at, l.kind AS kind, l.report_id AS report_id, \
+         l.actor AS actor, l.detail AS detail, l.prev_hash AS prev_hash, l.hash AS hash \
+         FROM ledger l JOIN reports r ON r.id = l.report_id WHERE r.team_id = $1 ORDER BY l.report_id, l.seq",
+    )
+    .bind(team_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("received_at")?, entry_from_row(r)?)))
+        .collect()
+}

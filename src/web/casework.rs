@@ -318,3 +318,24 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
     }
     Ok(raised)
 }
+
+/// On-time figures per stage over every case of the supervisor's team, as of `now`.
+pub async fn team_on_time(
+    db: &Db,
+    staff: &Staff,
+    now: i64,
+) -> Result<(usize, Vec<(&'static str, crate::domain::deadlines::OnTime)>), Denied> {
+    let team = match (staff.user.role, &staff.user.team_id) {
+        (Role::Supervisor, Some(team)) => team,
+        _ => return Err(Denied::Forbidden),
+    };
+    let rows = store::ledger::list_for_team(db.pool(), team).await?;
+    let mut deadlines = Vec::new();
+    let mut cases = 0;
+    for group in rows.chunk_by(|a, b| a.1.report_id == b.1.report_id) {
+        let entries: Vec<&store::ledger::Entry> = group.iter().map(|(_, e)| e).collect();
+        deadlines.extend(store::ledger::deadlines_of(group[0].0, &entries, now));
+        cases += 1;
+    }
+    Ok((cases, crate::domain::deadlines::on_time(&deadlines)))
+}

@@ -32,7 +32,8 @@ pub fn routes() -> Vec<Route> {
         post_transition,
         post_message,
         post_assignment,
-        post_extension
+        post_extension,
+        get_stats
     ]
 }
 
@@ -227,6 +228,7 @@ async fn get_queue(
     };
     let context = json!({
         "staff": staff_context(&staff),
+        "is_supervisor": staff.user.role == Role::Supervisor,
         "cases": cases,
         "statuses": statuses,
         "categories": categories,
@@ -449,4 +451,26 @@ async fn post_extension(
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async { casework::extend(db, &staff, id, form.kind.as_deref(), form.reason.as_deref()).await };
     act(db, &staff, lang, id, &form, work).await
+}
+
+/// The supervisor's on-time page: the team's on-time rate per stage. A page of its own, because it reads
+/// every case of the team.
+#[get("/stats")]
+async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> PageResult {
+    let (cases, stages) = casework::team_on_time(db, &staff, store::now_millis())
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let on_time: Vec<Value> = stages
+        .iter()
+        .map(|(stage, t)| {
+            json!({
+                "stage": lang.tr(&format!("stage-{stage}")),
+                "met": t.met,
+                "missed": t.missed,
+                "rate": t.per_mille().map(|p| format!("{}.{} %", p / 10, p % 10)),
+            })
+        })
+        .collect();
+    let context = json!({ "staff": staff_context(&staff), "cases": cases, "on_time": on_time });
+    Ok(pages::render("inspector/stats", lang, "/inspector/stats", context))
 }

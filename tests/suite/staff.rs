@@ -969,3 +969,75 @@ async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_onc
     );
     assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
 }
+
+#[rocket::async_test]
+async fn supervisors_see_the_on_time_rate_per_stage() {
+    let app = TestApp::spawn().await;
+    app.add_user("supervisor", "supervisor", None, None).await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let (_, handled) = file(
+        &app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await;
+    file(&app, "harassment", "tan-xuan", "Cán bộ một cửa đòi tiền bồi dưỡng.").await;
+    let (sup, insp) = (app.sign_in("supervisor").await, app.sign_in("inspector").await);
+    let accept = json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý." });
+    assert_eq!(
+        app.staff_post(&format!("/api/v1/cases/{handled}/transitions"), &insp, &accept)
+            .await
+            .0,
+        Status::Ok
+    );
+
+    let (status, stats) = app.staff_get("/api/v1/stats/on-time", &sup).await;
+    assert_eq!(status, Status::Ok, "{stats}");
+    assert_eq!(stats["cases"], 2);
+    let triage = stats["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "triage")
+        .cloned()
+        .expect("triage");
+    // One triage ended in time; the other is open and not yet due, so it counts in neither.
+    assert_eq!(
+        (
+            triage["met"].as_u64(),
+            triage["missed"].as_u64(),
+            triage["on_time_per_mille"].as_u64()
+        ),
+        (Some(1), Some(0), Some(1000))
+    );
+    assert_eq!(app.staff_get("/api/v1/stats/on-time", &insp).await.0, Status::Forbidden);
+    let page = app
+        .client
+        .get("/inspector/stats")
+        .cookie(sup.0.clone())
+        .dispatch()
+        .await;
+    let page = page.into_string().await.unwrap_or_default();
+    assert!(
+        page.contains("Tỷ lệ đúng hạn của tổ") && page.contains("100.0 %"),
+        "the stats page shows the rate"
+    );
+    let queue = app.client.get("/inspector").cookie(sup.0.clone()).dispatch().await;
+    assert!(
+        queue
+            .into_string()
+            .await
+            .unwrap_or_default()
+            .contains("/inspector/stats"),
+        "linked from the queue"
+    );
+    let forbidden = app
+        .client
+        .get("/inspector/stats")
+        .cookie(insp.0.clone())
+        .dispatch()
+        .await
+        .status();
+    assert_eq!(forbidden, Status::Forbidden);
+}

@@ -29,7 +29,8 @@ pub fn routes() -> Vec<Route> {
         post_transition,
         post_case_message,
         post_assignment,
-        post_extension
+        post_extension,
+        get_on_time
     ]
 }
 
@@ -242,4 +243,21 @@ async fn post_extension(
         .await
         .map_err(|d| denied(lang, d))?;
     Ok(Json(json!({ "extended": field(&body, "type") })))
+}
+
+/// The on-time rate per stage over the supervisor's team: deadlines met and missed (ended late or still
+/// overdue); open deadlines not yet due count in neither.
+#[get("/stats/on-time")]
+async fn get_on_time(staff: Staff, lang: Lang, db: &State<Db>) -> ApiResult {
+    let (cases, stages) = casework::team_on_time(db, &staff, crate::store::now_millis())
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let stages: Vec<Value> = stages
+        .iter()
+        .map(|(stage, t)| {
+            json!({ "stage": stage, "met": t.met, "missed": t.missed,
+                "on_time_per_mille": t.per_mille() })
+        })
+        .collect();
+    Ok(Json(json!({ "cases": cases, "stages": stages })))
 }
