@@ -4,7 +4,8 @@
 //! `BENCH_DATABASE_URL`) with `BENCH_REPORTS` reports (default 100 000) assigned across 10 inspectors of one
 //! team, then starts the release server on it and measures, signed in (sign-in excluded):
 //! the supervisor's team queue (all reports), an inspector's queue, a filtered queue, a deep page, and the
-//! case page (decrypting the report from the reader's HPKE grant). It prints p50, p95 and p99 of each.
+//! case page (decrypting the report from the reader's HPKE grant), and the supervisor's on-time page, which
+//! computes every deadline of every case of the team. It prints p50, p95 and p99 of each.
 //!
 //! Seeding uses cheap Argon2id parameters for the reporters' code wrap (the pages measured never run it);
 //! everything else — HPKE grants for assignee, supervisor and recovery key, AES-GCM fields, ledger — is real.
@@ -297,5 +298,13 @@ fn main() {
         &format!("/inspector/cases/{case_id}"),
         &supervisor,
         n,
+    );
+    // Issue #4's figure: every deadline of every case of the team and the on-time rate per stage.
+    measure(
+        "on-time page (all cases of the team)",
+        &base,
+        "/inspector/stats",
+        &supervisor,
+        n.min(10),
     );
 }
