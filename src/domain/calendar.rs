@@ -117,11 +117,12 @@ pub fn deadline(
     policy: &Policy,
     stage: &'static str,
     start_millis: i64,
+    extensions: &[&str],
     ended_millis: Option<i64>,
     now_millis: i64,
 ) -> Option<Deadline> {
     let calendar = policy.calendar();
-    let due = policy.due(stage, local_date(start_millis), &[]).ok()?;
+    let due = policy.due(stage, local_date(start_millis), extensions).ok()?;
     let state = match ended_millis {
         Some(ended) if local_date(ended) <= due => DeadlineState::Met,
         Some(_) => DeadlineState::Overdue,
@@ -187,7 +188,7 @@ mod tests {
     fn deadline_states_follow_the_clock() {
         let policy = Policy::default_preset();
         let received = millis(datetime!(2026-03-03 09:00 +7));
-        let at = |d: OffsetDateTime| deadline(policy, "triage", received, None, millis(d)).map(|d| d.state);
+        let at = |d: OffsetDateTime| deadline(policy, "triage", received, &[], None, millis(d)).map(|d| d.state);
         assert_eq!(at(datetime!(2026-03-04 09:00 +7)), Some(DeadlineState::Due));
         assert_eq!(at(datetime!(2026-03-10 09:00 +7)), Some(DeadlineState::DueSoon));
         assert_eq!(at(datetime!(2026-03-12 23:00 +7)), Some(DeadlineState::DueSoon));
@@ -196,10 +197,11 @@ mod tests {
             policy,
             "triage",
             received,
+            &[],
             Some(millis(datetime!(2026-03-12 16:00 +7))),
             0,
         );
         assert_eq!(ended.map(|d| d.state), Some(DeadlineState::Met));
-        assert_eq!(deadline(policy, "lunch", received, None, 0), None);
+        assert_eq!(deadline(policy, "lunch", received, &[], None, 0), None);
     }
 }

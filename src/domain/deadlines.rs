@@ -22,32 +22,6 @@ fn first<'a>(events: &'a [Event<'a>], test: impl Fn(&Event<'_>) -> bool) -> Opti
     events.iter().find(|e| test(e))
 }
 
-fn state_at(policy: &Policy, due: time::Date, ended: Option<i64>, now: i64) -> DeadlineState {
-    match ended {
-        Some(at) if calendar::local_date(at) <= due => DeadlineState::Met,
-        Some(_) => DeadlineState::Overdue,
-        None if calendar::local_date(now) > due => DeadlineState::Overdue,
-        None if policy.calendar().working_days_between(calendar::local_date(now), due) <= 2 => DeadlineState::DueSoon,
-        None => DeadlineState::Due,
-    }
-}
-
-fn stage(
-    policy: &Policy,
-    name: &'static str,
-    start: i64,
-    extensions: &[&str],
-    ended: Option<i64>,
-    now: i64,
-) -> Option<Deadline> {
-    let due = policy.due(name, calendar::local_date(start), extensions).ok()?;
-    Some(Deadline {
-        stage: name,
-        due,
-        state: state_at(policy, due, ended, now),
-    })
-}
-
 /// The deadlines of a case received at `received_at`, from its events in order, as of `now`.
 pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], now: i64) -> Vec<Deadline> {
     let transition_to = |targets: &'static [&'static str]| {
@@ -55,24 +29,31 @@ pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], n
     };
     let mut out = Vec::new();
     let triaged = first(events, |e| e.kind == "transition").map(|e| e.at);
-    out.extend(stage(policy, "triage", received_at, &[], triaged, now));
+    out.extend(calendar::deadline(policy, "triage", received_at, &[], triaged, now));
     if let Some(accepted) = first(events, transition_to(&["accepted"])).map(|e| e.at) {
         let noticed = first(events, |e| e.kind == "message" && e.by_staff && e.at >= accepted).map(|e| e.at);
-        out.extend(stage(policy, "notice", accepted, &[], noticed, now));
+        out.extend(calendar::deadline(policy, "notice", accepted, &[], noticed, now));
         let extensions: Vec<&str> = events
             .iter()
             .filter(|e| e.kind == "extension")
             .filter_map(|e| e.to)
             .collect();
         let concluded = first(events, transition_to(&CONCLUSIONS)).map(|e| e.at);
-        out.extend(stage(policy, "resolution", accepted, &extensions, concluded, now));
+        out.extend(calendar::deadline(
+            policy,
+            "resolution",
+            accepted,
+            &extensions,
+            concluded,
+            now,
+        ));
         if let Some(concluded) = concluded {
             let told = first(events, |e| {
                 (e.kind == "message" && e.by_staff && e.at >= concluded)
                     || (e.kind == "transition" && e.to == Some("closed"))
             })
             .map(|e| e.at);
-            out.extend(stage(policy, "feedback", concluded, &[], told, now));
+            out.extend(calendar::deadline(policy, "feedback", concluded, &[], told, now));
         }
     }
     out

@@ -379,10 +379,7 @@ struct TeamForm {
 async fn post_team(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, form: Form<TeamForm>) -> AdminResult {
     let action = async {
         let id = chosen(&form.id).unwrap_or_default();
-        let slug_ok = (2..=48).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let slug_ok = is_slug(id);
         let name_vi = chosen(&form.name_vi).unwrap_or_default();
         let units = store::units::list_units(db.pool()).await.map_err(|e| e.to_string())?;
         let teams = store::org::list_teams(db.pool()).await.map_err(|e| e.to_string())?;
@@ -417,16 +414,21 @@ struct UnitForm {
     parent: Option<String>,
 }
 
+/// An id for a team or unit: 2 to 48 lowercase letters, digits and dashes.
+fn is_slug(id: &str) -> bool {
+    (2..=48).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 const UNIT_KINDS: [&str; 4] = ["district", "town", "commune", "ward"];
 
 #[post("/units", data = "<form>")]
 async fn post_unit(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, form: Form<UnitForm>) -> AdminResult {
     let action = async {
         let id = chosen(&form.id).unwrap_or_default();
-        let slug_ok = (2..=48).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let slug_ok = is_slug(id);
         let kind = chosen(&form.kind).filter(|k| UNIT_KINDS.contains(k));
         let name_vi = chosen(&form.name_vi).filter(|n| n.chars().count() <= 200);
         let units = store::units::list_units(db.pool()).await.map_err(|e| e.to_string())?;
