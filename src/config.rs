@@ -21,6 +21,17 @@ pub struct Settings {
     /// `MINHBACH_DATABASE_URL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// The deadline policy preset: `vn-2018` (default) or `eu-2019`. `MINHBACH_POLICY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// A policy file of the deployment's own (a preset copied and edited), instead of a preset.
+    /// `MINHBACH_POLICY_FILE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_file: Option<PathBuf>,
+    /// The reward scheme: `vn_ttlt_01_2015` (default), `kr_acrc`, `us_sec` or `id_pp43_2018`.
+    /// `MINHBACH_REWARD_SCHEME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_scheme: Option<String>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -30,6 +41,34 @@ fn default_data_dir() -> PathBuf {
 impl Settings {
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("minhbach.db")
+    }
+
+    /// Selects the deployment's policy and reward scheme, for the whole process. A second call with other
+    /// values is refused: one process serves one deployment.
+    pub fn install_deployment(&self) -> Result<(), SetupError> {
+        use crate::domain::policy::Policy;
+        use crate::domain::reward::Scheme;
+        let policy = match (&self.policy_file, &self.policy) {
+            (Some(path), _) => {
+                let text = fs::read_to_string(path).map_err(|source| SetupError::DataDir {
+                    path: path.clone(),
+                    source,
+                })?;
+                Policy::parse(&text).map_err(|e| SetupError::Deployment(format!("{}: {e}", path.display())))?
+            }
+            (None, Some(id)) => Policy::preset(id).map_err(|e| SetupError::Deployment(e.to_string()))?,
+            (None, None) => Policy::default_preset().clone(),
+        };
+        let scheme = match &self.reward_scheme {
+            Some(id) => Scheme::parse(id).ok_or_else(|| {
+                SetupError::Deployment(format!(
+                    "unknown reward scheme {id:?} (known: vn_ttlt_01_2015, kr_acrc, us_sec, id_pp43_2018)"
+                ))
+            })?,
+            None => Scheme::VnTtlt012015,
+        };
+        Policy::install(policy).map_err(SetupError::Deployment)?;
+        Scheme::install(scheme).map_err(SetupError::Deployment)
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data directory.
@@ -48,6 +87,8 @@ pub enum SetupError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("secret key file {path} is damaged: expected 64 hex digits")]
     DamagedSecret { path: PathBuf },
+    #[error("deployment: {0}")]
+    Deployment(String),
 }
 
 /// Rocket's defaults with this application's own on top: what every figment starts from, tests included.
@@ -61,6 +102,9 @@ pub fn base() -> Figment {
         .merge(Serialized::defaults(Settings {
             data_dir: default_data_dir(),
             database_url: None,
+            policy: None,
+            policy_file: None,
+            reward_scheme: None,
         }))
         .merge(Serialized::default(
             "template_dir",

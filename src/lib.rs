@@ -23,6 +23,7 @@ pub use config::{Settings, SetupError};
 /// connected and migrated when the instance ignites.
 pub fn rocket(figment: Figment) -> Result<Rocket<Build>, SetupError> {
     let settings: Settings = figment.extract().map_err(Box::new)?;
+    settings.install_deployment()?;
     let secret = config::prepare_data_dir(&settings.data_dir)?;
     let figment = figment.merge(Serialized::default("secret_key", hex::encode(*secret.0)));
     Ok(web::mount(rocket::custom(figment), settings, secret))

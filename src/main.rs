@@ -243,6 +243,7 @@ async fn migrate() -> Result<(), String> {
 async fn open() -> Result<(minhbach::store::Db, minhbach::config::ServerSecret), String> {
     let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
     let secret = minhbach::config::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    settings.install_deployment().map_err(|e| e.to_string())?;
     let db = minhbach::setup::open_database(&settings)
         .await
         .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 //! event the law ties it to; until then it is due, due soon or overdue.
 
 use super::calendar::{self, Deadline, DeadlineState};
+use super::commendation::OPENING_CONCLUSIONS;
 use super::policy::Policy;
 
 /// What the deadlines need to know of one ledger entry.
@@ -54,6 +55,30 @@ pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], n
             })
             .map(|e| e.at);
             out.extend(calendar::deadline(policy, "feedback", concluded, &[], told, now));
+        }
+    }
+    // A substantiated conclusion opens the commendation: a proposal is due from the conclusion, the
+    // decision from the proposal.
+    if let Some(opened) = first(events, transition_to(&OPENING_CONCLUSIONS)).map(|e| e.at) {
+        let proposed = first(events, |e| e.kind == "commendation_proposed").map(|e| e.at);
+        out.extend(calendar::deadline(
+            policy,
+            "commendation_proposal",
+            opened,
+            &[],
+            proposed,
+            now,
+        ));
+        if let Some(proposed) = proposed {
+            let decided = first(events, |e| e.kind == "commendation_decided").map(|e| e.at);
+            out.extend(calendar::deadline(
+                policy,
+                "commendation_decision",
+                proposed,
+                &[],
+                decided,
+                now,
+            ));
         }
     }
     out
@@ -118,6 +143,55 @@ mod tests {
         assert_eq!(by("resolution").state, DeadlineState::Met);
         assert_eq!(by("feedback").state, DeadlineState::Due);
         assert_eq!(next(&all).map(|d| d.stage), Some("feedback"));
+        // Substantiated on 20 April: a proposal within 30 days (20 May); no decision clock before it.
+        assert_eq!(by("commendation_proposal").due, time::macros::date!(2026 - 05 - 20));
+        assert!(all.iter().all(|d| d.stage != "commendation_decision"));
+    }
+
+    #[test]
+    fn a_commendation_runs_against_its_two_clocks() {
+        let policy = Policy::default_preset();
+        let received = ms(datetime!(2026-03-02 09:00 +7));
+        let event = |at: OffsetDateTime, kind: &'static str| Event {
+            at: ms(at),
+            kind,
+            to: None,
+            by_staff: true,
+        };
+        let mut events = vec![
+            transition(datetime!(2026-03-03 10:00 +7), "accepted"),
+            transition(datetime!(2026-03-20 10:00 +7), "partially_substantiated"),
+            event(datetime!(2026-04-30 10:00 +7), "commendation_proposed"),
+        ];
+        let now = ms(datetime!(2026-05-02 10:00 +7));
+        let all = case_deadlines(policy, received, &events, now);
+        let by = |all: &[Deadline], name: &str| all.iter().find(|d| d.stage == name).copied().expect(name);
+        // 30 days from 20 March end on Sunday 19 April, so on Monday 20 April (Civil Code Art. 148);
+        // proposed on 30 April: missed, and ended.
+        let proposal = by(&all, "commendation_proposal");
+        assert_eq!(proposal.due, time::macros::date!(2026 - 04 - 20));
+        assert_eq!(proposal.state, DeadlineState::Overdue);
+        // The decision is due 60 days after the proposal: 29 June.
+        assert_eq!(
+            by(&all, "commendation_decision").due,
+            time::macros::date!(2026 - 06 - 29)
+        );
+        assert_eq!(by(&all, "commendation_decision").state, DeadlineState::Due);
+        events.push(event(datetime!(2026-05-10 10:00 +7), "commendation_decided"));
+        let all = case_deadlines(policy, received, &events, ms(datetime!(2026-07-01 10:00 +7)));
+        assert_eq!(by(&all, "commendation_decision").state, DeadlineState::Met);
+    }
+
+    #[test]
+    fn an_unsubstantiated_case_opens_no_commendation() {
+        let policy = Policy::default_preset();
+        let received = ms(datetime!(2026-03-02 09:00 +7));
+        let events = vec![
+            transition(datetime!(2026-03-03 10:00 +7), "accepted"),
+            transition(datetime!(2026-03-20 10:00 +7), "unsubstantiated"),
+        ];
+        let all = case_deadlines(policy, received, &events, ms(datetime!(2026-06-01 10:00 +7)));
+        assert!(all.iter().all(|d| !d.stage.starts_with("commendation")));
     }
 
     #[test]

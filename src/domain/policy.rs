@@ -57,6 +57,8 @@ pub struct Header {
     pub utc_offset_hours: i8,
 }
 
+static ACTIVE: OnceLock<Policy> = OnceLock::new();
+
 /// A policy preset, parsed and checked.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Policy {
@@ -132,6 +134,26 @@ impl Policy {
     pub fn default_preset() -> &'static Policy {
         static DEFAULT: OnceLock<Policy> = OnceLock::new();
         DEFAULT.get_or_init(|| Policy::preset("vn-2018").expect("the shipped vn-2018 preset is valid"))
+    }
+
+    /// Makes `policy` the one this process uses. Installing the same policy again is accepted (tests start
+    /// many instances in one process); another one is refused.
+    pub fn install(policy: Policy) -> Result<(), String> {
+        let id = (policy.policy.id.clone(), policy.policy.version.clone());
+        let installed = ACTIVE.get_or_init(|| policy);
+        if (&installed.policy.id, &installed.policy.version) == (&id.0, &id.1) {
+            Ok(())
+        } else {
+            Err(format!(
+                "this process already runs policy {} {}",
+                installed.policy.id, installed.policy.version
+            ))
+        }
+    }
+
+    /// The deployment's policy: the installed one, else the default preset.
+    pub fn active() -> &'static Policy {
+        ACTIVE.get().unwrap_or_else(|| Self::default_preset())
     }
 
     pub fn calendar(&self) -> &Calendar {

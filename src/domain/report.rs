@@ -51,6 +51,10 @@ pub enum FieldError {
     UnknownStatus,
     UnknownAssignee,
     AssigneeFromUnit,
+    UnknownForm,
+    ReasonRequired,
+    AmountWithoutReward,
+    AmountMismatch,
 }
 
 impl FieldError {
@@ -68,6 +72,10 @@ impl FieldError {
             FieldError::UnknownStatus => "error-unknown-status",
             FieldError::UnknownAssignee => "error-unknown-assignee",
             FieldError::AssigneeFromUnit => "error-assignee-from-unit",
+            FieldError::UnknownForm => "error-unknown-form",
+            FieldError::ReasonRequired => "error-reason-required",
+            FieldError::AmountWithoutReward => "error-amount-without-reward",
+            FieldError::AmountMismatch => "error-amount-mismatch",
         }
     }
 

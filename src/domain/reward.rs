@@ -34,7 +34,32 @@ pub enum Scheme {
     IdPp432018,
 }
 
+static ACTIVE: std::sync::OnceLock<Scheme> = std::sync::OnceLock::new();
+
 impl Scheme {
+    /// Makes `scheme` the one this process uses (once; the same one again is accepted).
+    pub fn install(scheme: Scheme) -> Result<(), String> {
+        match *ACTIVE.get_or_init(|| scheme) {
+            installed if installed == scheme => Ok(()),
+            installed => Err(format!("this process already runs reward scheme {}", installed.id())),
+        }
+    }
+
+    /// The deployment's scheme: the installed one, else `vn_ttlt_01_2015`.
+    pub fn active() -> Scheme {
+        ACTIVE.get().copied().unwrap_or(Scheme::VnTtlt012015)
+    }
+
+    /// The currency unit of the scheme's amounts.
+    pub fn currency(self) -> &'static str {
+        match self {
+            Scheme::VnTtlt012015 => "VND",
+            Scheme::KrAcrc => "KRW",
+            Scheme::UsSec => "USD",
+            Scheme::IdPp432018 => "IDR",
+        }
+    }
+
     pub fn parse(id: &str) -> Option<Self> {
         match id {
             "vn_ttlt_01_2015" => Some(Scheme::VnTtlt012015),

@@ -115,6 +115,8 @@ pub struct Transition<'a> {
     pub sealed_reason: &'a [u8],
     /// A message to the reporter written with the transition (a request for more information).
     pub message: Option<&'a super::messages::StoredMessage>,
+    /// The commendation a substantiated conclusion opens.
+    pub opening: Option<&'a super::commendations::Opening>,
 }
 
 /// Moves a case from `from` to `to` if it is still in `from` (so of two concurrent transitions exactly one
@@ -147,6 +149,9 @@ pub async fn transition(pool: &AnyPool, t: &Transition<'_>) -> Result<bool, sqlx
     .await?;
     if let Some(message) = t.message {
         super::messages::insert_in(&mut tx, message, t.actor_id).await?;
+    }
+    if let Some(opening) = t.opening {
+        super::commendations::open_in(&mut tx, t.report_id, t.to, opening, t.at).await?;
     }
     tx.commit().await?;
     Ok(true)

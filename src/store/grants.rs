@@ -48,10 +48,12 @@ pub async fn delete_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str) -> Res
 
 /// Removes every grant a holder has (a disabled account).
 pub async fn delete_all_of(tx: &mut Tx<'_>, holder: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM key_grants WHERE holder = $1")
-        .bind(holder)
-        .execute(&mut **tx)
-        .await?;
+    for table in ["key_grants", "commendation_grants"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE holder = $1"))
+            .bind(holder)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

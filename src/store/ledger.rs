@@ -138,7 +138,7 @@ pub fn deadlines_of(received_at: i64, entries: &[&Entry], now: i64) -> Vec<crate
             by_staff: e.actor != "reporter" && e.actor != "system",
         })
         .collect();
-    let policy = crate::domain::policy::Policy::default_preset();
+    let policy = crate::domain::policy::Policy::active();
     crate::domain::deadlines::case_deadlines(policy, received_at, &events, now)
 }
 

@@ -5,6 +5,7 @@
 //! integers, ids text. Every query is exercised on both backends by the test suite.
 
 pub mod cases;
+pub mod commendations;
 pub mod grants;
 pub mod ledger;
 pub mod messages;

@@ -127,11 +127,7 @@ pub async fn replace_credentials(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM key_grants WHERE holder = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    super::grants::delete_all_of(tx, id).await
 }
 
 /// Active inspectors of a team with their number of open cases.
@@ -162,6 +158,16 @@ pub async fn list_supervisors(pool: &AnyPool, team_id: &str) -> Result<Vec<(Stri
             .bind(team_id)
             .fetch_all(pool)
             .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, PublicKey(bytes32(r, "public_key")?))))
+        .collect()
+}
+
+/// Active commendation officers: (user id, public key). Claims and commendation files are sealed to them.
+pub async fn list_officers(pool: &AnyPool) -> Result<Vec<(String, PublicKey)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, public_key FROM users WHERE role = 'officer' AND active = 1 ORDER BY id")
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, PublicKey(bytes32(r, "public_key")?))))
         .collect()

@@ -113,6 +113,12 @@ pub async fn transition(
     // A request for more information reaches the reporter, in the same transaction: its reason is the
     // question they read.
     let question = (to == Status::InfoRequested).then(|| staff_message(&opened, &reason));
+    // A substantiated conclusion opens the commendation, in the same transaction.
+    let opening = if crate::domain::commendation::OPENING_CONCLUSIONS.contains(&to.as_str()) {
+        Some(super::commendations::opening(db, opened.key(), id).await?)
+    } else {
+        None
+    };
     let moved = cases::transition(
         db.pool(),
         &cases::Transition {
@@ -124,6 +130,7 @@ pub async fn transition(
             note_id: &note_id,
             sealed_reason: &sealed,
             message: question.as_ref(),
+            opening: opening.as_ref(),
         },
     )
     .await?;
@@ -265,7 +272,7 @@ pub async fn extend(db: &Db, staff: &Staff, id: &str, kind: Option<&str>, reason
         .collect();
     kinds.push(kind.to_owned());
     let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    match Policy::default_preset().due("resolution", crate::domain::calendar::local_date(accepted), &refs) {
+    match Policy::active().due("resolution", crate::domain::calendar::local_date(accepted), &refs) {
         Ok(_) => {}
         Err(PolicyError::UnknownExtension { .. }) => return Err(Denied::Invalid("type", FieldError::UnknownStatus)),
         Err(_) => return Err(Denied::Conflict),

@@ -105,3 +105,47 @@ impl<'r> FromRequest<'r> for Lang {
         Outcome::Success(Lang::of(req))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn keys(text: &str) -> BTreeSet<&str> {
+        text.lines()
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic()))
+            .filter_map(|line| line.split_once('=').map(|(key, _)| key.trim()))
+            .collect()
+    }
+
+    #[test]
+    fn no_message_is_defined_twice() {
+        for text in [
+            include_str!("../../locales/vi/main.ftl"),
+            include_str!("../../locales/en/main.ftl"),
+        ] {
+            let all: Vec<&str> = text
+                .lines()
+                .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .filter_map(|line| line.split_once('=').map(|(key, _)| key.trim()))
+                .collect();
+            assert_eq!(all.len(), keys(text).len(), "a key is defined twice");
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let vi = keys(include_str!("../../locales/vi/main.ftl"));
+        let en = keys(include_str!("../../locales/en/main.ftl"));
+        assert!(vi.len() > 100, "{} keys", vi.len());
+        assert_eq!(
+            vi.difference(&en).collect::<Vec<_>>(),
+            Vec::<&&str>::new(),
+            "only in vi"
+        );
+        assert_eq!(
+            en.difference(&vi).collect::<Vec<_>>(),
+            Vec::<&&str>::new(),
+            "only in en"
+        );
+    }
+}

@@ -126,7 +126,7 @@ async fn post_sign_out(
     Ok(Redirect::to(format!("/inspector/sign-in{}", lang.query())))
 }
 
-fn denied_page(lang: Lang, denied: Denied) -> PageError {
+pub(super) fn denied_page(lang: Lang, denied: Denied) -> PageError {
     match denied {
         Denied::NotFound => PageError::new(Status::NotFound, lang, "error-case-not-found"),
         Denied::Forbidden => PageError::new(Status::Forbidden, lang, "error-forbidden"),
@@ -138,7 +138,7 @@ fn denied_page(lang: Lang, denied: Denied) -> PageError {
     }
 }
 
-async fn unit_names(db: &Db, lang: Lang) -> Vec<(String, String)> {
+pub(super) async fn unit_names(db: &Db, lang: Lang) -> Vec<(String, String)> {
     store::units::list_units(db.pool())
         .await
         .unwrap_or_default()
@@ -147,7 +147,7 @@ async fn unit_names(db: &Db, lang: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
-fn name_of(names: &[(String, String)], id: &str) -> String {
+pub(super) fn name_of(names: &[(String, String)], id: &str) -> String {
     names
         .iter()
         .find(|(i, _)| i == id)
@@ -155,7 +155,7 @@ fn name_of(names: &[(String, String)], id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn category_name(lang: Lang, id: &str) -> String {
+pub(super) fn category_name(lang: Lang, id: &str) -> String {
     Category::parse(id)
         .map(|c| lang.tr(&c.message_key()))
         .unwrap_or_else(|| id.to_owned())
@@ -177,8 +177,10 @@ async fn get_queue(
     category: Option<&str>,
     page: Option<i64>,
 ) -> PageResult<Result<Template, Redirect>> {
-    if staff.user.role == Role::Admin {
-        return Ok(Err(Redirect::to(format!("/admin{}", lang.query()))));
+    match staff.user.role {
+        Role::Admin => return Ok(Err(Redirect::to(format!("/admin{}", lang.query())))),
+        Role::Officer => return Ok(Err(Redirect::to(format!("/officer{}", lang.query())))),
+        Role::Inspector | Role::Supervisor => {}
     }
     let filter = Filter::from_query(status, category);
     let page = page.unwrap_or(1).clamp(1, 1_000_000);

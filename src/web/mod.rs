@@ -4,12 +4,14 @@
 mod admin;
 pub mod api;
 pub mod casework;
+pub mod commendations;
 mod error;
 pub(crate) mod guards;
 mod headers;
 pub mod i18n;
 mod inspector;
 mod log;
+mod officer;
 mod pages;
 mod public;
 mod reporter;
@@ -61,6 +63,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/", public::routes())
         .mount("/report", reporter::routes())
         .mount("/inspector", inspector::routes())
+        .mount("/officer", officer::routes())
         .mount("/admin", admin::routes())
         .mount("/api/v1", api::routes())
         .register("/", error::page_catchers())

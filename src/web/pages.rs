@@ -41,7 +41,12 @@ pub fn time(lang: Lang, utc_millis: i64) -> String {
 
 /// An amount of đồng with the grouping each language uses: 15.000.000 ₫ or 15,000,000 VND.
 pub fn amount(lang: Lang, vnd: i64) -> String {
-    let digits = vnd.unsigned_abs().to_string();
+    money(lang, vnd, "VND")
+}
+
+/// An amount in a scheme's currency unit, grouped as the language writes it (₫ for đồng in Vietnamese).
+pub fn money(lang: Lang, value: i64, currency: &str) -> String {
+    let digits = value.unsigned_abs().to_string();
     let separator = if lang == Lang::Vi { '.' } else { ',' };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -50,9 +55,9 @@ pub fn amount(lang: Lang, vnd: i64) -> String {
         }
         grouped.push(c);
     }
-    match lang {
-        Lang::Vi => format!("{grouped} ₫"),
-        Lang::En => format!("{grouped} VND"),
+    match (lang, currency) {
+        (Lang::Vi, "VND") => format!("{grouped} ₫"),
+        _ => format!("{grouped} {currency}"),
     }
 }
 
@@ -75,5 +80,6 @@ mod tests {
         assert_eq!(amount(Lang::Vi, 15_000_000), "15.000.000 ₫");
         assert_eq!(amount(Lang::En, 1_500), "1,500 VND");
         assert_eq!(amount(Lang::En, 999), "999 VND");
+        assert_eq!(money(Lang::Vi, 3_000_000_000, "KRW"), "3.000.000.000 KRW");
     }
 }

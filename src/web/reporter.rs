@@ -16,9 +16,17 @@ use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
 use crate::domain::{Category, FieldErrors, NewReport, RawReport};
 use crate::store::{self, messages::Author, Db};
+use crate::web::commendations::{self, ClaimError, Identity};
 
 pub fn routes() -> Vec<Route> {
-    routes![get_report_form, post_report, get_lookup, post_lookup, post_message]
+    routes![
+        get_report_form,
+        post_report,
+        get_lookup,
+        post_lookup,
+        post_message,
+        post_claim
+    ]
 }
 
 type PageResult = Result<(Status, Template), PageError>;
@@ -154,6 +162,27 @@ async fn post_lookup(
     }
 }
 
+/// Opens the report behind a status page's token, which stands in for the code for 30 minutes. An expired
+/// or forged token gives the lookup page again (`Err`).
+async fn open_by_token(
+    db: &Db,
+    gate: &KdfGate,
+    tokens: &TokenKey,
+    lang: Lang,
+    token: Option<&str>,
+) -> Result<Result<(RetrievalCode, Opened), (Status, Template)>, PageError> {
+    let Some(code) = token.and_then(|t| tokens.redeem(t, store::now_millis())) else {
+        return Ok(Err((
+            Status::BadRequest,
+            lookup_page(lang, Some("notice-token-expired")),
+        )));
+    };
+    let opened = reporting::open(db, gate, Some(code.clone()))
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    Ok(Ok((code, opened)))
+}
+
 #[derive(Debug, FromForm)]
 struct MessageForm {
     token: Option<String>,
@@ -169,16 +198,10 @@ async fn post_message(
     gate: &State<KdfGate>,
     tokens: &State<TokenKey>,
 ) -> PageResult {
-    let Some(code) = form
-        .token
-        .as_deref()
-        .and_then(|t| tokens.redeem(t, store::now_millis()))
-    else {
-        return Ok((Status::BadRequest, lookup_page(lang, Some("notice-token-expired"))));
+    let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await? {
+        Ok(opened) => opened,
+        Err(expired) => return Ok(expired),
     };
-    let opened = reporting::open(db, gate, Some(code.clone()))
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
     match parse_message(form.body.as_deref()) {
         Ok(body) => {
             opened
@@ -194,9 +217,71 @@ async fn post_message(
     }
 }
 
+#[derive(Debug, FromForm)]
+struct ClaimForm {
+    token: Option<String>,
+    /// `claim` or `decline`.
+    answer: Option<String>,
+    name: Option<String>,
+    id_number: Option<String>,
+    contact: Option<String>,
+    payment: Option<String>,
+}
+
+/// Claims (revealing what the reporter typed to the commendation officers alone) or declines the decided
+/// reward. The page's token stands in for the code, as for replies.
+#[post("/claim", data = "<form>")]
+async fn post_claim(
+    form: Form<ClaimForm>,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    tokens: &State<TokenKey>,
+) -> PageResult {
+    let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await? {
+        Ok(opened) => opened,
+        Err(expired) => return Ok(expired),
+    };
+    let accept = match form.answer.as_deref() {
+        Some("claim") => true,
+        Some("decline") => false,
+        _ => {
+            let notice = StatusNotice::ClaimError(lang.tr("error-claim-answer"));
+            return status_page(db, tokens, lang, &opened, Some(code), notice).await;
+        }
+    };
+    let fields = [
+        ("name", form.name.as_deref()),
+        ("id_number", form.id_number.as_deref()),
+        ("contact", form.contact.as_deref()),
+        ("payment", form.payment.as_deref()),
+    ];
+    let identity = match Identity::parse(fields) {
+        Ok(identity) => identity,
+        Err((_, e)) => {
+            let notice = StatusNotice::ClaimError(field_message(lang, e));
+            return status_page(db, tokens, lang, &opened, Some(code), notice).await;
+        }
+    };
+    match commendations::answer(db, &opened, accept, identity.as_ref()).await {
+        Ok(_) => status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Claimed).await,
+        Err(ClaimError::NotClaimable) => {
+            let notice = StatusNotice::ClaimError(lang.tr("error-not-claimable"));
+            status_page(db, tokens, lang, &opened, Some(code), notice).await
+        }
+        Err(ClaimError::NoRecipient) => {
+            let notice = StatusNotice::ClaimError(lang.tr("error-claim-no-officer"));
+            status_page(db, tokens, lang, &opened, Some(code), notice).await
+        }
+        Err(ClaimError::Failure(f)) => Err(PageError::from_failure(lang, f)),
+    }
+}
+
 enum StatusNotice {
     None,
     Sent,
+    Claimed,
+    ClaimError(String),
     /// The reply's error and what was typed, to show it again.
     Invalid(String, String),
 }
@@ -249,10 +334,32 @@ async fn status_page(
             })
         })
         .collect();
-    let (status, sent, reply_error, reply_value) = match notice {
-        StatusNotice::None => (Status::Ok, false, None, String::new()),
+    let (status, sent, reply_error, reply_value) = match &notice {
+        StatusNotice::None | StatusNotice::Claimed => (Status::Ok, false, None, String::new()),
         StatusNotice::Sent => (Status::Created, true, None, String::new()),
-        StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error), value),
+        StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error.clone()), value.clone()),
+        StatusNotice::ClaimError(_) => (Status::UnprocessableEntity, false, None, String::new()),
+    };
+    let commendation = commendations::for_reporter(db, opened)
+        .await
+        .map_err(|f| PageError::from_failure(lang, f))?;
+    let commendation = commendation.map(|c| {
+        json!({
+            "status": c.status,
+            "status_label": lang.tr(&format!("commendation-{}", c.status.replace('_', "-"))),
+            "form": c.form.as_deref().map(|f| lang.tr(&format!("form-{}", f.replace('_', "-")))),
+            "amount": c.amount.map(|a| pages::money(lang, a, &c.currency)),
+            "decided_at": c.decided_at.map(|at| pages::time(lang, at)),
+            "reason": c.reason,
+            "paid_amount": c.paid_amount.map(|a| pages::money(lang, a, &c.currency)),
+            "paid_at": c.paid_at.map(|at| pages::time(lang, at)),
+            "can_answer": c.can_answer,
+        })
+    });
+    let (claimed, claim_error) = match notice {
+        StatusNotice::Claimed => (true, None),
+        StatusNotice::ClaimError(error) => (false, Some(error)),
+        _ => (false, None),
     };
     let context = json!({
         "status": view.status.as_str(),
@@ -273,6 +380,9 @@ async fn status_page(
         "sent": sent,
         "reply_error": reply_error,
         "reply_value": reply_value,
+        "commendation": commendation,
+        "claimed": claimed,
+        "claim_error": claim_error,
     });
     Ok((
         status,

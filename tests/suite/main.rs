@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod codes;
+mod commendations;
 mod fuzz;
 mod pages;
 mod privacy;

@@ -3,6 +3,7 @@
 
 mod body;
 mod catalog;
+mod officer;
 mod reports;
 mod staff;
 
@@ -14,5 +15,6 @@ pub fn routes() -> Vec<Route> {
     let mut routes = catalog::routes();
     routes.extend(reports::routes());
     routes.extend(staff::routes());
+    routes.extend(officer::routes());
     routes
 }

@@ -8,15 +8,16 @@ use serde_json::{json, Value};
 use super::JsonBody;
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
-use crate::domain::{FieldErrors, NewReport, RawReport};
+use crate::domain::{FieldError, FieldErrors, NewReport, RawReport};
 use crate::store::{self, Db};
+use crate::web::commendations::{self, ClaimError, Identity, ReporterView};
 use crate::web::error::ApiError;
 use crate::web::i18n::Lang;
 use crate::web::pages;
 use crate::web::reporting::{self, KdfGate, StatusView};
 
 pub fn routes() -> Vec<Route> {
-    routes![post_report, post_status, post_message]
+    routes![post_report, post_status, post_message, post_claim]
 }
 
 type ApiResult = Result<(Status, Json<Value>), ApiError>;
@@ -75,7 +76,100 @@ async fn post_status(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<Kd
         .status(db, store::now_millis())
         .await
         .map_err(|f| ApiError::from_failure(lang, f))?;
-    Ok((Status::Ok, Json(status_json(lang, &view))))
+    let commendation = commendations::for_reporter(db, &opened)
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let mut body = status_json(lang, &view);
+    body["commendation"] = commendation_json(lang, commendation.as_ref());
+    Ok((Status::Ok, Json(body)))
+}
+
+/// The `"commendation"` object of the status: `null` until a substantiated conclusion opens one.
+fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
+    let Some(c) = view else { return Value::Null };
+    json!({
+        "status": c.status,
+        "status_label": lang.tr(&format!("commendation-{}", c.status.replace('_', "-"))),
+        "form": c.form,
+        "amount": c.amount,
+        "currency": c.currency,
+        "decided_at": c.decided_at.map(pages::rfc3339),
+        "reason": c.reason,
+        "claimed_at": c.claimed_at.map(pages::rfc3339),
+        "paid_amount": c.paid_amount,
+        "paid_at": c.paid_at.map(pages::rfc3339),
+        "can_claim": c.can_answer,
+    })
+}
+
+/// `{"code", "accept"?: bool (default true), "identity"?: {"name", "id_number", "contact", "payment"}}`
+/// → 200 with the commendation: a decided reward claimed (the identity sealed to the commendation officers
+/// alone) or declined. Nothing to claim → 409. The body is checked before the code.
+#[post("/reports/claim", data = "<body>")]
+async fn post_claim(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let mut errors = FieldErrors::default();
+    let accept = match body.0.get("accept") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push("accept", FieldError::WrongType);
+            true
+        }
+    };
+    let identity = match body.0.get("identity") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => {
+            let names = ["name", "id_number", "contact", "payment"];
+            if names
+                .iter()
+                .any(|n| !matches!(map.get(*n), None | Some(Value::Null | Value::String(_))))
+            {
+                errors.push("identity", FieldError::WrongType);
+                Ok(None)
+            } else {
+                Identity::parse(names.map(|n| (n, map.get(n).and_then(Value::as_str))))
+            }
+        }
+        Some(_) => {
+            errors.push("identity", FieldError::WrongType);
+            Ok(None)
+        }
+    };
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err((field, e)) => {
+            errors.push(field, e);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(lang, &errors));
+    }
+    let opened = reporting::open(db, gate, code_of(&body))
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    match commendations::answer(db, &opened, accept, identity.as_ref()).await {
+        Ok(_) => {}
+        Err(ClaimError::NotClaimable) => {
+            return Err(ApiError::new(Status::Conflict, "conflict", lang, "error-not-claimable"))
+        }
+        Err(ClaimError::NoRecipient) => {
+            return Err(ApiError::new(
+                Status::Conflict,
+                "no_officer",
+                lang,
+                "error-claim-no-officer",
+            ))
+        }
+        Err(ClaimError::Failure(f)) => return Err(ApiError::from_failure(lang, f)),
+    }
+    let view = commendations::for_reporter(db, &opened)
+        .await
+        .map_err(|f| ApiError::from_failure(lang, f))?;
+    Ok((
+        Status::Ok,
+        Json(json!({ "commendation": commendation_json(lang, view.as_ref()) })),
+    ))
 }
 
 fn status_json(lang: Lang, view: &StatusView) -> Value {

@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
 
 type ApiResult<T = Json<Value>> = Result<T, ApiError>;
 
-fn denied(lang: Lang, denied: Denied) -> ApiError {
+pub(super) fn denied(lang: Lang, denied: Denied) -> ApiError {
     match denied {
         Denied::NotFound => ApiError::new(Status::NotFound, "not_found", lang, "error-case-not-found"),
         Denied::Forbidden => ApiError::new(Status::Forbidden, "forbidden", lang, "error-forbidden"),

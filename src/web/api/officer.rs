@@ -1,0 +1,182 @@
+//! The commendation officer's API: the queue by deadline, a commendation's file, the proposal, the
+//! decision and the payment. Same session and CSRF rules as the rest of the staff API.
+
+use rocket::serde::json::Json;
+use rocket::{get, post, routes, Route, State};
+use serde_json::{json, Value};
+
+use super::staff::denied;
+use super::JsonBody;
+use crate::domain::commendation::State as CommendationState;
+use crate::domain::FieldError;
+use crate::store::{self, Db};
+use crate::web::casework::{self, Denied};
+use crate::web::commendations::{self, ProposalInput};
+use crate::web::error::ApiError;
+use crate::web::guards::SameOrigin;
+use crate::web::i18n::Lang;
+use crate::web::pages;
+use crate::web::session::Staff;
+
+pub fn routes() -> Vec<Route> {
+    routes![get_queue, get_file, post_proposal, post_decision, post_payment]
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+fn text<'a>(body: &'a JsonBody, name: &str) -> Option<&'a str> {
+    body.0.get(name).and_then(Value::as_str)
+}
+
+/// An amount given as a JSON integer or as text; anything else fails the amount check.
+fn amount(body: &JsonBody, name: &str) -> Option<String> {
+    match body.0.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        Some(_) => Some("not a whole number".into()),
+    }
+}
+
+fn time(at: Option<i64>) -> Value {
+    at.map(pages::rfc3339).into()
+}
+
+/// `?status=&page=` → the commendations waiting for an officer first, by deadline.
+#[get("/commendations?<status>&<page>")]
+async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> ApiResult {
+    let state = match status.filter(|s| !s.is_empty()) {
+        Some(name) => Some(
+            CommendationState::parse(name)
+                .ok_or_else(|| denied(lang, Denied::Invalid("status", FieldError::UnknownStatus)))?,
+        ),
+        None => None,
+    };
+    let page = page.unwrap_or(1).max(1);
+    let (rows, pages) = commendations::queue(db, &staff, state, page, store::now_millis())
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|(c, deadline)| {
+            json!({ "id": c.report_id, "status": c.status, "category": c.category, "unit": c.unit_id,
+                "conclusion": c.conclusion, "opened_at": pages::rfc3339(c.opened_at),
+                "amount": c.decided_amount, "currency": c.currency,
+                "next_deadline": casework::deadline_json(deadline.as_ref()) })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "commendations": rows, "page": page.min(pages), "pages": pages }),
+    ))
+}
+
+/// A commendation's file: the officer's record, the proposal (with today's base salary), the decision,
+/// the claim with the identity the reporter revealed (decrypted with the officer's own key), the payment.
+#[get("/commendations/<id>")]
+async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResult {
+    let file = commendations::open_file(db, &staff, id)
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let identity = commendations::claim_identity(db, &staff, &file)
+        .await
+        .map_err(|d| denied(lang, d))?;
+    let now = store::now_millis();
+    let entries = store::ledger::list_for_report(db.pool(), id)
+        .await
+        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
+    let all = store::ledger::deadlines_of(file.row.received_at, &entries.iter().collect::<Vec<_>>(), now);
+    let deadlines: Vec<Value> = all
+        .iter()
+        .filter(|d| d.stage.starts_with("commendation"))
+        .map(|d| casework::deadline_json(Some(d)))
+        .collect();
+    let row = &file.row;
+    let proposal = file.proposal_on(crate::domain::calendar::local_date(now));
+    let evidence = file.evidence().map_err(|d| denied(lang, d))?;
+    let reason = file.reason().map_err(|d| denied(lang, d))?;
+    let reference = file.payment_reference().map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({
+        "id": row.report_id,
+        "status": row.status,
+        "scheme": row.scheme,
+        "currency": row.currency,
+        "conclusion": row.conclusion,
+        "category": row.category,
+        "unit": row.unit_id,
+        "opened_at": pages::rfc3339(row.opened_at),
+        "deadlines": deadlines,
+        "record": { "recovered": row.recovered, "bribe": row.bribe, "evidence": evidence, "form": row.proposed_form,
+            "recorded_at": time(row.proposed_at) },
+        "proposal": proposal,
+        "forms": crate::domain::commendation::forms(file.scheme()),
+        "decision": row.decided_at.map(|at| json!({ "form": row.decided_form, "amount": row.decided_amount,
+            "reason": reason, "decided_at": pages::rfc3339(at) })),
+        "claim": row.claimed_at.map(|at| json!({ "claimed_at": pages::rfc3339(at), "identity": identity })),
+        "payment": row.paid_at.map(|at| json!({ "amount": row.paid_amount, "reference": reference,
+            "paid_at": pages::rfc3339(at) })),
+    })))
+}
+
+/// `{"recovered", "form"?, "bribe"?, "evidence"}` → 200 with the scheme's proposal.
+#[post("/commendations/<id>/proposal", format = "json", data = "<body>")]
+async fn post_proposal(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
+    let (recovered, bribe) = (amount(&body, "recovered"), amount(&body, "bribe"));
+    let input = ProposalInput {
+        recovered: recovered.as_deref(),
+        bribe: bribe.as_deref(),
+        form: text(&body, "form"),
+        evidence: text(&body, "evidence"),
+    };
+    let proposal = commendations::propose(db, &staff, id, &input)
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "proposal": proposal })))
+}
+
+/// `{"form", "amount", "reason"?}` → 200 with the new status (`decided`, or `no_reward` for form `none`).
+#[post("/commendations/<id>/decision", format = "json", data = "<body>")]
+async fn post_decision(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
+    let decided_amount = amount(&body, "amount");
+    let state = commendations::decide(
+        db,
+        &staff,
+        id,
+        text(&body, "form"),
+        decided_amount.as_deref(),
+        text(&body, "reason"),
+    )
+    .await
+    .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "status": state.as_str() })))
+}
+
+/// `{"amount", "reference"}` → 200: the claimed reward was paid.
+#[post("/commendations/<id>/payment", format = "json", data = "<body>")]
+async fn post_payment(
+    _origin: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    body: JsonBody,
+) -> ApiResult {
+    let paid = amount(&body, "amount");
+    commendations::pay(db, &staff, id, paid.as_deref(), text(&body, "reference"))
+        .await
+        .map_err(|d| denied(lang, d))?;
+    Ok(Json(json!({ "status": CommendationState::Paid.as_str() })))
+}

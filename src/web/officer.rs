@@ -1,0 +1,304 @@
+//! The commendation officer's pages: the queue by deadline, and a commendation's file with the proposal,
+//! decision and payment forms. Every form carries the session's CSRF token and passes [`SameOrigin`].
+
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{get, post, routes, uri, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::{json, Value};
+
+use super::casework::Denied;
+use super::commendations::{self, ProposalInput};
+use super::error::{field_message, PageError};
+use super::guards::SameOrigin;
+use super::i18n::Lang;
+use super::inspector::{category_name, denied_page, name_of, staff_context, unit_names};
+use super::pages;
+use super::session::Staff;
+use crate::domain::calendar::Deadline;
+use crate::domain::commendation::{forms, State as CommendationState, NO_REWARD};
+use crate::store::{self, Db};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        get_queue,
+        get_queue_signed_out,
+        get_file,
+        post_proposal,
+        post_decision,
+        post_payment
+    ]
+}
+
+type PageResult<T = Template> = Result<T, PageError>;
+
+fn deadline_context(lang: Lang, d: &Deadline) -> Value {
+    json!({
+        "stage": lang.tr(&format!("stage-{}", d.stage)),
+        "due": pages::date(lang, d.due),
+        "state": d.state.as_str(),
+        "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
+    })
+}
+
+fn state_name(lang: Lang, status: &str) -> String {
+    CommendationState::parse(status)
+        .map(|s| lang.tr(&s.message_key()))
+        .unwrap_or_else(|| status.to_owned())
+}
+
+fn form_name(lang: Lang, form: &str) -> String {
+    lang.tr(&format!("form-{}", form.replace('_', "-")))
+}
+
+#[get("/?<status>&<page>")]
+async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> PageResult {
+    let state = status.filter(|s| !s.is_empty()).and_then(CommendationState::parse);
+    let page = page.unwrap_or(1).max(1);
+    let (rows, pages_count) = commendations::queue(db, &staff, state, page, store::now_millis())
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let page = page.min(pages_count);
+    let units = unit_names(db, lang).await;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(c, deadline)| {
+            json!({
+                "id": c.report_id,
+                "short_id": &c.report_id[..8.min(c.report_id.len())],
+                "category": category_name(lang, &c.category),
+                "unit": name_of(&units, &c.unit_id),
+                "status": state_name(lang, &c.status),
+                "opened": pages::time(lang, c.opened_at),
+                "amount": c.decided_amount.map(|a| pages::money(lang, a, &c.currency)),
+                "deadline": deadline.as_ref().map(|d| deadline_context(lang, d)),
+            })
+        })
+        .collect();
+    let states: Vec<Value> = CommendationState::ALL
+        .iter()
+        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()), "selected": state == Some(*s) }))
+        .collect();
+    let link = |p: usize| {
+        format!(
+            "/officer?status={}&page={p}{}",
+            state.map(CommendationState::as_str).unwrap_or(""),
+            if lang.query().is_empty() { "" } else { "&lang=en" }
+        )
+    };
+    let context = json!({
+        "staff": staff_context(&staff),
+        "items": items,
+        "states": states,
+        "page": page,
+        "pages": pages_count,
+        "prev": (page > 1).then(|| link(page - 1)),
+        "next": (page < pages_count).then(|| link(page + 1)),
+    });
+    Ok(pages::render("officer/queue", lang, "/officer", context))
+}
+
+#[get("/", rank = 2)]
+fn get_queue_signed_out(lang: Lang) -> Redirect {
+    Redirect::to(format!("/inspector/sign-in{}", lang.query()))
+}
+
+#[get("/commendations/<id>")]
+async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> PageResult {
+    file_page(db, &staff, lang, id, None).await.map(|(_, t)| t)
+}
+
+async fn file_page(
+    db: &Db,
+    staff: &Staff,
+    lang: Lang,
+    id: &str,
+    error: Option<String>,
+) -> PageResult<(Status, Template)> {
+    let file = commendations::open_file(db, staff, id)
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let identity = commendations::claim_identity(db, staff, &file)
+        .await
+        .map_err(|d| denied_page(lang, d))?;
+    let now = store::now_millis();
+    let entries = store::ledger::list_for_report(db.pool(), id)
+        .await
+        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let deadlines: Vec<Value> =
+        store::ledger::deadlines_of(file.row.received_at, &entries.iter().collect::<Vec<_>>(), now)
+            .iter()
+            .filter(|d| d.stage.starts_with("commendation"))
+            .map(|d| deadline_context(lang, d))
+            .collect();
+    let events: Vec<Value> = entries
+        .iter()
+        .filter(|e| e.kind.starts_with("commendation") || e.kind == "transition")
+        .map(|e| json!({ "at": pages::time(lang, e.at), "label": lang.tr(&format!("event-{}", e.kind)) }))
+        .collect();
+    let row = &file.row;
+    let currency = row.currency.as_str();
+    let money = |a: Option<i64>| a.map(|a| pages::money(lang, a, currency));
+    let state = file.state();
+    let scheme = file.scheme();
+    let proposal = file.proposal_on(crate::domain::calendar::local_date(now));
+    let units = unit_names(db, lang).await;
+    let form_options: Vec<Value> = forms(scheme)
+        .iter()
+        .map(|f| json!({ "id": f, "name": form_name(lang, f), "selected": row.proposed_form.as_deref() == Some(*f) }))
+        .collect();
+    let evidence = file.evidence().map_err(|d| denied_page(lang, d))?;
+    let reason = file.reason().map_err(|d| denied_page(lang, d))?;
+    let reference = file.payment_reference().map_err(|d| denied_page(lang, d))?;
+    let context = json!({
+        "staff": staff_context(staff),
+        "id": row.report_id,
+        "status": row.status,
+        "status_label": state_name(lang, &row.status),
+        "conclusion": lang.tr(&format!("status-{}", row.conclusion.replace('_', "-"))),
+        "category": category_name(lang, &row.category),
+        "unit": name_of(&units, &row.unit_id),
+        "opened": pages::time(lang, row.opened_at),
+        "scheme": lang.tr(&format!("scheme-{}", scheme.id().replace('_', "-"))),
+        "currency": currency,
+        "deadlines": deadlines,
+        "events": events,
+        "record": row.proposed_at.map(|_| json!({
+            "recovered": money(row.recovered),
+            "bribe": money(row.bribe),
+            "evidence": evidence,
+            "form": row.proposed_form.as_deref().map(|f| form_name(lang, f)),
+        })),
+        "proposal": proposal.as_ref().map(|p| json!({
+            "amount": pages::money(lang, p.amount, currency),
+            "range": p.min.zip(p.max).map(|(lo, hi)| format!("{} – {}", pages::money(lang, lo, currency), pages::money(lang, hi, currency))),
+            "rule": p.rule,
+        })),
+        "decision": row.decided_at.map(|at| json!({
+            "form": row.decided_form.as_deref().map(|f| if f == NO_REWARD { lang.tr("form-none") } else { form_name(lang, f) }),
+            "amount": money(row.decided_amount),
+            "reason": reason,
+            "at": pages::time(lang, at),
+        })),
+        "claim": row.claimed_at.map(|at| json!({ "at": pages::time(lang, at), "identity": identity })),
+        "payment": row.paid_at.map(|at| json!({ "amount": money(row.paid_amount), "reference": reference, "at": pages::time(lang, at) })),
+        "is_vn": scheme == crate::domain::reward::Scheme::VnTtlt012015,
+        "is_id": scheme == crate::domain::reward::Scheme::IdPp432018,
+        "forms": form_options,
+        "can_propose": state == CommendationState::Pending,
+        "can_decide": state == CommendationState::Pending && row.proposed_at.is_some(),
+        "can_pay": state == CommendationState::Claimed,
+        "decided_amount_raw": row.decided_amount,
+        "proposed_amount_raw": proposal.as_ref().map(|p| p.amount),
+        "values": { "recovered": row.recovered, "bribe": row.bribe },
+        "error": error,
+    });
+    let status = if context["error"].is_null() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    Ok((status, pages::render("officer/file", lang, "/officer", context)))
+}
+
+#[derive(FromForm)]
+struct FileForm {
+    csrf: Option<String>,
+    recovered: Option<String>,
+    bribe: Option<String>,
+    form: Option<String>,
+    evidence: Option<String>,
+    amount: Option<String>,
+    reason: Option<String>,
+    reference: Option<String>,
+}
+
+type ActionResult = PageResult<Result<Redirect, (Status, Template)>>;
+
+/// Runs an action after the CSRF check, then shows the file again (303) or with the error (4xx).
+async fn act<T>(
+    db: &Db,
+    staff: &Staff,
+    lang: Lang,
+    id: &str,
+    form: &FileForm,
+    result: impl std::future::Future<Output = Result<T, Denied>>,
+) -> ActionResult {
+    if !staff.csrf_matches(form.csrf.as_deref()) {
+        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+    }
+    match result.await {
+        Ok(_) => Ok(Ok(Redirect::to(format!(
+            "{}{}",
+            uri!("/officer", get_file(id)),
+            lang.query()
+        )))),
+        Err(Denied::Invalid(field, e)) => {
+            let message = format!(
+                "{}: {}",
+                lang.tr(&format!("commendation-field-{field}")),
+                field_message(lang, e)
+            );
+            Ok(Err(file_page(db, staff, lang, id, Some(message)).await?))
+        }
+        Err(Denied::Conflict) => {
+            let (_, page) = file_page(db, staff, lang, id, Some(lang.tr("error-commendation-conflict"))).await?;
+            Ok(Err((Status::Conflict, page)))
+        }
+        Err(other) => Err(denied_page(lang, other)),
+    }
+}
+
+#[post("/commendations/<id>/proposal", data = "<form>")]
+async fn post_proposal(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<FileForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async {
+        let input = ProposalInput {
+            recovered: form.recovered.as_deref(),
+            bribe: form.bribe.as_deref(),
+            form: form.form.as_deref(),
+            evidence: form.evidence.as_deref(),
+        };
+        commendations::propose(db, &staff, id, &input).await
+    };
+    act(db, &staff, lang, id, &form, work).await
+}
+
+#[post("/commendations/<id>/decision", data = "<form>")]
+async fn post_decision(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<FileForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async {
+        let (f, amount, reason) = (form.form.as_deref(), form.amount.as_deref(), form.reason.as_deref());
+        commendations::decide(db, &staff, id, f, amount, reason).await
+    };
+    act(db, &staff, lang, id, &form, work).await
+}
+
+#[post("/commendations/<id>/payment", data = "<form>")]
+async fn post_payment(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<FileForm>,
+) -> ActionResult {
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async { commendations::pay(db, &staff, id, form.amount.as_deref(), form.reference.as_deref()).await };
+    act(db, &staff, lang, id, &form, work).await
+}

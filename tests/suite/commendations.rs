@@ -1,0 +1,477 @@
+//! Commendations: a substantiated conclusion opens one; the officer records, proposes, decides and pays; the
+//! reporter sees the decision and claims it with the code, revealing identity to the officers alone.
+
+use rocket::http::Status;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use crate::helpers::{Session, TestApp, PASSWORD};
+
+/// A report filed, then taken by its inspector to `conclusion` through the staff API.
+async fn concluded(app: &TestApp, inspector: &Session, conclusion: &str) -> (String, String) {
+    let code = app
+        .submit("Cán bộ địa chính xã nhận tiền để làm nhanh hồ sơ đất.")
+        .await;
+    let id = app.report_id(&code).await;
+    for to in ["accepted", "investigating", conclusion] {
+        let (status, body) = app
+            .staff_post(
+                &format!("/api/v1/cases/{id}/transitions"),
+                inspector,
+                &json!({ "to": to, "reason": format!("Chuyển sang {to}.") }),
+            )
+            .await;
+        assert_eq!(status, Status::Ok, "{to}: {body}");
+    }
+    (code, id)
+}
+
+struct Staffed {
+    app: TestApp,
+    inspector: Session,
+    officer: Session,
+}
+
+async fn staffed() -> Staffed {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    app.add_user("mai.tran", "officer", None, None).await;
+    let inspector = app.sign_in("lan.nguyen").await;
+    let officer = app.sign_in("mai.tran").await;
+    Staffed {
+        app,
+        inspector,
+        officer,
+    }
+}
+
+async fn claim(app: &TestApp, code: &str, body: Value) -> (Status, Value) {
+    let mut body = body;
+    body["code"] = json!(code);
+    app.post_json("/api/v1/reports/claim", &body).await
+}
+
+#[rocket::async_test]
+async fn a_substantiated_report_runs_from_commendation_to_payment() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let file_url = format!("/api/v1/commendations/{id}");
+
+    // Opened with the conclusion: pending, with nothing decided yet, and the proposal clock running.
+    let (_, status) = app.status_of(&code).await;
+    assert_eq!(status["commendation"]["status"], "pending", "{status}");
+    assert_eq!(status["commendation"]["amount"], Value::Null);
+    assert!(status["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["stage"] == "commendation_proposal"));
+    let (queue_status, queue) = app.staff_get("/api/v1/commendations", &officer).await;
+    assert_eq!(queue_status, Status::Ok, "{queue}");
+    assert_eq!(queue["commendations"][0]["id"], id.as_str());
+    assert_eq!(
+        queue["commendations"][0]["next_deadline"]["stage"],
+        "commendation_proposal"
+    );
+
+    // Claiming before a decision is refused, and changes nothing.
+    let (early, _) = claim(&app, &code, json!({})).await;
+    assert_eq!(early, Status::Conflict);
+
+    // 2 000 000 000 đồng recovered (> 600 × 2 340 000): 10 % of it, 200 000 000, beats the fixed 40 ×.
+    let (status, proposal) = app
+        .staff_post(
+            &format!("{file_url}/proposal"),
+            &officer,
+            &json!({ "recovered": 2_000_000_000i64, "form": "pm_certificate", "evidence": "Kết luận số 12/KL-TTr" }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{proposal}");
+    assert_eq!(proposal["proposal"]["amount"], 200_000_000);
+
+    // Another amount without a reason is refused, naming the field; with a reason it is decided.
+    let decision =
+        |amount: i64, reason: Option<&str>| json!({ "form": "pm_certificate", "amount": amount, "reason": reason });
+    let (status, body) = app
+        .staff_post(&format!("{file_url}/decision"), &officer, &decision(150_000_000, None))
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
+    let (status, body) = app
+        .staff_post(
+            &format!("{file_url}/decision"),
+            &officer,
+            &decision(150_000_000, Some("Quỹ khen thưởng năm 2026 còn 150 triệu đồng.")),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], "decided");
+
+    // The reporter sees the decision with the code alone.
+    let (_, status) = app.status_of(&code).await;
+    let c = &status["commendation"];
+    assert_eq!(
+        (c["status"].as_str(), c["form"].as_str()),
+        (Some("decided"), Some("pm_certificate"))
+    );
+    assert_eq!(c["amount"], 150_000_000);
+    assert_eq!(c["reason"], "Quỹ khen thưởng năm 2026 còn 150 triệu đồng.");
+    assert_eq!(c["can_claim"], true);
+
+    // Bad claims are refused before the code is even read; a good one is recorded once.
+    let (status, body) = claim(&app, &code, json!({ "identity": { "name": 7 } })).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, body) = claim(&app, &code, json!({ "identity": { "name": "x".repeat(501) } })).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let identity =
+        json!({ "name": "Nguyễn Thị Bích", "id_number": "079300001234", "payment": "Vietcombank 0071000123456" });
+    let (status, body) = claim(&app, &code, json!({ "identity": identity })).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["commendation"]["status"], "claimed");
+    let (again, _) = claim(&app, &code, json!({ "accept": false })).await;
+    assert_eq!(again, Status::Conflict);
+
+    // The officer reads the identity; the payment must be the amount decided.
+    let (_, file) = app.staff_get(&file_url, &officer).await;
+    assert_eq!(file["claim"]["identity"]["name"], "Nguyễn Thị Bích", "{file}");
+    assert_eq!(file["record"]["evidence"], "Kết luận số 12/KL-TTr");
+    let (status, body) = app
+        .staff_post(
+            &format!("{file_url}/payment"),
+            &officer,
+            &json!({ "amount": 1, "reference": "UNC 45/2026" }),
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, body) = app
+        .staff_post(
+            &format!("{file_url}/payment"),
+            &officer,
+            &json!({ "amount": 150_000_000, "reference": "UNC 45/2026" }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let (_, status) = app.status_of(&code).await;
+    assert_eq!(status["commendation"]["status"], "paid");
+    assert_eq!(status["commendation"]["paid_amount"], 150_000_000);
+
+    // Every step is in the ledger, which verifies; no identity or reference is in it.
+    let entries = minhbach::store::ledger::list_for_report(app.db().pool(), &id)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "commendation_opened",
+        "commendation_proposed",
+        "commendation_decided",
+        "commendation_claimed",
+        "commendation_paid",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let all = serde_json::to_string(&entries).unwrap();
+    for secret in ["Bích", "079300001234", "UNC 45", "12/KL-TTr", "Quỹ"] {
+        assert!(!all.contains(secret), "{secret} is in the ledger");
+    }
+    minhbach::ops::audit_verify(app.db())
+        .await
+        .expect("the ledger verifies");
+}
+
+#[rocket::async_test]
+async fn an_unsubstantiated_report_opens_no_commendation_and_investigators_see_no_file() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = concluded(&app, &inspector, "unsubstantiated").await;
+    let (_, status) = app.status_of(&code).await;
+    assert_eq!(status["commendation"], Value::Null);
+    let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id}"), &officer).await;
+    assert_eq!(status, Status::NotFound);
+    // An inspector has no commendation queue or file.
+    let (_, id2) = concluded(&app, &inspector, "partially_substantiated").await;
+    let (status, _) = app.staff_get("/api/v1/commendations", &inspector).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id2}"), &inspector).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn no_reward_needs_a_reason_and_a_declined_reward_is_final() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = concluded(&app, &inspector, "partially_substantiated").await;
+    let url = format!("/api/v1/commendations/{id}");
+    let record = json!({ "recovered": "0", "form": "ministry_certificate", "evidence": "KL 3/KL-TTr" });
+    let (status, _) = app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    assert_eq!(status, Status::Ok);
+    let (status, body) = app
+        .staff_post(
+            &format!("{url}/decision"),
+            &officer,
+            &json!({ "form": "none", "amount": 0 }),
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, body) = app
+        .staff_post(
+            &format!("{url}/decision"),
+            &officer,
+            &json!({ "form": "ministry_certificate", "amount": "46.800.000" }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "20 × 2 340 000, typed with separators: {body}");
+    let (status, body) = claim(&app, &code, json!({ "accept": false })).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["commendation"]["status"], "declined");
+    let (status, _) = app
+        .staff_post(
+            &format!("{url}/payment"),
+            &officer,
+            &json!({ "amount": 46_800_000, "reference": "x" }),
+        )
+        .await;
+    assert_eq!(status, Status::Conflict);
+}
+
+/// The cryptographic wall (DESIGN.md): everything an investigator's account can unlock — its private key
+/// with the password, the report key from its grant, the commendation key sealed under the report key —
+/// and the organisation's recovery key are tried on the claim. Nothing opens it; the officer's key does.
+#[rocket::async_test]
+async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
+    use minhbach::crypto::{self, KdfParams};
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    app.add_user("hoa.le", "supervisor", None, None).await;
+    app.add_user("quan.tri", "admin", None, None).await;
+    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let url = format!("/api/v1/commendations/{id}");
+    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
+    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    let (status, _) = app
+        .staff_post(
+            &format!("{url}/decision"),
+            &officer,
+            &json!({ "form": "ministry_certificate", "amount": 46_800_000 }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    let secret_name = "Trần Văn CANARY-CLAIM";
+    let (status, _) = claim(&app, &code, json!({ "identity": { "name": secret_name } })).await;
+    assert_eq!(status, Status::Ok);
+
+    let pool = app.db().pool();
+    let row = sqlx::query("SELECT claim, key_for_reporter FROM commendations WHERE report_id = $1")
+        .bind(&id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sealed_claim: Vec<u8> = row.get("claim");
+    let key_for_reporter: Vec<u8> = row.get("key_for_reporter");
+    let private_key = |username: &'static str| async move {
+        let user = minhbach::store::users::find_by_username(pool, username)
+            .await
+            .unwrap()
+            .unwrap();
+        crypto::open_private_key(&user.sealed_private_key, PASSWORD, &user.id, KdfParams::default())
+            .map(|k| (user.id, k))
+            .expect("the password opens the account's key")
+    };
+    let claim_grants = sqlx::query(
+        "SELECT holder, encapped_key, sealed_key FROM commendation_grants WHERE report_id = $1 AND purpose = 'claim'",
+    )
+    .bind(&id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut attempts = 0;
+    let mut opened = 0;
+    let recovery =
+        minhbach::ops::read_recovery_key(&app.data_dir.path().join("data/recovery.key")).expect("recovery key");
+    let mut holders = vec![("recovery".to_owned(), recovery)];
+    for username in ["lan.nguyen", "hoa.le", "quan.tri"] {
+        holders.push(private_key(username).await);
+    }
+    for (holder, key) in &holders {
+        // Every report key the holder can open, and the commendation key sealed under it.
+        let mut symmetric: Vec<Vec<u8>> = Vec::new();
+        if let Some(grant) = minhbach::store::grants::find_grant(pool, &id, holder).await.unwrap() {
+            let report_key = crypto::open_grant(&grant, key, &id, holder).expect("their own grant opens");
+            attempts += 1;
+            opened += crypto::open(&report_key, &[&id, "claim"], &sealed_claim).is_ok() as usize;
+            let file_key = crypto::open(&report_key, &[&id, "commendation-key"], &key_for_reporter)
+                .expect("the report key opens the commendation key");
+            symmetric.push(file_key.to_vec());
+        }
+        for k in &symmetric {
+            let k: [u8; 32] = k.as_slice().try_into().unwrap();
+            attempts += 1;
+            opened += crypto::open_with(&k, &[&id, "claim"], &sealed_claim).is_ok() as usize;
+        }
+        // Every claim grant, under the holder's key, as if it were theirs.
+        for g in &claim_grants {
+            let grant = crypto::Grant {
+                encapped: g.get("encapped_key"),
+                sealed: g.get("sealed_key"),
+            };
+            for bound_to in [holder.clone(), g.get::<String, _>("holder")] {
+                attempts += 1;
+                opened += crypto::open_grant(&grant, key, &format!("{id}/claim"), &bound_to).is_ok() as usize;
+            }
+        }
+    }
+    eprintln!(
+        "claim identity: {} holders, {attempts} attempts, {opened} opened",
+        holders.len()
+    );
+    assert!(attempts >= 10, "{attempts}");
+    assert_eq!(
+        opened, 0,
+        "an investigator, supervisor, admin or the recovery key opened the claim"
+    );
+
+    // The officer's own key opens it, and the investigator's session is refused the file.
+    let (officer_id, officer_key) = private_key("mai.tran").await;
+    let grant = minhbach::store::commendations::find_grant(
+        pool,
+        &id,
+        minhbach::store::commendations::Purpose::Claim,
+        &officer_id,
+    )
+    .await
+    .unwrap()
+    .expect("the officer holds a claim grant");
+    let claim_key = crypto::open_grant(&grant, &officer_key, &format!("{id}/claim"), &officer_id).expect("opens");
+    let plain = crypto::open(&claim_key, &[&id, "claim"], &sealed_claim).expect("the claim opens");
+    assert!(String::from_utf8_lossy(&plain).contains(secret_name));
+    let (status, _) = app.staff_get(&url, &inspector).await;
+    assert_eq!(status, Status::Forbidden);
+    let (_, file) = app.staff_get(&url, &officer).await;
+    assert_eq!(file["claim"]["identity"]["name"], secret_name);
+}
+
+/// An officer who joins after the commendation opened gets its keys at the next visit of another holder.
+#[rocket::async_test]
+async fn an_officer_who_joins_later_is_granted_the_file() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    app.add_user("new.officer", "officer", None, None).await;
+    let newcomer = app.sign_in("new.officer").await;
+    let url = format!("/api/v1/commendations/{id}");
+    let (status, _) = app.staff_get(&url, &newcomer).await;
+    assert_eq!(status, Status::Forbidden, "no key yet");
+    // The reporter's next status check (or another officer's visit) grants it.
+    app.status_of(&code).await;
+    let (status, body) = app.staff_get(&url, &newcomer).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let _ = officer;
+}
+
+/// Pages: the officer's queue and file, and the reporter's claim form, all without JavaScript.
+#[rocket::async_test]
+async fn the_officer_and_the_reporter_work_through_pages() {
+    let Staffed { app, inspector, .. } = staffed().await;
+    // A second officer, signed in with the CSRF token the forms need.
+    app.add_user("thu.pham", "officer", None, None).await;
+    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (officer, csrf) = app.sign_in_with_csrf("thu.pham").await;
+    let page = |path: String| {
+        let officer = officer.clone();
+        let app = &app;
+        async move {
+            let response = app.client.get(path).cookie(officer.0).dispatch().await;
+            (response.status(), response.into_string().await.unwrap_or_default())
+        }
+    };
+    let (status, queue) = page("/officer".into()).await;
+    assert_eq!(status, Status::Ok);
+    assert!(queue.contains(&format!("/officer/commendations/{id}")), "{queue}");
+    let form = |fields: &[(&str, &str)]| {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::helpers::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let post = |path: String, body: String| {
+        let officer = officer.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(path)
+                .header(rocket::http::ContentType::Form)
+                .cookie(officer.0)
+                .body(body)
+                .dispatch()
+                .await;
+            (response.status(), response.into_string().await.unwrap_or_default())
+        }
+    };
+    let base = format!("/officer/commendations/{id}");
+    let (status, _) = post(
+        format!("{base}/proposal"),
+        form(&[
+            ("csrf", &csrf),
+            ("recovered", "1.000.000"),
+            ("form", "pm_certificate"),
+            ("evidence", "KL 1/KL-TTr"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    // A missing reason for another amount shows the file again with the error, in Vietnamese.
+    let (status, body) = post(
+        format!("{base}/decision"),
+        form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "1")]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body.contains("Hãy nêu lý do"), "{body}");
+    let (status, _) = post(
+        format!("{base}/decision"),
+        form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "93600000")]),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, file) = page(base.clone()).await;
+    assert_eq!(status, Status::Ok);
+    assert!(file.contains("93.600.000 ₫"), "{file}");
+
+    // The reporter's status page shows the decision and the claim form; claiming through it works.
+    let (status, page_html) = app.post_form("/report/status", &[("code", &code)]).await;
+    assert_eq!(status, Status::Ok);
+    assert!(page_html.contains("93.600.000 ₫") && page_html.contains("action=\"/report/claim"));
+    let token = page_html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a token")
+        .to_owned();
+    let (status, after) = app
+        .post_form(
+            "/report/claim",
+            &[("token", &token), ("answer", "claim"), ("name", "Lê Văn C")],
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{after}");
+    assert!(after.contains("Đã ghi nhận lựa chọn của bạn"));
+    let (_, file) = page(base).await;
+    assert!(file.contains("Lê Văn C"));
+}
