@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod domain;
 pub mod ops;
 pub mod setup;

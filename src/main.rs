@@ -43,6 +43,16 @@ enum Command {
     /// Raise an escalation for every case whose resolution is overdue (the server also does this every
     /// 10 minutes).
     Escalate,
+    /// Fill an empty database with demo staff and reports at every stage (back-dated over eight months),
+    /// with a progress bar; prints the demo accounts and a few retrieval codes to try.
+    Demo {
+        /// How many reports to file.
+        #[arg(long, default_value_t = 400)]
+        reports: usize,
+        /// Seeds the simulated history.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Compute a deadline under a policy preset; prints JSON.
     Deadline {
         /// vn-2018 (default) or eu-2019
@@ -157,6 +167,7 @@ async fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify) => audit_verify().await,
         Command::Org(OrgCommand::Import { file }) => org_import(&file).await,
         Command::Escalate => escalate().await,
+        Command::Demo { reports, seed } => demo(reports, seed).await,
         Command::Deadline {
             policy,
             stage,
@@ -391,5 +402,45 @@ async fn escalate() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     db.close().await;
     println!("{raised} overdue case(s) escalated.");
+    Ok(())
+}
+
+async fn demo(reports: usize, seed: u64) -> Result<(), String> {
+    let (db, secret) = open().await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} events, {elapsed} (ETA {eta})")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("Filing {reports} demo reports"));
+    let options = minhbach::demo::Options { reports, seed };
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let summary = minhbach::demo::fill(&db, &secret, &options, &mut progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    bar.finish();
+    db.close().await;
+    println!();
+    println!(
+        "{} reports, {} events, {} overdue resolution(s) escalated.",
+        summary.reports, summary.events, summary.escalated
+    );
+    println!();
+    println!("Demo staff accounts (all with the password {}):", summary.password);
+    for account in &summary.accounts {
+        println!(
+            "  {:<14} {:<10} TOTP: {}",
+            account.username, account.role, account.otpauth_uri
+        );
+    }
+    println!();
+    println!("Retrieval codes of demo reports, one per outcome (fake reports, for trying /report/status):");
+    for (outcome, code) in &summary.sample_codes {
+        println!("  {outcome:<40} {code}");
+    }
     Ok(())
 }

@@ -37,15 +37,21 @@ const KEY_FOR_REPORTER: &str = "commendation-key";
 /// A new commendation for a report being concluded by `report_key`'s holder: its key, sealed for the
 /// reporter and granted to the active officers.
 pub async fn opening(db: &Db, report_key: &ReportKey, id: &str) -> Result<Opening, sqlx::Error> {
+    opening_with_key(db, report_key, id).await.map(|(opening, _)| opening)
+}
+
+/// [`opening`], and the new commendation key (for demo data, which records proposals without a session).
+pub async fn opening_with_key(db: &Db, report_key: &ReportKey, id: &str) -> Result<(Opening, ReportKey), sqlx::Error> {
     let key = ReportKey::generate();
     let scheme = Scheme::active();
     let officers = users::list_officers(db.pool()).await?;
-    Ok(Opening {
+    let opening = Opening {
         scheme: scheme.id(),
         currency: scheme.currency(),
         key_for_reporter: crypto::seal(report_key, &[id, KEY_FOR_REPORTER], key.as_bytes()),
         grants: grants_for(&key, id, Purpose::File, &officers),
-    })
+    };
+    Ok((opening, key))
 }
 
 fn grants_for(
@@ -72,6 +78,11 @@ async fn heal(db: &Db, key: &ReportKey, id: &str, purpose: Purpose) -> Result<()
         .filter(|(officer, _)| !holders.contains(officer))
         .collect();
     stored::add_grants(db.pool(), id, purpose, &grants_for(key, id, purpose, &missing)).await
+}
+
+/// Seals an officer's text (`evidence`, `reason`, `payment_reference`) under the commendation key.
+pub fn seal_field(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
+    crypto::seal(key, &[id, field], text.as_bytes())
 }
 
 /// A commendation opened by an officer: the row and the commendation key.
@@ -322,7 +333,7 @@ pub async fn propose(db: &Db, staff: &Staff, id: &str, input: &ProposalInput<'_>
     let today = calendar::local_date(store::now_millis());
     let proposal =
         reward::propose(scheme, &claim, today).map_err(|_| Denied::Invalid("recovered", FieldError::InvalidAmount))?;
-    let sealed = crypto::seal(&file.key, &[id, "evidence"], evidence.as_bytes());
+    let sealed = seal_field(&file.key, id, "evidence", &evidence);
     let record = stored::ProposalRecord {
         recovered,
         bribe: on_bribe.then_some(amount),
@@ -372,10 +383,7 @@ pub async fn decide(
             DecisionError::NoProposal => Denied::Conflict,
         },
     )?;
-    let sealed = decision
-        .reason
-        .as_ref()
-        .map(|r| crypto::seal(&file.key, &[id, "reason"], r.as_bytes()));
+    let sealed = decision.reason.as_ref().map(|r| seal_field(&file.key, id, "reason", r));
     let record = stored::DecisionRecord {
         state: decision.state.as_str(),
         form: &decision.form,
@@ -405,7 +413,7 @@ pub async fn pay(
     if Some(amount) != file.row.decided_amount {
         return Err(Denied::Invalid("amount", FieldError::AmountMismatch));
     }
-    let sealed = crypto::seal(&file.key, &[id, "payment_reference"], reference.as_bytes());
+    let sealed = seal_field(&file.key, id, "payment_reference", &reference);
     if !stored::record_payment(db.pool(), id, amount, &sealed, &staff.user.id, store::now_millis()).await? {
         return Err(Denied::Conflict);
     }
@@ -485,6 +493,17 @@ impl From<sqlx::Error> for ClaimError {
 /// The reporter claims the decided reward (revealing `identity` to the officers alone, if given) or declines
 /// it. The identity is sealed under a fresh claim key granted to the active officers, nobody else.
 pub async fn answer(db: &Db, opened: &Opened, accept: bool, identity: Option<&Identity>) -> Result<State, ClaimError> {
+    answer_at(db, opened, accept, identity, store::now_millis()).await
+}
+
+/// [`answer`] at a given time (demo data is back-dated).
+pub async fn answer_at(
+    db: &Db,
+    opened: &Opened,
+    accept: bool,
+    identity: Option<&Identity>,
+    at: i64,
+) -> Result<State, ClaimError> {
     let id = &opened.report.id;
     let row = stored::find(db.pool(), id).await?.ok_or(ClaimError::NotClaimable)?;
     if row.status != State::Decided.as_str() {
@@ -504,7 +523,6 @@ pub async fn answer(db: &Db, opened: &Opened, accept: bool, identity: Option<&Id
         }
         None => (None, vec![]),
     };
-    let at = store::now_millis();
     if !stored::record_answer(db.pool(), id, accept, sealed.as_deref(), &grants, at).await? {
         return Err(ClaimError::NotClaimable);
     }

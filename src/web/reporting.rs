@@ -50,6 +50,9 @@ impl KdfGate {
 pub struct Submitted {
     pub code: RetrievalCode,
     pub received_at: i64,
+    pub id: String,
+    /// The report key, for callers that go on working on the report (the demo data).
+    pub key: ReportKey,
 }
 
 fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
@@ -58,6 +61,11 @@ fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
 
 /// Encrypts and stores a report. Returns the code only after the commit.
 pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submitted, Failure> {
+    submit_at(db, gate, report, store::now_millis()).await
+}
+
+/// [`submit`], received at a given time (demo data is back-dated).
+pub async fn submit_at(db: &Db, gate: &KdfGate, report: NewReport, received_at: i64) -> Result<Submitted, Failure> {
     let code = RetrievalCode::generate();
     let secrets = code.derive();
     let key = ReportKey::generate();
@@ -68,7 +76,6 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submit
         .run(move || crypto::wrap_report_key(&wrap_key, &wrapping, &wrap_id, KdfParams::default()))
         .await
         .map_err(|_| Failure::Corrupt("key derivation parameters"))?;
-    let received_at = store::now_millis();
     let routed = route(db, report.category.id(), &report.unit).await?;
     let mut grants = Vec::new();
     for (holder, public) in &routed.holders {
@@ -92,10 +99,15 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submit
         amount_vnd: report
             .amount_vnd
             .map(|a| seal_text(&key, &id, "amount_vnd", &a.to_string())),
-        id,
+        id: id.clone(),
     };
     store::reports::insert_report(db.pool(), &sealed, &grants).await?;
-    Ok(Submitted { code, received_at })
+    Ok(Submitted {
+        code,
+        received_at,
+        id,
+        key,
+    })
 }
 
 /// Where a new report goes and who may open it.

@@ -7,6 +7,7 @@ mod helpers;
 mod cli;
 mod codes;
 mod commendations;
+mod demo;
 mod fuzz;
 mod pages;
 mod privacy;
