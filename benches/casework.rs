@@ -150,6 +150,7 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
         minhbach::store::reports::insert_batch(db.pool(), &records)
             .await
             .expect("insert");
+        history(&db, &records).await;
         if end % 10_000 == 0 || end == reports {
             eprintln!(
                 "  seeded {end}/{reports} reports ({:.0} s)",
@@ -159,6 +160,44 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
     }
     db.close().await;
     (secret, case_id)
+}
+
+/// The ledger entries a case in each status has lived through: the transitions that brought it there (each
+/// with the inspector as actor) and the notice to the reporter after acceptance, as the app writes them.
+async fn history(db: &minhbach::store::Db, records: &[NewRecord]) {
+    const DAY: i64 = 86_400_000;
+    let mut tx = db.pool().begin().await.expect("transaction");
+    for (report, _) in records {
+        let (id, actor, at) = (
+            Some(report.id.as_str()),
+            report.assignee_id.as_deref().unwrap_or("system"),
+            report.received_at,
+        );
+        let steps: &[(i64, &str, &str)] = match report.status.as_str() {
+            "accepted" => &[(2, "received", "accepted"), (4, "", "message")],
+            "investigating" => &[
+                (2, "received", "accepted"),
+                (4, "", "message"),
+                (5, "accepted", "investigating"),
+            ],
+            "info_requested" => &[(3, "received", "info_requested")],
+            _ => &[],
+        };
+        for (days, from, to) in steps {
+            let (kind, detail) = if *to == "message" {
+                ("message", serde_json::json!({ "message": crypto::random_id() }))
+            } else {
+                (
+                    "transition",
+                    serde_json::json!({ "from": from, "to": to, "note": crypto::random_id() }),
+                )
+            };
+            minhbach::store::ledger::append(&mut tx, at + days * DAY, kind, id, actor, &detail.to_string())
+                .await
+                .expect("ledger entry");
+        }
+    }
+    tx.commit().await.expect("commit");
 }
 
 struct Server(Child);

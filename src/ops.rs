@@ -21,6 +21,11 @@ pub enum OpsError {
     UserExists(String),
     #[error("the ledger is broken at entry #{seq}: {reason}")]
     LedgerBroken { seq: i64, reason: &'static str },
+    #[error(
+        "the ledger verifies, but the deadline clocks of {reports} report(s) do not match it (first: {first}); \
+         queues and on-time figures would be wrong"
+    )]
+    ClockMismatch { reports: usize, first: String },
     #[error("storage: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -241,10 +246,20 @@ pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Res
 pub async fn audit_verify(db: &Db) -> Result<usize, OpsError> {
     let entries = ledger::list_all(db.pool()).await?;
     let (count, hash) = ledger::head(db.pool()).await?;
-    ledger::verify(&entries, count, &hash).map_err(|b| OpsError::LedgerBroken {
+    let checked = ledger::verify(&entries, count, &hash).map_err(|b| OpsError::LedgerBroken {
         seq: b.seq,
         reason: b.reason,
-    })
+    })?;
+    // The deadlines of queues and on-time figures read each report's clock column: it must be what the
+    // (verified) ledger says.
+    let differing = ledger::check_clocks(db.pool(), &entries, false).await?;
+    if let Some(first) = differing.first() {
+        return Err(OpsError::ClockMismatch {
+            reports: differing.len(),
+            first: first.clone(),
+        });
+    }
+    Ok(checked)
 }
 
 /// Imports (inserts or updates) an organisation file.

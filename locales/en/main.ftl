@@ -341,3 +341,6 @@ error-not-claimable = There is no decided reward to claim on this report now.
 error-claim-no-officer = No commendation officer can receive your details yet. Try again later, or claim without them.
 error-claim-answer = Choose to claim or to decline the reward.
 error-commendation-conflict = This step does not fit the commendation's current state, or someone else acted first. The page shows the current state.
+claim-again-title = Send your details again
+claim-again-hint = You claimed this reward already. Sending the form again replaces what you revealed, sealed to the commendation officers in office today (for example if the office asks you to, after a change of staff).
+officer-claim-sealed-to-others = The reporter's details are sealed to the officers in office when they claimed, and you are not one of them. The reporter can send them again with the code.

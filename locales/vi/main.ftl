@@ -341,3 +341,6 @@ error-not-claimable = Hiện không có mức thưởng đã quyết định đ�
 error-claim-no-officer = Chưa có cán bộ thi đua – khen thưởng nhận được thông tin của bạn. Hãy thử lại sau, hoặc đề nghị nhận thưởng mà không cung cấp thông tin.
 error-claim-answer = Hãy chọn nhận hoặc từ chối nhận thưởng.
 error-commendation-conflict = Bước này không phù hợp với tình trạng hiện tại của hồ sơ, hoặc người khác đã xử lý trước. Trang hiển thị tình trạng hiện tại.
+claim-again-title = Gửi lại thông tin nhận thưởng
+claim-again-hint = Bạn đã đề nghị nhận thưởng. Gửi lại biểu mẫu sẽ thay thế thông tin trước đó, được mã hóa cho các cán bộ thi đua – khen thưởng đang công tác hôm nay (ví dụ khi cơ quan đề nghị, sau khi thay đổi cán bộ).
+officer-claim-sealed-to-others = Thông tin của người tố cáo được mã hóa cho các cán bộ đang công tác khi họ đề nghị nhận thưởng, không gồm bạn. Người tố cáo có thể gửi lại bằng mã tra cứu.

@@ -15,6 +15,8 @@ pub struct CaseRow {
     pub team_id: Option<String>,
     pub assignee_id: Option<String>,
     pub received_at: i64,
+    /// The clock entries of its ledger (see the `clock` column): the queue's deadlines come from them.
+    pub clock: String,
 }
 
 /// Whose queue.
@@ -39,7 +41,7 @@ impl<'a> Filter<'a> {
     }
 }
 
-const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at";
+const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at, clock";
 
 fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     Ok(CaseRow {
@@ -50,6 +52,7 @@ fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         team_id: r.try_get("team_id")?,
         assignee_id: r.try_get("assignee_id")?,
         received_at: r.try_get("received_at")?,
+        clock: r.try_get("clock")?,
     })
 }
 
@@ -264,4 +267,12 @@ pub async fn list_resolving(pool: &AnyPool) -> Result<Vec<CaseRow>, sqlx::Error>
     .fetch_all(pool)
     .await?;
     rows.iter().map(case_from_row).collect()
+}
+
+/// The ids of the cases already escalated.
+pub async fn escalated(pool: &AnyPool) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT DISTINCT report_id FROM ledger WHERE kind = 'escalation' AND report_id IS NOT NULL")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|r| r.try_get("report_id")).collect()
 }

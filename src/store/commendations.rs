@@ -262,6 +262,13 @@ async fn step<'q>(
         tx.rollback().await?;
         return Ok(false);
     }
+    if kind == "commendation_claimed" {
+        // A new claim replaces the previous one: its grants go with it.
+        sqlx::query("DELETE FROM commendation_grants WHERE report_id = $1 AND purpose = 'claim'")
+            .bind(report_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     for (holder, grant) in claim_grants {
         insert_grant(&mut tx, report_id, Purpose::Claim, holder, grant).await?;
     }
@@ -372,10 +379,13 @@ pub async fn record_decision(
     .await
 }
 
-/// The reporter claims a decided reward, with the identity sealed to the officers (or none), or declines it.
+/// The reporter claims a reward (decided, or claimed before: the new claim replaces the old one and its
+/// grants), with the identity sealed to the officers (or none), or declines it. `from` is the state the
+/// caller saw: if another answer came first, nothing changes.
 pub async fn record_answer(
     pool: &AnyPool,
     report_id: &str,
+    from: &str,
     accept: bool,
     claim: Option<&[u8]>,
     grants: &[(String, Grant)],
@@ -384,12 +394,13 @@ pub async fn record_answer(
     let state = if accept { "claimed" } else { "declined" };
     let update = sqlx::query(
         "UPDATE commendations SET status = $1, claimed_at = $2, claim = $3, updated_at = $2 \
-         WHERE report_id = $4 AND status = 'decided'",
+         WHERE report_id = $4 AND status = $5",
     )
     .bind(state)
     .bind(at)
     .bind(claim)
-    .bind(report_id);
+    .bind(report_id)
+    .bind(from);
     let kind = if accept {
         "commendation_claimed"
     } else {

@@ -220,26 +220,17 @@ pub fn deadline_json(deadline: Option<&crate::domain::calendar::Deadline>) -> se
     }
 }
 
-/// The next deadline of each case of a queue page, from their ledger entries (one query for the page).
-pub async fn next_deadlines(
-    db: &Db,
+/// The next deadline of each case of a queue page, from the clock entries the queue read with each row.
+pub fn next_deadlines(
     rows: &[CaseRow],
     now: i64,
-) -> Result<std::collections::HashMap<String, crate::domain::calendar::Deadline>, Denied> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let entries = store::ledger::list_for_reports(db.pool(), &ids).await?;
-    let mut out = std::collections::HashMap::new();
-    for row in rows {
-        let mine: Vec<&store::ledger::Entry> = entries
-            .iter()
-            .filter(|e| e.report_id.as_deref() == Some(&row.id))
-            .collect();
-        let all = store::ledger::deadlines_of(row.received_at, &mine, now);
-        if let Some(next) = crate::domain::deadlines::next(&all) {
-            out.insert(row.id.clone(), *next);
-        }
-    }
-    Ok(out)
+) -> std::collections::HashMap<String, crate::domain::calendar::Deadline> {
+    rows.iter()
+        .filter_map(|row| {
+            let all = store::ledger::deadlines_of_clock(row.received_at, &row.clock, now);
+            crate::domain::deadlines::next(&all).map(|next| (row.id.clone(), *next))
+        })
+        .collect()
 }
 
 /// A supervisor extends a case's resolution (`complex` or `very_complex`, with a reason), within the
@@ -298,29 +289,18 @@ pub async fn extend(db: &Db, staff: &Staff, id: &str, kind: Option<&str>, reason
 /// resolution is overdue and not yet escalated (Law on Denunciation Art. 38). Returns how many were raised.
 pub async fn escalate_overdue(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
     let cases = cases::list_resolving(db.pool()).await?;
+    let escalated = cases::escalated(db.pool()).await?;
     let mut raised = 0;
-    for chunk in cases.chunks(500) {
-        let ids: Vec<&str> = chunk.iter().map(|c| c.id.as_str()).collect();
-        let entries = store::ledger::list_for_reports(db.pool(), &ids).await?;
-        for case in chunk {
-            let mine: Vec<&store::ledger::Entry> = entries
-                .iter()
-                .filter(|e| e.report_id.as_deref() == Some(&case.id))
-                .collect();
-            if mine.iter().any(|e| e.kind == "escalation") {
-                continue;
-            }
-            let deadlines = store::ledger::deadlines_of(case.received_at, &mine, now);
-            let overdue = deadlines
-                .iter()
-                .find(|d| d.stage == "resolution" && d.state == crate::domain::calendar::DeadlineState::Overdue);
-            if let Some(d) = overdue {
-                let detail =
-                    serde_json::json!({ "stage": "resolution", "due": d.due.to_string(), "team": case.team_id })
-                        .to_string();
-                cases::add_event(db.pool(), &case.id, "escalation", "system", now, &detail, None).await?;
-                raised += 1;
-            }
+    for case in cases.iter().filter(|c| !escalated.contains(&c.id)) {
+        let deadlines = store::ledger::deadlines_of_clock(case.received_at, &case.clock, now);
+        let overdue = deadlines
+            .iter()
+            .find(|d| d.stage == "resolution" && d.state == crate::domain::calendar::DeadlineState::Overdue);
+        if let Some(d) = overdue {
+            let detail = serde_json::json!({ "stage": "resolution", "due": d.due.to_string(), "team": case.team_id })
+                .to_string();
+            cases::add_event(db.pool(), &case.id, "escalation", "system", now, &detail, None).await?;
+            raised += 1;
         }
     }
     Ok(raised)
@@ -336,13 +316,6 @@ pub async fn team_on_time(
         (Role::Supervisor, Some(team)) => team,
         _ => return Err(Denied::Forbidden),
     };
-    let rows = store::ledger::list_for_team(db.pool(), team).await?;
-    let mut deadlines = Vec::new();
-    let mut cases = 0;
-    for group in rows.chunk_by(|a, b| a.1.report_id == b.1.report_id) {
-        let entries: Vec<&store::ledger::Entry> = group.iter().map(|(_, e)| e).collect();
-        deadlines.extend(store::ledger::deadlines_of(group[0].0, &entries, now));
-        cases += 1;
-    }
-    Ok((cases, crate::domain::deadlines::on_time(&deadlines)))
+    let clocks = store::ledger::team_clocks(db.pool(), team).await?;
+    Ok(store::ledger::on_time_of(&clocks.cases(), now))
 }

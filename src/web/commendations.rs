@@ -8,8 +8,11 @@
 //!   HPKE-granted to the officers alone: not sealed under the report key, not granted to the recovery key,
 //!   so no investigator, supervisor or admin can open it — a cryptographic wall, not a display rule.
 //!
-//! Whoever opens a key (an officer, or the reporter with the code) grants it to active officers who lack it,
-//! so an officer who joins later, or after a password reset, gets access at the next visit.
+//! Whoever opens a commendation key (an officer, or the reporter with the code) grants it to active officers
+//! who lack it, so an officer who joins later, or after a password reset, gets the file at the next visit.
+//! A claim key is never passed on that way: the claim stays with the officers active when the reporter made
+//! it, and the reporter can claim again (re-sealed to the officers of the day) until the reward is paid.
+//! Otherwise whoever can create an officer account could collect every identity.
 
 use serde::{Deserialize, Serialize};
 
@@ -198,24 +201,43 @@ pub async fn open_file(db: &Db, staff: &Staff, id: &str) -> Result<File, Denied>
     Ok(File { row, key })
 }
 
+/// What an officer sees of a claim's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimIdentity {
+    /// No claim, or one that revealed nothing.
+    Nothing,
+    /// Sealed to the officers active when the reporter claimed, of whom the reader is not one.
+    NotForYou,
+    Revealed(Identity),
+}
+
+impl ClaimIdentity {
+    pub fn revealed(&self) -> Option<&Identity> {
+        match self {
+            ClaimIdentity::Revealed(identity) => Some(identity),
+            _ => None,
+        }
+    }
+}
+
 /// The claim's identity and payment details, opened with the officer's own grant of the claim key.
-/// `Ok(None)` when the reporter revealed nothing.
-pub async fn claim_identity(db: &Db, staff: &Staff, file: &File) -> Result<Option<Identity>, Denied> {
+pub async fn claim_identity(db: &Db, staff: &Staff, file: &File) -> Result<ClaimIdentity, Denied> {
     let id = &file.row.report_id;
     let Some(sealed) = file.row.claim.as_deref() else {
-        return Ok(None);
+        return Ok(ClaimIdentity::Nothing);
     };
     if staff.user.role != Role::Officer {
         return Err(Denied::Forbidden);
     }
-    let grant = stored::find_grant(db.pool(), id, Purpose::Claim, &staff.user.id)
-        .await?
-        .ok_or(Denied::NoKey)?;
+    let Some(grant) = stored::find_grant(db.pool(), id, Purpose::Claim, &staff.user.id).await? else {
+        return Ok(ClaimIdentity::NotForYou);
+    };
     let key = crypto::open_grant(&grant, &staff.private_key, &binding(id, Purpose::Claim), &staff.user.id)
         .map_err(|_| Denied::NoKey)?;
-    heal(db, &key, id, Purpose::Claim).await?;
     let plain = crypto::open(&key, &[id, "claim"], sealed).map_err(|_| Denied::Corrupt)?;
-    serde_json::from_slice(&plain).map(Some).map_err(|_| Denied::Corrupt)
+    serde_json::from_slice(&plain)
+        .map(ClaimIdentity::Revealed)
+        .map_err(|_| Denied::Corrupt)
 }
 
 /// The next open clock of a commendation (proposal, then decision), from its report's ledger entries.
@@ -432,8 +454,10 @@ pub struct ReporterView {
     pub paid_amount: Option<i64>,
     pub paid_at: Option<i64>,
     pub claimed_at: Option<i64>,
-    /// Whether the reporter may claim or decline now.
-    pub can_answer: bool,
+    /// Whether the reporter may claim now (or claim again, to send their details to the officers of the day).
+    pub can_claim: bool,
+    /// Whether the reporter may decline now.
+    pub can_decline: bool,
 }
 
 /// The commendation of the reporter's report, if one was opened. Opening it grants its key to officers
@@ -470,7 +494,8 @@ pub async fn for_reporter(db: &Db, opened: &Opened) -> Result<Option<ReporterVie
         paid_amount: row.paid_amount,
         paid_at: row.paid_at,
         claimed_at: row.claimed_at,
-        can_answer: state == State::Decided,
+        can_claim: matches!(state, State::Decided | State::Claimed),
+        can_decline: state == State::Decided,
     }))
 }
 
@@ -491,7 +516,8 @@ impl From<sqlx::Error> for ClaimError {
 }
 
 /// The reporter claims the decided reward (revealing `identity` to the officers alone, if given) or declines
-/// it. The identity is sealed under a fresh claim key granted to the active officers, nobody else.
+/// it; a claimed reward may be claimed again until it is paid, replacing what was revealed. The identity is
+/// sealed under a fresh claim key granted to the active officers, nobody else.
 pub async fn answer(db: &Db, opened: &Opened, accept: bool, identity: Option<&Identity>) -> Result<State, ClaimError> {
     answer_at(db, opened, accept, identity, store::now_millis()).await
 }
@@ -506,7 +532,8 @@ pub async fn answer_at(
 ) -> Result<State, ClaimError> {
     let id = &opened.report.id;
     let row = stored::find(db.pool(), id).await?.ok_or(ClaimError::NotClaimable)?;
-    if row.status != State::Decided.as_str() {
+    let claimable = row.status == State::Decided.as_str() || (accept && row.status == State::Claimed.as_str());
+    if !claimable {
         return Err(ClaimError::NotClaimable);
     }
     let (sealed, grants) = match identity.filter(|_| accept) {
@@ -523,7 +550,7 @@ pub async fn answer_at(
         }
         None => (None, vec![]),
     };
-    if !stored::record_answer(db.pool(), id, accept, sealed.as_deref(), &grants, at).await? {
+    if !stored::record_answer(db.pool(), id, &row.status, accept, sealed.as_deref(), &grants, at).await? {
         return Err(ClaimError::NotClaimable);
     }
     Ok(if accept { State::Claimed } else { State::Declined })

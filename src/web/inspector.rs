@@ -189,9 +189,7 @@ async fn get_queue(
         .map_err(|d| denied_page(lang, d))?;
     let units = unit_names(db, lang).await;
     let now = store::now_millis();
-    let deadlines = casework::next_deadlines(db, &rows, now)
-        .await
-        .map_err(|d| denied_page(lang, d))?;
+    let deadlines = casework::next_deadlines(&rows, now);
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {

@@ -9,7 +9,7 @@ use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 use super::casework::Denied;
-use super::commendations::{self, ProposalInput};
+use super::commendations::{self, ClaimIdentity, ProposalInput};
 use super::error::{field_message, PageError};
 use super::guards::SameOrigin;
 use super::i18n::Lang;
@@ -181,7 +181,8 @@ async fn file_page(
             "reason": reason,
             "at": pages::time(lang, at),
         })),
-        "claim": row.claimed_at.map(|at| json!({ "at": pages::time(lang, at), "identity": identity })),
+        "claim": row.claimed_at.map(|at| json!({ "at": pages::time(lang, at), "identity": identity.revealed(),
+            "sealed_to_others": identity == ClaimIdentity::NotForYou })),
         "payment": row.paid_at.map(|at| json!({ "amount": money(row.paid_amount), "reference": reference, "at": pages::time(lang, at) })),
         "is_vn": scheme == crate::domain::reward::Scheme::VnTtlt012015,
         "is_id": scheme == crate::domain::reward::Scheme::IdPp432018,

@@ -353,7 +353,9 @@ async fn status_page(
             "reason": c.reason,
             "paid_amount": c.paid_amount.map(|a| pages::money(lang, a, &c.currency)),
             "paid_at": c.paid_at.map(|at| pages::time(lang, at)),
-            "can_answer": c.can_answer,
+            "can_claim": c.can_claim,
+            "can_decline": c.can_decline,
+            "claimed": c.status == "claimed",
         })
     });
     let (claimed, claim_error) = match notice {

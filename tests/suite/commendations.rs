@@ -362,25 +362,53 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     assert_eq!(file["claim"]["identity"]["name"], secret_name);
 }
 
-/// An officer who joins after the commendation opened gets its keys at the next visit of another holder.
+/// An officer who joins after the commendation opened gets its file at the next visit of another holder, but
+/// never a claim made before: that stays with the officers of the day until the reporter claims again.
 #[rocket::async_test]
-async fn an_officer_who_joins_later_is_granted_the_file() {
+async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     let Staffed {
         app,
         inspector,
         officer,
     } = staffed().await;
     let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let url = format!("/api/v1/commendations/{id}");
+    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 5/KL-TTr" });
+    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
+    let (status, _) = app.staff_post(&format!("{url}/decision"), &officer, &decision).await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = claim(&app, &code, json!({ "identity": { "name": "Phạm Thị D" } })).await;
+    assert_eq!(status, Status::Ok);
+
     app.add_user("new.officer", "officer", None, None).await;
     let newcomer = app.sign_in("new.officer").await;
-    let url = format!("/api/v1/commendations/{id}");
     let (status, _) = app.staff_get(&url, &newcomer).await;
     assert_eq!(status, Status::Forbidden, "no key yet");
-    // The reporter's next status check (or another officer's visit) grants it.
+    // The reporter's next status check (or another officer's visit) grants the file, not the claim.
     app.status_of(&code).await;
-    let (status, body) = app.staff_get(&url, &newcomer).await;
+    let (status, file) = app.staff_get(&url, &newcomer).await;
+    assert_eq!(status, Status::Ok, "{file}");
+    assert_eq!(file["claim"]["identity"], Value::Null, "{file}");
+    assert_eq!(file["claim"]["sealed_to_others"], true);
+    let (_, file) = app.staff_get(&url, &officer).await;
+    assert_eq!(file["claim"]["identity"]["name"], "Phạm Thị D");
+
+    // The reporter claims again: now sealed to both officers, the old claim and its grants replaced.
+    let (status, body) = claim(
+        &app,
+        &code,
+        json!({ "identity": { "name": "Phạm Thị D", "contact": "0909 000 000" } }),
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let _ = officer;
+    let (_, file) = app.staff_get(&url, &newcomer).await;
+    assert_eq!(file["claim"]["identity"]["contact"], "0909 000 000", "{file}");
+    assert_eq!(
+        app.count("commendation_grants WHERE purpose = 'claim'").await,
+        2,
+        "one claim grant per officer, the old ones gone"
+    );
 }
 
 /// Pages: the officer's queue and file, and the reporter's claim form, all without JavaScript.

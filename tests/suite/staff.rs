@@ -607,6 +607,40 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
     assert!(error.contains("#3"), "{error}");
 }
 
+/// Queues and on-time figures read each report's `clock` column, a projection of its ledger entries:
+/// `audit verify` recomputes it, so editing it to fake a deadline met is caught and named.
+#[rocket::async_test]
+async fn audit_verify_catches_a_clock_column_that_disagrees_with_the_ledger() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let session = app.sign_in("inspector").await;
+    let (_, id) = file(&app, "bribe-taking", "ba-diem", "Cán bộ xã nhận tiền của người dân.").await;
+    let (status, _) = app
+        .staff_post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &session,
+            &json!({ "to": "accepted", "reason": "Đủ điều kiện." }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    minhbach::ops::audit_verify(app.db()).await.expect("clock matches");
+    let pool = app.db().pool();
+    pool.execute(format!("UPDATE reports SET clock = '' WHERE id = '{id}'").as_str())
+        .await
+        .unwrap();
+    let error = minhbach::ops::audit_verify(app.db())
+        .await
+        .expect_err("tampered")
+        .to_string();
+    assert!(error.contains(&id), "{error}");
+    let entries = minhbach::store::ledger::list_all(pool).await.unwrap();
+    let repaired = minhbach::store::ledger::check_clocks(pool, &entries, true)
+        .await
+        .unwrap();
+    assert_eq!(repaired, vec![id]);
+    minhbach::ops::audit_verify(app.db()).await.expect("repaired");
+}
+
 /// The same matrix over the staff pages: the case page and its three forms, with each session's own CSRF
 /// token, so that only access decides.
 #[rocket::async_test]

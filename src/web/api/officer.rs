@@ -11,7 +11,7 @@ use crate::domain::commendation::State as CommendationState;
 use crate::domain::FieldError;
 use crate::store::{self, Db};
 use crate::web::casework::{self, Denied};
-use crate::web::commendations::{self, ProposalInput};
+use crate::web::commendations::{self, ClaimIdentity, ProposalInput};
 use crate::web::error::ApiError;
 use crate::web::guards::SameOrigin;
 use crate::web::i18n::Lang;
@@ -111,7 +111,8 @@ async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         "forms": crate::domain::commendation::forms(file.scheme()),
         "decision": row.decided_at.map(|at| json!({ "form": row.decided_form, "amount": row.decided_amount,
             "reason": reason, "decided_at": pages::rfc3339(at) })),
-        "claim": row.claimed_at.map(|at| json!({ "claimed_at": pages::rfc3339(at), "identity": identity })),
+        "claim": row.claimed_at.map(|at| json!({ "claimed_at": pages::rfc3339(at), "identity": identity.revealed(),
+            "sealed_to_others": identity == ClaimIdentity::NotForYou })),
         "payment": row.paid_at.map(|at| json!({ "amount": row.paid_amount, "reference": reference,
             "paid_at": pages::rfc3339(at) })),
     })))

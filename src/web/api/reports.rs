@@ -98,7 +98,8 @@ fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
         "claimed_at": c.claimed_at.map(pages::rfc3339),
         "paid_amount": c.paid_amount,
         "paid_at": c.paid_at.map(pages::rfc3339),
-        "can_claim": c.can_answer,
+        "can_claim": c.can_claim,
+        "can_decline": c.can_decline,
     })
 }
 

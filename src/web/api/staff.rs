@@ -120,9 +120,7 @@ async fn get_cases(
         .await
         .map_err(|d| denied(lang, d))?;
     let now = crate::store::now_millis();
-    let deadlines = casework::next_deadlines(db, &rows, now)
-        .await
-        .map_err(|d| denied(lang, d))?;
+    let deadlines = casework::next_deadlines(&rows, now);
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
