@@ -158,6 +158,12 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
             );
         }
     }
+    if db.backend() == minhbach::store::Backend::Postgres {
+        // The histories updated every row just now: until (auto)vacuum sets the visibility map again, the
+        // queue's COUNT(*) reads the heap instead of the index (measured: 65 ms instead of 10 ms). An operator
+        // runs this after a bulk import; day-to-day updates touch only the recent rows.
+        sqlx::query("VACUUM ANALYZE").execute(db.pool()).await.expect("vacuum");
+    }
     db.close().await;
     (secret, case_id)
 }

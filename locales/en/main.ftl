@@ -344,3 +344,5 @@ error-commendation-conflict = This step does not fit the commendation's current 
 claim-again-title = Send your details again
 claim-again-hint = You claimed this reward already. Sending the form again replaces what you revealed, sealed to the commendation officers in office today (for example if the office asks you to, after a change of staff).
 officer-claim-sealed-to-others = The reporter's details are sealed to the officers in office when they claimed, and you are not one of them. The reporter can send them again with the code.
+transparency-commendations = Commendations of reporters
+transparency-no-commendations = No substantiated report has opened a commendation yet.

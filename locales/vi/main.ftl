@@ -344,3 +344,5 @@ error-commendation-conflict = Bước này không phù hợp với tình trạng
 claim-again-title = Gửi lại thông tin nhận thưởng
 claim-again-hint = Bạn đã đề nghị nhận thưởng. Gửi lại biểu mẫu sẽ thay thế thông tin trước đó, được mã hóa cho các cán bộ thi đua – khen thưởng đang công tác hôm nay (ví dụ khi cơ quan đề nghị, sau khi thay đổi cán bộ).
 officer-claim-sealed-to-others = Thông tin của người tố cáo được mã hóa cho các cán bộ đang công tác khi họ đề nghị nhận thưởng, không gồm bạn. Người tố cáo có thể gửi lại bằng mã tra cứu.
+transparency-commendations = Khen thưởng người tố cáo
+transparency-no-commendations = Chưa có tố cáo đúng nào được mở hồ sơ khen thưởng.

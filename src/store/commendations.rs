@@ -53,6 +53,8 @@ pub struct Commendation {
     pub category: String,
     pub unit_id: String,
     pub received_at: i64,
+    /// The report's clock entries (see the `clock` column), for the commendation's deadlines.
+    pub clock: String,
 }
 
 const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS scheme, c.currency AS currency, \
@@ -62,7 +64,7 @@ const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS
     c.proposed_at AS proposed_at, c.decided_form AS decided_form, c.decided_amount AS decided_amount, \
     c.decided_at AS decided_at, c.reason AS reason, c.claimed_at AS claimed_at, c.claim AS claim, \
     c.paid_amount AS paid_amount, c.paid_at AS paid_at, c.payment_reference AS payment_reference, \
-    r.category AS category, r.unit_id AS unit_id, r.received_at AS received_at";
+    r.category AS category, r.unit_id AS unit_id, r.received_at AS received_at, r.clock AS clock";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
     Ok(Commendation {
@@ -93,6 +95,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
         category: r.try_get("category")?,
         unit_id: r.try_get("unit_id")?,
         received_at: r.try_get("received_at")?,
+        clock: r.try_get("clock")?,
     })
 }
 
@@ -455,4 +458,14 @@ pub async fn record_payment(
         &[],
     )
     .await
+}
+
+/// Commendations by state, for the public page (counts only).
+pub async fn counts_by_status(pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM commendations GROUP BY status ORDER BY status")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .collect()
 }

@@ -265,19 +265,13 @@ pub async fn queue(
         return Err(Denied::Forbidden);
     }
     let rows = stored::list(db.pool(), state.map(State::as_str)).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(500) {
-        let ids: Vec<&str> = chunk.iter().map(|r| r.report_id.as_str()).collect();
-        let entries = store::ledger::list_for_reports(db.pool(), &ids).await?;
-        for row in chunk {
-            let mine: Vec<&store::ledger::Entry> = entries
-                .iter()
-                .filter(|e| e.report_id.as_deref() == Some(&row.report_id))
-                .collect();
-            let deadline = commendation_deadline(&store::ledger::deadlines_of(row.received_at, &mine, now));
-            out.push((row.clone(), deadline));
-        }
-    }
+    let mut out: Vec<(Commendation, Option<Deadline>)> = rows
+        .into_iter()
+        .map(|row| {
+            let deadline = commendation_deadline(&store::ledger::deadlines_of_clock(row.received_at, &row.clock, now));
+            (row, deadline)
+        })
+        .collect();
     let waiting = |row: &Commendation| State::parse(&row.status).is_some_and(State::awaits_officer);
     out.sort_by(|(a, da), (b, db)| {
         waiting(b)

@@ -27,7 +27,7 @@ fn get_home(lang: Lang) -> Template {
 }
 
 /// The transparency page: the ledger's chain head (so anyone can note it and later detect a rewritten
-/// history) and counts of reports by status. Aggregates only.
+/// history), counts of reports by status and of commendations by state. Aggregates only.
 #[get("/transparency")]
 async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
     let storage = |e: sqlx::Error| PageError::from_failure(lang, e.into());
@@ -43,7 +43,19 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageEr
         })
         .collect();
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let commendations: Vec<_> = store::commendations::counts_by_status(db.pool())
+        .await
+        .map_err(storage)?
+        .iter()
+        .map(|(state, n)| {
+            let label = crate::domain::commendation::State::parse(state)
+                .map(|s| lang.tr(&s.message_key()))
+                .unwrap_or_else(|| state.clone());
+            json!({ "label": label, "count": n })
+        })
+        .collect();
     let context = json!({
+        "commendations": commendations,
         "entries": head.entries,
         "hash": head.hash,
         "at": head.at.map(|at| pages::time(lang, at)),

@@ -180,6 +180,14 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     minhbach::ops::audit_verify(app.db())
         .await
         .expect("the ledger verifies");
+
+    // The public page counts it, and shows nothing else of it.
+    let page = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    assert!(page.contains("Đã chi trả: 1"), "{page}");
+    assert!(
+        !page.contains("Bích") && !page.contains("150.000.000") && !page.contains("150000000"),
+        "{page}"
+    );
 }
 
 #[rocket::async_test]
