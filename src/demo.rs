@@ -124,8 +124,12 @@ struct Event {
 
 const DAY: i64 = 86_400_000;
 
-/// Moves a time on a weekend to Monday morning: staff act on working days.
+/// Moves a time into office hours (08:00–17:00 in Vietnam) on a weekday: staff act on working days.
 fn on_working_day(at: i64) -> i64 {
+    const HOUR: i64 = 3_600_000;
+    let local = at + 7 * HOUR;
+    let day_start = local - local.rem_euclid(DAY);
+    let at = day_start - 7 * HOUR + 8 * HOUR + local.rem_euclid(DAY) % (9 * HOUR);
     match calendar::local_date(at).weekday() {
         Weekday::Saturday => at + 2 * DAY,
         Weekday::Sunday => at + DAY,

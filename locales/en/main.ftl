@@ -346,3 +346,6 @@ claim-again-hint = You claimed this reward already. Sending the form again repla
 officer-claim-sealed-to-others = The reporter's details are sealed to the officers in office when they claimed, and you are not one of them. The reporter can send them again with the code.
 transparency-commendations = Commendations of reporters
 transparency-no-commendations = No substantiated report has opened a commendation yet.
+officer-decision-after-proposal = The decision form appears once the recovered amount and the proposal are recorded.
+officer-payment-after-claim = The payment is recorded once the reporter has claimed the reward.
+claim-again-submit = Send my details again

@@ -346,3 +346,6 @@ claim-again-hint = Bạn đã đề nghị nhận thưởng. Gửi lại biểu 
 officer-claim-sealed-to-others = Thông tin của người tố cáo được mã hóa cho các cán bộ đang công tác khi họ đề nghị nhận thưởng, không gồm bạn. Người tố cáo có thể gửi lại bằng mã tra cứu.
 transparency-commendations = Khen thưởng người tố cáo
 transparency-no-commendations = Chưa có tố cáo đúng nào được mở hồ sơ khen thưởng.
+officer-decision-after-proposal = Biểu mẫu quyết định xuất hiện sau khi ghi nhận tài sản thu hồi và mức đề xuất.
+officer-payment-after-claim = Việc chi trả được ghi nhận sau khi người tố cáo đề nghị nhận thưởng.
+claim-again-submit = Gửi lại thông tin của tôi

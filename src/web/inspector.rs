@@ -161,7 +161,7 @@ pub(super) fn category_name(lang: Lang, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn status_name(lang: Lang, id: &str) -> String {
+pub(super) fn status_name(lang: Lang, id: &str) -> String {
     CaseStatus::parse(id)
         .map(|s| lang.tr(&s.message_key()))
         .unwrap_or_else(|| id.to_owned())
