@@ -55,6 +55,8 @@ fn history(i: usize) -> Vec<(i64, &'static str, &'static str, String)> {
     out.push((75, "message", "inspector", message));
     out.push((80, "transition", "inspector", t(conclusion, "closed")));
     if conclusion != "unsubstantiated" {
+        let opened = r#"{"scheme":"vn_ttlt_01_2015"}"#.to_owned();
+        out.push((30 + (i % 40) as i64, "commendation_opened", "system", opened));
         out.push((
             90,
             "commendation_proposed",

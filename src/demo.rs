@@ -264,15 +264,17 @@ pub async fn fill(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Summary, OpsError> {
     let pool = db.pool();
-    let existing: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(pool).await?,
-        "n",
-    )?;
-    if existing > 0 {
-        return Err(OpsError::Invalid(format!(
-            "the database already holds {existing} reports: the demo fills an empty one \
-             (point MINHBACH_DATA_DIR at a new directory)"
-        )));
+    // Never into a real deployment: demo accounts (an officer among them, with a printed password) would
+    // receive its future reports and claims.
+    for (table, what) in [("reports", "reports"), ("users", "staff accounts")] {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let existing: i64 = sqlx::Row::try_get(&sqlx::query(&sql).fetch_one(pool).await?, "n")?;
+        if existing > 0 {
+            return Err(OpsError::Invalid(format!(
+                "the database already holds {existing} {what}: the demo fills a new, empty one \
+                 (point MINHBACH_DATA_DIR at a new directory)"
+            )));
+        }
     }
     let password = format!("demo-{}", &crypto::random_id()[..16]);
     let mut accounts = Vec::new();
@@ -508,8 +510,11 @@ async fn apply(
             let (Some(file_key), Some(proposed)) = (&report.file_key, report.decided) else {
                 return Ok(());
             };
-            let row = stored::find(pool, &id).await?;
-            let form = row.and_then(|r| r.proposed_form).unwrap_or_else(|| "money".into());
+            let Some(row) = stored::find(pool, &id).await? else {
+                return Ok(());
+            };
+            let proposed_amount = row.proposed_amount;
+            let form = row.proposed_form.unwrap_or_else(|| "money".into());
             let (form, amount, reason) = if rng.gen_bool(0.12) {
                 (
                     "none".to_owned(),
@@ -528,6 +533,7 @@ async fn apply(
             let record = DecisionRecord {
                 state,
                 form: &form,
+                proposed_amount,
                 amount,
                 reason: sealed.as_deref(),
             };
@@ -554,7 +560,10 @@ async fn apply(
             };
             let reference =
                 commendations::seal_field(file_key, &id, "payment_reference", "Ủy nhiệm chi số 00 (minh họa)");
-            stored::record_payment(pool, &id, amount, &reference, &staffing.officer, at).await?;
+            let Some(claimed_at) = stored::find(pool, &id).await?.and_then(|row| row.claimed_at) else {
+                return Ok(());
+            };
+            stored::record_payment(pool, &id, claimed_at, amount, &reference, &staffing.officer, at).await?;
         }
     }
     Ok(())

@@ -349,3 +349,5 @@ transparency-no-commendations = No substantiated report has opened a commendatio
 officer-decision-after-proposal = The decision form appears once the recovered amount and the proposal are recorded.
 officer-payment-after-claim = The payment is recorded once the reporter has claimed the reward.
 claim-again-submit = Send my details again
+error-zero-reward = A reward of 0 is a decision of no reward: choose “No reward” and give the reason.
+officer-reference-hint = The transfer or receipt number. Inspectors can read this reference: never copy the reporter's details into it.

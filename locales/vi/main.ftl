@@ -349,3 +349,5 @@ transparency-no-commendations = Chưa có tố cáo đúng nào được mở h�
 officer-decision-after-proposal = Biểu mẫu quyết định xuất hiện sau khi ghi nhận tài sản thu hồi và mức đề xuất.
 officer-payment-after-claim = Việc chi trả được ghi nhận sau khi người tố cáo đề nghị nhận thưởng.
 claim-again-submit = Gửi lại thông tin của tôi
+error-zero-reward = Mức thưởng 0 là quyết định không khen thưởng: hãy chọn “Không khen thưởng” và nêu lý do.
+officer-reference-hint = Số ủy nhiệm chi hoặc biên lai. Thanh tra viên đọc được số này: không chép thông tin cá nhân của người tố cáo vào đây.

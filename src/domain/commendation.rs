@@ -82,6 +82,8 @@ pub enum DecisionError {
     ReasonRequired,
     #[error("record the recovered amount first: there is no proposal yet")]
     NoProposal,
+    #[error("a reward of 0 is a decision of no reward")]
+    ZeroReward,
 }
 
 /// An officer's decision, checked.
@@ -126,6 +128,10 @@ pub fn decide(
     }
     if !forms(scheme).contains(&form) {
         return Err(DecisionError::UnknownForm);
+    }
+    // A decided reward invites the reporter to claim it, perhaps revealing who they are: never for nothing.
+    if amount == 0 {
+        return Err(DecisionError::ZeroReward);
     }
     // Where the scheme gives a range (us_sec), any amount within it is the proposal's.
     let as_proposed = match (proposal.min, proposal.max) {
@@ -228,6 +234,32 @@ mod tests {
         assert_eq!(
             decide(Scheme::UsSec, Some(&p), "money", 600_001, None),
             Err(DecisionError::ReasonRequired)
+        );
+    }
+
+    #[test]
+    fn a_reward_of_nothing_is_no_reward() {
+        let claim = Claim {
+            recovered: 900_000,
+            form: None,
+            bribe: false,
+        };
+        let p = propose(Scheme::UsSec, &claim, date!(2026 - 06 - 01)).expect("proposal");
+        assert_eq!((p.min, p.max), (Some(0), Some(0)));
+        assert_eq!(
+            decide(Scheme::UsSec, Some(&p), "money", 0, None),
+            Err(DecisionError::ZeroReward)
+        );
+        assert_eq!(
+            decide(
+                Scheme::UsSec,
+                Some(&p),
+                NO_REWARD,
+                0,
+                Some("sanctions under the threshold")
+            )
+            .map(|d| d.state),
+            Ok(State::NoReward)
         );
     }
 

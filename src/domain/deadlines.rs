@@ -3,7 +3,6 @@
 //! event the law ties it to; until then it is due, due soon or overdue.
 
 use super::calendar::{self, Deadline, DeadlineState};
-use super::commendation::OPENING_CONCLUSIONS;
 use super::policy::Policy;
 
 /// What the deadlines need to know of one ledger entry.
@@ -57,9 +56,10 @@ pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], n
             out.extend(calendar::deadline(policy, "feedback", concluded, &[], told, now));
         }
     }
-    // A substantiated conclusion opens the commendation: a proposal is due from the conclusion, the
-    // decision from the proposal.
-    if let Some(opened) = first(events, transition_to(&OPENING_CONCLUSIONS)).map(|e| e.at) {
+    // A substantiated conclusion opens the commendation (its own event, in the conclusion's transaction): a
+    // proposal is due from then, the decision from the proposal. Reports concluded before commendations
+    // existed have no such event, and no commendation clock.
+    if let Some(opened) = first(events, |e| e.kind == "commendation_opened").map(|e| e.at) {
         let proposed = first(events, |e| e.kind == "commendation_proposed").map(|e| e.at);
         out.extend(calendar::deadline(
             policy,
@@ -132,6 +132,12 @@ mod tests {
             },
             transition(datetime!(2026-03-21 10:00 +7), "investigating"),
             transition(datetime!(2026-04-20 10:00 +7), "substantiated"),
+            Event {
+                at: ms(datetime!(2026-04-20 10:00 +7)),
+                kind: "commendation_opened",
+                to: None,
+                by_staff: false,
+            },
         ];
         let now = ms(datetime!(2026-04-21 10:00 +7));
         let all = case_deadlines(policy, received, &events, now);
@@ -161,6 +167,7 @@ mod tests {
         let mut events = vec![
             transition(datetime!(2026-03-03 10:00 +7), "accepted"),
             transition(datetime!(2026-03-20 10:00 +7), "partially_substantiated"),
+            event(datetime!(2026-03-20 10:00 +7), "commendation_opened"),
             event(datetime!(2026-04-30 10:00 +7), "commendation_proposed"),
         ];
         let now = ms(datetime!(2026-05-02 10:00 +7));
@@ -180,6 +187,19 @@ mod tests {
         events.push(event(datetime!(2026-05-10 10:00 +7), "commendation_decided"));
         let all = case_deadlines(policy, received, &events, ms(datetime!(2026-07-01 10:00 +7)));
         assert_eq!(by(&all, "commendation_decision").state, DeadlineState::Met);
+    }
+
+    #[test]
+    fn a_conclusion_without_a_commendation_runs_no_commendation_clock() {
+        // Concluded before commendations existed: nobody could ever end such a clock.
+        let policy = Policy::default_preset();
+        let received = ms(datetime!(2026-03-02 09:00 +7));
+        let events = vec![
+            transition(datetime!(2026-03-03 10:00 +7), "accepted"),
+            transition(datetime!(2026-03-20 10:00 +7), "substantiated"),
+        ];
+        let all = case_deadlines(policy, received, &events, ms(datetime!(2026-09-01 10:00 +7)));
+        assert!(all.iter().all(|d| !d.stage.starts_with("commendation")));
     }
 
     #[test]

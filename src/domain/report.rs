@@ -55,6 +55,7 @@ pub enum FieldError {
     ReasonRequired,
     AmountWithoutReward,
     AmountMismatch,
+    ZeroReward,
 }
 
 impl FieldError {
@@ -76,6 +77,7 @@ impl FieldError {
             FieldError::ReasonRequired => "error-reason-required",
             FieldError::AmountWithoutReward => "error-amount-without-reward",
             FieldError::AmountMismatch => "error-amount-mismatch",
+            FieldError::ZeroReward => "error-zero-reward",
         }
     }
 

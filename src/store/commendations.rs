@@ -339,6 +339,8 @@ pub struct DecisionRecord<'a> {
     pub form: &'a str,
     pub amount: i64,
     pub reason: Option<&'a [u8]>,
+    /// The proposed amount the decision was checked against.
+    pub proposed_amount: Option<i64>,
 }
 
 /// Records the decision of a pending, proposed commendation: `decided` or `no_reward`.
@@ -354,17 +356,20 @@ pub async fn record_decision(
         form,
         amount,
         reason,
+        proposed_amount,
     } = *d;
     let update = sqlx::query(
         "UPDATE commendations SET status = $1, decided_form = $2, decided_amount = $3, decided_at = $4, \
-         reason = $5, updated_at = $4 WHERE report_id = $6 AND status = 'pending' AND proposed_at IS NOT NULL",
+         reason = $5, updated_at = $4 WHERE report_id = $6 AND status = 'pending' AND proposed_at IS NOT NULL \
+         AND proposed_amount = $7",
     )
     .bind(state)
     .bind(form)
     .bind(amount)
     .bind(at)
     .bind(reason)
-    .bind(report_id);
+    .bind(report_id)
+    .bind(proposed_amount.unwrap_or(-1));
     let detail = serde_json::json!({ "to": state, "form": form, "amount": amount });
     let kind = "commendation_decided";
     step(
@@ -395,15 +400,19 @@ pub async fn record_answer(
     at: i64,
 ) -> Result<bool, sqlx::Error> {
     let state = if accept { "claimed" } else { "declined" };
-    let update = sqlx::query(
+    // A declined reward was never claimed: only a claim sets claimed_at.
+    let sql = if accept {
         "UPDATE commendations SET status = $1, claimed_at = $2, claim = $3, updated_at = $2 \
-         WHERE report_id = $4 AND status = $5",
-    )
-    .bind(state)
-    .bind(at)
-    .bind(claim)
-    .bind(report_id)
-    .bind(from);
+         WHERE report_id = $4 AND status = $5"
+    } else {
+        "UPDATE commendations SET status = $1, claim = $3, updated_at = $2 WHERE report_id = $4 AND status = $5"
+    };
+    let update = sqlx::query(sql)
+        .bind(state)
+        .bind(at)
+        .bind(claim)
+        .bind(report_id)
+        .bind(from);
     let kind = if accept {
         "commendation_claimed"
     } else {
@@ -426,10 +435,11 @@ pub async fn record_answer(
     .await
 }
 
-/// Records the payment of a claimed reward.
+/// Records the payment of a claimed reward, if the claim is still the one made at `claimed_at`.
 pub async fn record_payment(
     pool: &AnyPool,
     report_id: &str,
+    claimed_at: i64,
     amount: i64,
     reference: &[u8],
     actor: &str,
@@ -437,12 +447,13 @@ pub async fn record_payment(
 ) -> Result<bool, sqlx::Error> {
     let update = sqlx::query(
         "UPDATE commendations SET status = 'paid', paid_amount = $1, paid_at = $2, payment_reference = $3, \
-         updated_at = $2 WHERE report_id = $4 AND status = 'claimed'",
+         updated_at = $2 WHERE report_id = $4 AND status = 'claimed' AND claimed_at = $5",
     )
     .bind(amount)
     .bind(at)
     .bind(reference)
-    .bind(report_id);
+    .bind(report_id)
+    .bind(claimed_at);
     let detail = serde_json::json!({ "to": "paid", "amount": amount });
     let kind = "commendation_paid";
     step(

@@ -128,10 +128,11 @@ pub async fn list_for_reports(pool: &sqlx::AnyPool, report_ids: &[&str]) -> Resu
 
 /// The ledger kinds that start or end a deadline, and their letter in a report's `clock` column; the others
 /// (received, assigned, escalation, claims, payments, …) move no clock.
-const CLOCK_KINDS: [(&str, char); 5] = [
+const CLOCK_KINDS: [(&str, char); 6] = [
     ("transition", 't'),
     ("message", 'm'),
     ("extension", 'e'),
+    ("commendation_opened", 'o'),
     ("commendation_proposed", 'p'),
     ("commendation_decided", 'd'),
 ];
@@ -344,7 +345,10 @@ pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(&'static str,
             .chunks(size)
             .map(|part| scope.spawn(move || tally(part)))
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     });
     // Merged in the policy's stage order, as each part lists them.
     let mut merged: Vec<(&'static str, OnTime)> = Vec::new();

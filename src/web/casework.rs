@@ -83,6 +83,18 @@ pub async fn open_case(db: &Db, staff: &Staff, id: &str) -> Result<(CaseRow, Ope
     let report = store::reports::find_by_id(db.pool(), id)
         .await?
         .ok_or(Denied::NotFound)?;
+    if matches!(
+        case.status.as_str(),
+        "substantiated" | "partially_substantiated" | "closed"
+    ) {
+        // A reader of the report can open its commendation key: pass it to officers who have none.
+        super::commendations::heal_with_report_key(db, &key, id)
+            .await
+            .map_err(|f| match f {
+                super::reporting::Failure::Storage(e) => Denied::Storage(e),
+                _ => Denied::Corrupt,
+            })?;
+    }
     Ok((case, Opened::with_key(report, key)))
 }
 
@@ -317,5 +329,8 @@ pub async fn team_on_time(
         _ => return Err(Denied::Forbidden),
     };
     let clocks = store::ledger::team_clocks(db.pool(), team).await?;
-    Ok(store::ledger::on_time_of(&clocks.cases(), now))
+    // A few hundred milliseconds of CPU over 100 000 cases: off the async workers.
+    tokio::task::spawn_blocking(move || store::ledger::on_time_of(&clocks.cases(), now))
+        .await
+        .map_err(|_| Denied::Corrupt)
 }

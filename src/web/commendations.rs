@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{self, ReportKey};
-use crate::domain::calendar::{self, Deadline, DeadlineState};
+use crate::domain::calendar::{self, Deadline};
 use crate::domain::commendation::{self, DecisionError, State};
 use crate::domain::report::parse_message;
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
@@ -86,6 +86,28 @@ async fn heal(db: &Db, key: &ReportKey, id: &str, purpose: Purpose) -> Result<()
 /// Seals an officer's text (`evidence`, `reason`, `payment_reference`) under the commendation key.
 pub fn seal_field(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
     crypto::seal(key, &[id, field], text.as_bytes())
+}
+
+/// Opens a commendation's key with the report key (the reporter's, or an investigator's or supervisor's
+/// grant) and grants it to active officers who lack it, so that no file stays closed to every officer (an
+/// office without officers at the conclusion, or after its only officer's password reset).
+pub async fn heal_with_report_key(
+    db: &Db,
+    report_key: &ReportKey,
+    id: &str,
+) -> Result<Option<(Commendation, ReportKey)>, Failure> {
+    let Some(row) = stored::find(db.pool(), id).await? else {
+        return Ok(None);
+    };
+    let plain = crypto::open(report_key, &[id, KEY_FOR_REPORTER], &row.key_for_reporter)
+        .map_err(|_| Failure::Corrupt("commendation"))?;
+    let bytes: [u8; 32] = plain
+        .as_slice()
+        .try_into()
+        .map_err(|_| Failure::Corrupt("commendation"))?;
+    let key = ReportKey::from_bytes(bytes);
+    heal(db, &key, id, Purpose::File).await?;
+    Ok(Some((row, key)))
 }
 
 /// A commendation opened by an officer: the row and the commendation key.
@@ -186,11 +208,17 @@ fn proposal_of(row: &Commendation, scheme: Scheme, on: time::Date) -> Option<Pro
     reward::propose(scheme, &claim, on).ok()
 }
 
+fn officer_only(staff: &Staff) -> Result<(), Denied> {
+    if staff.user.role == Role::Officer && staff.user.active {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
 /// Opens a commendation for an officer, with their own grant of its key.
 pub async fn open_file(db: &Db, staff: &Staff, id: &str) -> Result<File, Denied> {
-    if staff.user.role != Role::Officer || !staff.user.active {
-        return Err(Denied::Forbidden);
-    }
+    officer_only(staff)?;
     let row = stored::find(db.pool(), id).await?.ok_or(Denied::NotFound)?;
     let grant = stored::find_grant(db.pool(), id, Purpose::File, &staff.user.id)
         .await?
@@ -240,14 +268,15 @@ pub async fn claim_identity(db: &Db, staff: &Staff, file: &File) -> Result<Claim
         .map_err(|_| Denied::Corrupt)
 }
 
-/// The next open clock of a commendation (proposal, then decision), from its report's ledger entries.
-pub fn commendation_deadline(deadlines: &[Deadline]) -> Option<Deadline> {
-    let mut mine = deadlines.iter().filter(|d| d.stage.starts_with("commendation"));
-    mine.clone()
-        .filter(|d| d.state != DeadlineState::Met)
-        .min_by_key(|d| d.due)
-        .or_else(|| mine.next_back())
-        .copied()
+/// The clock the officer works against now: the proposal until it is recorded, then the decision; none once
+/// decided (payment has no legal clock).
+pub fn commendation_deadline(row: &Commendation, deadlines: &[Deadline]) -> Option<Deadline> {
+    let stage = match (row.status.as_str(), row.proposed_at) {
+        ("pending", None) => "commendation_proposal",
+        ("pending", Some(_)) => "commendation_decision",
+        _ => return None,
+    };
+    deadlines.iter().find(|d| d.stage == stage).copied()
 }
 
 pub const PER_PAGE: usize = 50;
@@ -268,7 +297,8 @@ pub async fn queue(
     let mut out: Vec<(Commendation, Option<Deadline>)> = rows
         .into_iter()
         .map(|row| {
-            let deadline = commendation_deadline(&store::ledger::deadlines_of_clock(row.received_at, &row.clock, now));
+            let deadlines = store::ledger::deadlines_of_clock(row.received_at, &row.clock, now);
+            let deadline = commendation_deadline(&row, &deadlines);
             (row, deadline)
         })
         .collect();
@@ -315,14 +345,17 @@ pub struct ProposalInput<'a> {
 /// Records the recovered amount, the evidence reference and the scheme's proposal (one ledger entry).
 /// Before the decision the officer may correct it; the proposal clock ends at the first.
 pub async fn propose(db: &Db, staff: &Staff, id: &str, input: &ProposalInput<'_>) -> Result<Proposal, Denied> {
+    officer_only(staff)?;
     let recovered = parse_amount(input.recovered).map_err(|e| Denied::Invalid("recovered", e))?;
-    let bribe = match input.bribe.map(str::trim).filter(|b| !b.is_empty()) {
-        Some(text) => Some(parse_amount(Some(text)).map_err(|e| Denied::Invalid("bribe", e))?),
-        None => None,
-    };
     let evidence = parse_message(input.evidence).map_err(|e| Denied::Invalid("evidence", e))?;
     let file = open_file(db, staff, id).await?;
     let scheme = file.scheme();
+    let bribe = match input.bribe.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(text) if scheme == Scheme::IdPp432018 => {
+            Some(parse_amount(Some(text)).map_err(|e| Denied::Invalid("bribe", e))?)
+        }
+        _ => None,
+    };
     let form = match scheme {
         Scheme::VnTtlt012015 => {
             let form = input
@@ -375,6 +408,7 @@ pub async fn decide(
     amount: Option<&str>,
     reason: Option<&str>,
 ) -> Result<State, Denied> {
+    officer_only(staff)?;
     let form = form
         .map(str::trim)
         .filter(|f| !f.is_empty())
@@ -397,6 +431,7 @@ pub async fn decide(
             DecisionError::AmountWithoutReward => Denied::Invalid("amount", FieldError::AmountWithoutReward),
             DecisionError::ReasonRequired => Denied::Invalid("reason", FieldError::ReasonRequired),
             DecisionError::NoProposal => Denied::Conflict,
+            DecisionError::ZeroReward => Denied::Invalid("amount", FieldError::ZeroReward),
         },
     )?;
     let sealed = decision.reason.as_ref().map(|r| seal_field(&file.key, id, "reason", r));
@@ -405,6 +440,8 @@ pub async fn decide(
         form: &decision.form,
         amount: decision.amount,
         reason: sealed.as_deref(),
+        // Decided against the proposal read above: a correction in between makes the update miss (409).
+        proposed_amount: file.row.proposed_amount,
     };
     if !stored::record_decision(db.pool(), id, &record, &staff.user.id, store::now_millis()).await? {
         return Err(Denied::Conflict);
@@ -412,25 +449,33 @@ pub async fn decide(
     Ok(decision.state)
 }
 
-/// Records the payment of a claimed reward: the decided amount and a payment reference.
+/// Records the payment of a claimed reward: the decided amount and a payment reference. `claim_seen` is
+/// the `claimed_at` of the claim the officer read (RFC 3339, as the file shows it): if the reporter has
+/// claimed again since, with other details, the payment is refused (409) until the officer reads them.
 pub async fn pay(
     db: &Db,
     staff: &Staff,
     id: &str,
     amount: Option<&str>,
     reference: Option<&str>,
+    claim_seen: Option<&str>,
 ) -> Result<(), Denied> {
+    officer_only(staff)?;
     let amount = parse_amount(amount).map_err(|e| Denied::Invalid("amount", e))?;
     let reference = parse_message(reference).map_err(|e| Denied::Invalid("reference", e))?;
     let file = open_file(db, staff, id).await?;
-    if file.state() != State::Claimed {
+    let Some(claimed_at) = file.row.claimed_at.filter(|_| file.state() == State::Claimed) else {
+        return Err(Denied::Conflict);
+    };
+    if claim_seen.is_some_and(|seen| seen.trim() != super::pages::rfc3339(claimed_at)) {
         return Err(Denied::Conflict);
     }
     if Some(amount) != file.row.decided_amount {
         return Err(Denied::Invalid("amount", FieldError::AmountMismatch));
     }
     let sealed = seal_field(&file.key, id, "payment_reference", &reference);
-    if !stored::record_payment(db.pool(), id, amount, &sealed, &staff.user.id, store::now_millis()).await? {
+    let at = store::now_millis();
+    if !stored::record_payment(db.pool(), id, claimed_at, amount, &sealed, &staff.user.id, at).await? {
         return Err(Denied::Conflict);
     }
     Ok(())
@@ -458,17 +503,9 @@ pub struct ReporterView {
 /// who lack it.
 pub async fn for_reporter(db: &Db, opened: &Opened) -> Result<Option<ReporterView>, Failure> {
     let id = &opened.report.id;
-    let Some(row) = stored::find(db.pool(), id).await? else {
+    let Some((row, key)) = heal_with_report_key(db, opened.key(), id).await? else {
         return Ok(None);
     };
-    let plain = crypto::open(opened.key(), &[id, KEY_FOR_REPORTER], &row.key_for_reporter)
-        .map_err(|_| Failure::Corrupt("commendation"))?;
-    let bytes: [u8; 32] = plain
-        .as_slice()
-        .try_into()
-        .map_err(|_| Failure::Corrupt("commendation"))?;
-    let key = ReportKey::from_bytes(bytes);
-    heal(db, &key, id, Purpose::File).await?;
     let state = State::parse(&row.status).ok_or(Failure::Corrupt("commendation"))?;
     let decided = !matches!(state, State::Pending);
     let reason = match (&row.reason, decided) {

@@ -201,6 +201,7 @@ async fn file_page(
         "can_decide": state == CommendationState::Pending && row.proposed_at.is_some(),
         "can_pay": state == CommendationState::Claimed,
         "decided_amount_raw": row.decided_amount,
+        "claim_seen": row.claimed_at.map(pages::rfc3339),
         "proposed_amount_raw": proposal.as_ref().map(|p| p.amount),
         "values": { "recovered": row.recovered, "bribe": row.bribe },
         "error": error,
@@ -223,6 +224,8 @@ struct FileForm {
     amount: Option<String>,
     reason: Option<String>,
     reference: Option<String>,
+    /// The claim the officer read when paying (its `claimed_at`).
+    claim_seen: Option<String>,
 }
 
 type ActionResult = PageResult<Result<Redirect, (Status, Template)>>;
@@ -310,6 +313,13 @@ async fn post_payment(
     form: Form<FileForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { commendations::pay(db, &staff, id, form.amount.as_deref(), form.reference.as_deref()).await };
+    let work = async {
+        let (amount, reference, seen) = (
+            form.amount.as_deref(),
+            form.reference.as_deref(),
+            form.claim_seen.as_deref(),
+        );
+        commendations::pay(db, &staff, id, amount, reference, seen).await
+    };
     act(db, &staff, lang, id, &form, work).await
 }

@@ -511,3 +511,69 @@ async fn the_officer_and_the_reporter_work_through_pages() {
     let (_, file) = page(base).await;
     assert!(file.contains("Lê Văn C"));
 }
+
+/// Found in review: a file concluded while no officer existed stayed closed to every officer until the
+/// reporter's next visit; the investigators who can read the report now pass its key on.
+#[rocket::async_test]
+async fn a_file_opened_with_no_officer_reaches_the_first_officer_through_the_investigator() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let inspector = app.sign_in("lan.nguyen").await;
+    let (_, id) = concluded(&app, &inspector, "substantiated").await;
+    app.add_user("mai.tran", "officer", None, None).await;
+    let officer = app.sign_in("mai.tran").await;
+    let url = format!("/api/v1/commendations/{id}");
+    assert_eq!(app.staff_get(&url, &officer).await.0, Status::Forbidden, "no key yet");
+    let (status, _) = app.staff_get(&format!("/api/v1/cases/{id}"), &inspector).await;
+    assert_eq!(status, Status::Ok);
+    let (status, file) = app.staff_get(&url, &officer).await;
+    assert_eq!(status, Status::Ok, "{file}");
+    // A non-officer is refused before the body is even read.
+    let (status, _) = app.staff_post(&format!("{url}/proposal"), &inspector, &json!({})).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+/// Found in review: a payment must be for the claim the officer read, a decline is not a claim.
+#[rocket::async_test]
+async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let url = format!("/api/v1/commendations/{id}");
+    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 7/KL-TTr" });
+    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
+    assert_eq!(
+        app.staff_post(&format!("{url}/decision"), &officer, &decision).await.0,
+        Status::Ok
+    );
+    claim(&app, &code, json!({ "identity": { "payment": "Tài khoản A" } })).await;
+    let (_, file) = app.staff_get(&url, &officer).await;
+    let seen = file["claim"]["claimed_at"].as_str().expect("claimed_at").to_owned();
+    // The reporter changes the details after the officer read them (a later millisecond).
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    claim(&app, &code, json!({ "identity": { "payment": "Tài khoản B" } })).await;
+    let pay = json!({ "amount": 46_800_000, "reference": "UNC 9", "claimed_at": seen });
+    let (status, _) = app.staff_post(&format!("{url}/payment"), &officer, &pay).await;
+    assert_eq!(status, Status::Conflict, "paid against details the reporter replaced");
+    let (_, file) = app.staff_get(&url, &officer).await;
+    assert_eq!(file["claim"]["identity"]["payment"], "Tài khoản B");
+    let pay = json!({ "amount": 46_800_000, "reference": "UNC 9", "claimed_at": file["claim"]["claimed_at"] });
+    assert_eq!(
+        app.staff_post(&format!("{url}/payment"), &officer, &pay).await.0,
+        Status::Ok
+    );
+
+    let (code, id) = concluded(&app, &inspector, "partially_substantiated").await;
+    let url = format!("/api/v1/commendations/{id}");
+    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    app.staff_post(&format!("{url}/decision"), &officer, &decision).await;
+    let (status, body) = claim(&app, &code, json!({ "accept": false })).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["commendation"]["claimed_at"], Value::Null, "{body}");
+    let (_, file) = app.staff_get(&url, &officer).await;
+    assert_eq!(file["claim"], Value::Null, "{file}");
+}

@@ -165,7 +165,8 @@ async fn post_decision(
     Ok(Json(json!({ "status": state.as_str() })))
 }
 
-/// `{"amount", "reference"}` → 200: the claimed reward was paid.
+/// `{"amount", "reference", "claimed_at"?}` → 200: the claimed reward was paid. With `claimed_at` (the
+/// file's `claim.claimed_at`), a claim made again since then is a 409.
 #[post("/commendations/<id>/payment", format = "json", data = "<body>")]
 async fn post_payment(
     _origin: SameOrigin,
@@ -176,8 +177,15 @@ async fn post_payment(
     body: JsonBody,
 ) -> ApiResult {
     let paid = amount(&body, "amount");
-    commendations::pay(db, &staff, id, paid.as_deref(), text(&body, "reference"))
-        .await
-        .map_err(|d| denied(lang, d))?;
+    commendations::pay(
+        db,
+        &staff,
+        id,
+        paid.as_deref(),
+        text(&body, "reference"),
+        text(&body, "claimed_at"),
+    )
+    .await
+    .map_err(|d| denied(lang, d))?;
     Ok(Json(json!({ "status": CommendationState::Paid.as_str() })))
 }
