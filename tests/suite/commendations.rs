@@ -45,6 +45,17 @@ async fn staffed() -> Staffed {
     }
 }
 
+/// Records a proposal (nothing recovered, a ministry certificate) and decides its 20 × 2 340 000 đồng.
+async fn decided(app: &TestApp, officer: &Session, id: &str) {
+    let url = format!("/api/v1/commendations/{id}");
+    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
+    let (status, body) = app.staff_post(&format!("{url}/proposal"), officer, &record).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
+    let (status, body) = app.staff_post(&format!("{url}/decision"), officer, &decision).await;
+    assert_eq!(status, Status::Ok, "{body}");
+}
+
 async fn claim(app: &TestApp, code: &str, body: Value) -> (Status, Value) {
     let mut body = body;
     body["code"] = json!(code);
@@ -266,16 +277,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     app.add_user("quan.tri", "admin", None, None).await;
     let (code, id) = concluded(&app, &inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
-    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
-    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
-    let (status, _) = app
-        .staff_post(
-            &format!("{url}/decision"),
-            &officer,
-            &json!({ "form": "ministry_certificate", "amount": 46_800_000 }),
-        )
-        .await;
-    assert_eq!(status, Status::Ok);
+    decided(&app, &officer, &id).await;
     let secret_name = "Trần Văn CANARY-CLAIM";
     let (status, _) = claim(&app, &code, json!({ "identity": { "name": secret_name } })).await;
     assert_eq!(status, Status::Ok);
@@ -381,11 +383,7 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     } = staffed().await;
     let (code, id) = concluded(&app, &inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
-    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 5/KL-TTr" });
-    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
-    let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
-    let (status, _) = app.staff_post(&format!("{url}/decision"), &officer, &decision).await;
-    assert_eq!(status, Status::Ok);
+    decided(&app, &officer, &id).await;
     let (status, _) = claim(&app, &code, json!({ "identity": { "name": "Phạm Thị D" } })).await;
     assert_eq!(status, Status::Ok);
 
@@ -543,13 +541,7 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
     } = staffed().await;
     let (code, id) = concluded(&app, &inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
-    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 7/KL-TTr" });
-    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
-    let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
-    assert_eq!(
-        app.staff_post(&format!("{url}/decision"), &officer, &decision).await.0,
-        Status::Ok
-    );
+    decided(&app, &officer, &id).await;
     claim(&app, &code, json!({ "identity": { "payment": "Tài khoản A" } })).await;
     let (_, file) = app.staff_get(&url, &officer).await;
     let seen = file["claim"]["claimed_at"].as_str().expect("claimed_at").to_owned();
@@ -569,8 +561,7 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
 
     let (code, id) = concluded(&app, &inspector, "partially_substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
-    app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
-    app.staff_post(&format!("{url}/decision"), &officer, &decision).await;
+    decided(&app, &officer, &id).await;
     let (status, body) = claim(&app, &code, json!({ "accept": false })).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(body["commendation"]["claimed_at"], Value::Null, "{body}");
