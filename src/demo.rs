@@ -70,22 +70,6 @@ const ACCOUNTS: [(&str, &str, Option<&str>); 6] = [
     ("thiduakt.demo", "officer", None),
 ];
 
-/// The communes and the town (reports about the district itself would go to a team above it).
-const UNITS: [&str; 12] = [
-    "thi-tran-hoc-mon",
-    "ba-diem",
-    "dong-thanh",
-    "nhi-binh",
-    "tan-hiep",
-    "tan-thoi-nhi",
-    "tan-xuan",
-    "thoi-tam-thon",
-    "trung-chanh",
-    "xuan-thoi-dong",
-    "xuan-thoi-son",
-    "xuan-thoi-thuong",
-];
-
 const NARRATIVES: [&str; 8] = [
     "Cán bộ địa chính yêu cầu nộp thêm tiền ngoài quy định để được cấp giấy chứng nhận quyền sử dụng đất nhanh hơn.",
     "Khi xin giấy phép xây dựng, tôi được gợi ý chuyển tiền vào tài khoản cá nhân để hồ sơ không bị trả lại.",
@@ -251,9 +235,12 @@ struct Filed {
     decided: Option<i64>,
 }
 
+/// Who acts, and what reports name, in the demo organisation.
 struct Staffing {
     supervisor: String,
     officer: String,
+    /// The organisation's town and communes (a report about the district itself would go to a team above).
+    units: Vec<String>,
 }
 
 /// Fills `db` (which must hold no report yet) and calls `progress(done, total)` as it goes.
@@ -298,7 +285,18 @@ pub async fn fill(
     let staffing = Staffing {
         supervisor: ids["giamsat.demo"].clone(),
         officer: ids["thiduakt.demo"].clone(),
+        units: store::units::list_units(pool)
+            .await?
+            .into_iter()
+            .filter(|u| u.kind != "district")
+            .map(|u| u.id)
+            .collect(),
     };
+    if staffing.units.is_empty() {
+        return Err(OpsError::Invalid(
+            "the organisation has no town or commune to report about".into(),
+        ));
+    }
 
     let mut rng = StdRng::seed_from_u64(options.seed);
     let now = store::now_millis();
@@ -340,12 +338,12 @@ pub async fn fill(
     })
 }
 
-fn new_report(rng: &mut StdRng, received: i64) -> Result<NewReport, OpsError> {
+fn new_report(rng: &mut StdRng, units: &[String], received: i64) -> Result<NewReport, OpsError> {
     let category = Category::ALL[rng.gen_range(0..Category::ALL.len())];
     let incident = calendar::local_date(received - rng.gen_range(1..90) * DAY);
     let raw = RawReport {
         category: Some(category.id().to_owned()),
-        unit: Some(UNITS[rng.gen_range(0..UNITS.len())].to_owned()),
+        unit: Some(units[rng.gen_range(0..units.len())].clone()),
         narrative: Some(NARRATIVES[rng.gen_range(0..NARRATIVES.len())].to_owned()),
         accused: rng
             .gen_bool(0.6)
@@ -355,7 +353,7 @@ fn new_report(rng: &mut StdRng, received: i64) -> Result<NewReport, OpsError> {
             .gen_bool(0.5)
             .then(|| (rng.gen_range(1..=500) * 1_000_000).to_string()),
     };
-    NewReport::parse(&raw, |id| UNITS.contains(&id), calendar::local_date(received))
+    NewReport::parse(&raw, |id| units.iter().any(|u| u == id), calendar::local_date(received))
         .map_err(|e| OpsError::Invalid(format!("demo report does not parse: {e:?}")))
 }
 
@@ -395,7 +393,7 @@ async fn apply(
     let pool = db.pool();
     let at = event.at;
     if let Step::Submit = event.step {
-        let report = new_report(rng, at)?;
+        let report = new_report(rng, &staffing.units, at)?;
         let submitted = reporting::submit_at(db, gate, report, at)
             .await
             .map_err(|e| OpsError::Invalid(format!("demo report not stored: {e}")))?;

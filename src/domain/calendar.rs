@@ -32,11 +32,6 @@ impl Calendar {
         })
     }
 
-    /// Vietnam's working days: weekends and the public holidays of the `vn-2018` preset.
-    pub fn vietnam() -> Self {
-        super::policy::Policy::default_preset().calendar().clone()
-    }
-
     pub fn is_working_day(&self, day: Date) -> bool {
         !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&day)
     }
@@ -153,7 +148,9 @@ mod tests {
     fn seven_working_days_from_tuesday_3_march_2026_end_on_thursday_12_march() {
         // The worked example of POLICY-REFERENCE.md: the day of receipt is not counted.
         assert_eq!(
-            Calendar::vietnam().add_working_days(date!(2026 - 03 - 03), 7),
+            super::super::policy::Policy::default_preset()
+                .calendar()
+                .add_working_days(date!(2026 - 03 - 03), 7),
             date!(2026 - 03 - 12)
         );
     }
@@ -161,7 +158,9 @@ mod tests {
     #[test]
     fn triage_from_a_friday_skips_the_weekend() {
         assert_eq!(
-            Calendar::vietnam().add_working_days(date!(2026 - 03 - 06), 7),
+            super::super::policy::Policy::default_preset()
+                .calendar()
+                .add_working_days(date!(2026 - 03 - 06), 7),
             date!(2026 - 03 - 17)
         );
     }
@@ -170,7 +169,9 @@ mod tests {
     fn triage_from_the_friday_before_tet_skips_the_holiday() {
         // Friday 13 Feb 2026, then Tết 14–22 Feb: the first working day counted is Monday 23 Feb.
         assert_eq!(
-            Calendar::vietnam().add_working_days(date!(2026 - 02 - 13), 7),
+            super::super::policy::Policy::default_preset()
+                .calendar()
+                .add_working_days(date!(2026 - 02 - 13), 7),
             date!(2026 - 03 - 03)
         );
     }

@@ -259,20 +259,13 @@ pub async fn add_event(
     tx.commit().await
 }
 
-/// Cases whose resolution clock runs (accepted or under investigation), with their receipt time.
-pub async fn list_resolving(pool: &AnyPool) -> Result<Vec<CaseRow>, sqlx::Error> {
+/// Cases whose resolution clock runs (accepted or under investigation) and that were not escalated yet.
+pub async fn list_resolving_unescalated(pool: &AnyPool) -> Result<Vec<CaseRow>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ('accepted', 'investigating', 'info_requested')"
+        "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ('accepted', 'investigating', 'info_requested') \
+         AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.report_id = reports.id AND l.kind = 'escalation')"
     ))
     .fetch_all(pool)
     .await?;
     rows.iter().map(case_from_row).collect()
-}
-
-/// The ids of the cases already escalated.
-pub async fn escalated(pool: &AnyPool) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let rows = sqlx::query("SELECT DISTINCT report_id FROM ledger WHERE kind = 'escalation' AND report_id IS NOT NULL")
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(|r| r.try_get("report_id")).collect()
 }

@@ -188,13 +188,7 @@ pub async fn find_grant(
     .bind(holder)
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        Ok(Grant {
-            encapped: r.try_get("encapped_key")?,
-            sealed: r.try_get("sealed_key")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(super::grants::grant_from_row).transpose()
 }
 
 /// The holders of a commendation's grants of one purpose.
@@ -251,7 +245,8 @@ async fn step<'q>(
     pool: &AnyPool,
     update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     event: Event<'_>,
-    claim_grants: &[(String, Grant)],
+    // A claim: the grants of its key, which replace those of any previous claim.
+    claim_grants: Option<&[(String, Grant)]>,
 ) -> Result<bool, sqlx::Error> {
     let Event {
         report_id,
@@ -265,15 +260,14 @@ async fn step<'q>(
         tx.rollback().await?;
         return Ok(false);
     }
-    if kind == "commendation_claimed" {
-        // A new claim replaces the previous one: its grants go with it.
+    if let Some(grants) = claim_grants {
         sqlx::query("DELETE FROM commendation_grants WHERE report_id = $1 AND purpose = 'claim'")
             .bind(report_id)
             .execute(&mut *tx)
             .await?;
-    }
-    for (holder, grant) in claim_grants {
-        insert_grant(&mut tx, report_id, Purpose::Claim, holder, grant).await?;
+        for (holder, grant) in grants {
+            insert_grant(&mut tx, report_id, Purpose::Claim, holder, grant).await?;
+        }
     }
     ledger::append(&mut tx, at, kind, Some(report_id), actor, &detail.to_string()).await?;
     tx.commit().await?;
@@ -327,7 +321,7 @@ pub async fn record_proposal(
             at,
             detail,
         },
-        &[],
+        None,
     )
     .await
 }
@@ -382,7 +376,7 @@ pub async fn record_decision(
             at,
             detail,
         },
-        &[],
+        None,
     )
     .await
 }
@@ -430,7 +424,7 @@ pub async fn record_answer(
             at,
             detail,
         },
-        grants,
+        accept.then_some(grants),
     )
     .await
 }
@@ -466,7 +460,7 @@ pub async fn record_payment(
             at,
             detail,
         },
-        &[],
+        None,
     )
     .await
 }

@@ -28,13 +28,15 @@ pub async fn find_grant(pool: &AnyPool, report_id: &str, holder: &str) -> Result
         .bind(holder)
         .fetch_optional(pool)
         .await?;
-    row.map(|r| {
-        Ok(Grant {
-            encapped: r.try_get("encapped_key")?,
-            sealed: r.try_get("sealed_key")?,
-        })
+    row.as_ref().map(grant_from_row).transpose()
+}
+
+/// A grant from a row with `encapped_key` and `sealed_key` (of `key_grants` or `commendation_grants`).
+pub(crate) fn grant_from_row(row: &sqlx::any::AnyRow) -> Result<Grant, sqlx::Error> {
+    Ok(Grant {
+        encapped: row.try_get("encapped_key")?,
+        sealed: row.try_get("sealed_key")?,
     })
-    .transpose()
 }
 
 pub async fn delete_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str) -> Result<(), sqlx::Error> {
@@ -75,16 +77,8 @@ pub async fn recovery_public_key(pool: &AnyPool) -> Result<Option<PublicKey>, sq
         .bind(RECOVERY)
         .fetch_optional(pool)
         .await?;
-    match row {
-        None => Ok(None),
-        Some(r) => {
-            let bytes: Vec<u8> = r.try_get("public_key")?;
-            let key: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| sqlx::Error::Decode("public_key is not 32 bytes".into()))?;
-            Ok(Some(PublicKey(key)))
-        }
-    }
+    row.map(|r| Ok(PublicKey(super::bytes32(&r, "public_key")?)))
+        .transpose()
 }
 
 /// Records the recovery key's public half unless one exists. Returns whether this call recorded it.

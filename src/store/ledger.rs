@@ -108,24 +108,6 @@ pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Ve
     rows.iter().map(entry_from_row).collect()
 }
 
-/// The entries about several reports (a queue page), oldest first.
-pub async fn list_for_reports(pool: &sqlx::AnyPool, report_ids: &[&str]) -> Result<Vec<Entry>, sqlx::Error> {
-    if report_ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let placeholders: Vec<String> = (1..=report_ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM ledger WHERE report_id IN ({}) ORDER BY seq",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query(&sql);
-    for id in report_ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(entry_from_row).collect()
-}
-
 /// The ledger kinds that start or end a deadline, and their letter in a report's `clock` column; the others
 /// (received, assigned, escalation, claims, payments, …) move no clock.
 const CLOCK_KINDS: [(&str, char); 6] = [

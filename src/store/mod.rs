@@ -23,6 +23,14 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
+/// A 32-byte column (a public key).
+pub(crate) fn bytes32(row: &sqlx::any::AnyRow, column: &str) -> Result<[u8; 32], sqlx::Error> {
+    let bytes: Vec<u8> = sqlx::Row::try_get(row, column)?;
+    bytes
+        .try_into()
+        .map_err(|_| sqlx::Error::Decode(format!("{column} is not 32 bytes").into()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

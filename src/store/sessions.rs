@@ -1,6 +1,6 @@
 //! Staff sessions: a row per sign-in, for idle expiry and revocation.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 /// Sessions end after this long without a request.
 pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
@@ -48,12 +48,4 @@ pub async fn revoke_all_of(pool: &AnyPool, user_id: &str) -> Result<(), sqlx::Er
         .execute(pool)
         .await?;
     Ok(())
-}
-
-pub async fn count_live(pool: &AnyPool, user_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1 AND revoked = 0")
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?
-        .try_get("n")
 }

@@ -25,13 +25,6 @@ pub struct User {
 const COLUMNS: &str = "id, username, role, team_id, home_unit_id, password_hash, public_key, private_key_salt, \
                        sealed_private_key, totp_secret, active";
 
-fn bytes32(row: &sqlx::any::AnyRow, column: &str) -> Result<[u8; 32], sqlx::Error> {
-    let bytes: Vec<u8> = row.try_get(column)?;
-    bytes
-        .try_into()
-        .map_err(|_| sqlx::Error::Decode(format!("{column} is not 32 bytes").into()))
-}
-
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let salt: Vec<u8> = row.try_get("private_key_salt")?;
@@ -42,7 +35,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
         team_id: row.try_get("team_id")?,
         home_unit_id: row.try_get("home_unit_id")?,
         password_hash: row.try_get("password_hash")?,
-        public_key: PublicKey(bytes32(row, "public_key")?),
+        public_key: PublicKey(super::bytes32(row, "public_key")?),
         sealed_private_key: SealedPrivateKey {
             salt: salt
                 .try_into()
@@ -159,7 +152,7 @@ pub async fn list_supervisors(pool: &AnyPool, team_id: &str) -> Result<Vec<(Stri
             .fetch_all(pool)
             .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, PublicKey(bytes32(r, "public_key")?))))
+        .map(|r| Ok((r.try_get("id")?, PublicKey(super::bytes32(r, "public_key")?))))
         .collect()
 }
 
@@ -169,7 +162,7 @@ pub async fn list_officers(pool: &AnyPool) -> Result<Vec<(String, PublicKey)>, s
         .fetch_all(pool)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, PublicKey(bytes32(r, "public_key")?))))
+        .map(|r| Ok((r.try_get("id")?, PublicKey(super::bytes32(r, "public_key")?))))
         .collect()
 }
 

@@ -224,14 +224,6 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
         .collect()
 }
 
-/// A deadline as the queues and the staff API show it.
-pub fn deadline_json(deadline: Option<&crate::domain::calendar::Deadline>) -> serde_json::Value {
-    match deadline {
-        Some(d) => serde_json::json!({ "stage": d.stage, "due": d.due.to_string(), "state": d.state.as_str() }),
-        None => serde_json::Value::Null,
-    }
-}
-
 /// The next deadline of each case of a queue page, from the clock entries the queue read with each row.
 pub fn next_deadlines(
     rows: &[CaseRow],
@@ -300,10 +292,8 @@ pub async fn extend(db: &Db, staff: &Staff, id: &str, kind: Option<&str>, reason
 /// Raises an escalation (a ledger entry the supervisor sees in the timeline) for every case whose
 /// resolution is overdue and not yet escalated (Law on Denunciation Art. 38). Returns how many were raised.
 pub async fn escalate_overdue(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
-    let cases = cases::list_resolving(db.pool()).await?;
-    let escalated = cases::escalated(db.pool()).await?;
     let mut raised = 0;
-    for case in cases.iter().filter(|c| !escalated.contains(&c.id)) {
+    for case in cases::list_resolving_unescalated(db.pool()).await? {
         let deadlines = store::ledger::deadlines_of_clock(case.received_at, &case.clock, now);
         let overdue = deadlines
             .iter()

@@ -188,6 +188,13 @@ impl File {
         self.text("payment_reference", &self.row.payment_reference)
     }
 
+    /// The commendation's clocks (proposal, decision) as of `now`, from the report's clock column.
+    pub fn deadlines(&self, now: i64) -> Vec<Deadline> {
+        let mut all = store::ledger::deadlines_of_clock(self.row.received_at, &self.row.clock, now);
+        all.retain(|d| d.stage.starts_with("commendation"));
+        all
+    }
+
     /// The scheme's proposal from the officer's record, with the base salary in force `on`.
     pub fn proposal_on(&self, on: time::Date) -> Option<Proposal> {
         proposal_of(&self.row, self.scheme(), on)

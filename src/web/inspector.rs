@@ -193,7 +193,6 @@ async fn get_queue(
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
-            let deadline = deadlines.get(&c.id);
             json!({
                 "id": c.id,
                 "short_id": &c.id[..8.min(c.id.len())],
@@ -201,10 +200,7 @@ async fn get_queue(
                 "unit": name_of(&units, &c.unit_id),
                 "status": status_name(lang, &c.status),
                 "received": pages::time(lang, c.received_at),
-                "due": deadline.map(|d| pages::date(lang, d.due)),
-                "due_stage": deadline.map(|d| lang.tr(&format!("stage-{}", d.stage))),
-                "due_state": deadline.map(|d| d.state.as_str()),
-                "due_label": deadline.map(|d| lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-")))),
+                "deadline": deadlines.get(&c.id).map(|d| pages::deadline(lang, d)),
             })
         })
         .collect();
@@ -310,12 +306,7 @@ async fn case_page(
         "status": view.status.as_str(),
         "status_label": lang.tr(&view.status.message_key()),
         "received": pages::time(lang, case.received_at),
-        "deadlines": view.deadlines.iter().map(|d| json!({
-            "stage": lang.tr(&format!("stage-{}", d.stage)),
-            "due": pages::date(lang, d.due),
-            "state": d.state.as_str(),
-            "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
-        })).collect::<Vec<_>>(),
+        "deadlines": view.deadlines.iter().map(|d| pages::deadline(lang, d)).collect::<Vec<_>>(),
         "content": {
             "narrative": view.content.narrative,
             "accused": view.content.accused,

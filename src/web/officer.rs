@@ -16,7 +16,6 @@ use super::i18n::Lang;
 use super::inspector::{category_name, denied_page, name_of, staff_context, status_name, unit_names};
 use super::pages;
 use super::session::Staff;
-use crate::domain::calendar::Deadline;
 use crate::domain::commendation::{forms, State as CommendationState, NO_REWARD};
 use crate::store::{self, Db};
 
@@ -32,15 +31,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 type PageResult<T = Template> = Result<T, PageError>;
-
-fn deadline_context(lang: Lang, d: &Deadline) -> Value {
-    json!({
-        "stage": lang.tr(&format!("stage-{}", d.stage)),
-        "due": pages::date(lang, d.due),
-        "state": d.state.as_str(),
-        "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
-    })
-}
 
 fn state_name(lang: Lang, status: &str) -> String {
     CommendationState::parse(status)
@@ -72,7 +62,7 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
                 "status": state_name(lang, &c.status),
                 "opened": pages::time(lang, c.opened_at),
                 "amount": c.decided_amount.map(|a| pages::money(lang, a, &c.currency)),
-                "deadline": deadline.as_ref().map(|d| deadline_context(lang, d)),
+                "deadline": deadline.as_ref().map(|d| pages::deadline(lang, d)),
             })
         })
         .collect();
@@ -126,12 +116,7 @@ async fn file_page(
     let entries = store::ledger::list_for_report(db.pool(), id)
         .await
         .map_err(|e| PageError::from_failure(lang, e.into()))?;
-    let deadlines: Vec<Value> =
-        store::ledger::deadlines_of(file.row.received_at, &entries.iter().collect::<Vec<_>>(), now)
-            .iter()
-            .filter(|d| d.stage.starts_with("commendation"))
-            .map(|d| deadline_context(lang, d))
-            .collect();
+    let deadlines: Vec<Value> = file.deadlines(now).iter().map(|d| pages::deadline(lang, d)).collect();
     let events: Vec<Value> = entries
         .iter()
         .filter(|e| e.kind.starts_with("commendation") || e.kind == "transition")

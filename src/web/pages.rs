@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use time::Date;
 
 use super::i18n::Lang;
-use crate::domain::calendar;
+use crate::domain::calendar::{self, Deadline};
 
 /// Renders `templates/<name>.html.hbs` with `context` plus what the layout needs. `path` is the page's
 /// address, for the link to the same page in the other language.
@@ -58,6 +58,24 @@ pub fn money(lang: Lang, value: i64, currency: &str) -> String {
     match (lang, currency) {
         (Lang::Vi, "VND") => format!("{grouped} ₫"),
         _ => format!("{grouped} {currency}"),
+    }
+}
+
+/// A deadline as the pages show it: stage and state in the reader's language, the due day as they write it.
+pub fn deadline(lang: Lang, d: &Deadline) -> Value {
+    json!({
+        "stage": lang.tr(&format!("stage-{}", d.stage)),
+        "due": date(lang, d.due),
+        "state": d.state.as_str(),
+        "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
+    })
+}
+
+/// A deadline as the JSON API shows it (`null` for none).
+pub fn deadline_json(deadline: Option<&Deadline>) -> Value {
+    match deadline {
+        Some(d) => json!({ "stage": d.stage, "due": d.due.to_string(), "state": d.state.as_str() }),
+        None => Value::Null,
     }
 }
 

@@ -322,18 +322,7 @@ async fn status_page(
             |m| json!({ "from_reporter": m.author == Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }),
         )
         .collect();
-    let deadlines: Vec<_> = view
-        .deadlines
-        .iter()
-        .map(|d| {
-            json!({
-                "stage": lang.tr(&format!("stage-{}", d.stage)),
-                "due": pages::date(lang, d.due),
-                "state": d.state.as_str(),
-                "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
-            })
-        })
-        .collect();
+    let deadlines: Vec<_> = view.deadlines.iter().map(|d| pages::deadline(lang, d)).collect();
     let (status, sent, reply_error, reply_value) = match &notice {
         StatusNotice::None | StatusNotice::Claimed => (Status::Ok, false, None, String::new()),
         StatusNotice::Sent => (Status::Created, true, None, String::new()),

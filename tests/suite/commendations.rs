@@ -7,25 +7,6 @@ use sqlx::Row;
 
 use crate::helpers::{Session, TestApp, PASSWORD};
 
-/// A report filed, then taken by its inspector to `conclusion` through the staff API.
-async fn concluded(app: &TestApp, inspector: &Session, conclusion: &str) -> (String, String) {
-    let code = app
-        .submit("Cán bộ địa chính xã nhận tiền để làm nhanh hồ sơ đất.")
-        .await;
-    let id = app.report_id(&code).await;
-    for to in ["accepted", "investigating", conclusion] {
-        let (status, body) = app
-            .staff_post(
-                &format!("/api/v1/cases/{id}/transitions"),
-                inspector,
-                &json!({ "to": to, "reason": format!("Chuyển sang {to}.") }),
-            )
-            .await;
-        assert_eq!(status, Status::Ok, "{to}: {body}");
-    }
-    (code, id)
-}
-
 struct Staffed {
     app: TestApp,
     inspector: Session,
@@ -69,7 +50,7 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
         inspector,
         officer,
     } = staffed().await;
-    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
     let file_url = format!("/api/v1/commendations/{id}");
 
     // Opened with the conclusion: pending, with nothing decided yet, and the proposal clock running.
@@ -208,13 +189,13 @@ async fn an_unsubstantiated_report_opens_no_commendation_and_investigators_see_n
         inspector,
         officer,
     } = staffed().await;
-    let (code, id) = concluded(&app, &inspector, "unsubstantiated").await;
+    let (code, id) = app.concluded(&inspector, "unsubstantiated").await;
     let (_, status) = app.status_of(&code).await;
     assert_eq!(status["commendation"], Value::Null);
     let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id}"), &officer).await;
     assert_eq!(status, Status::NotFound);
     // An inspector has no commendation queue or file.
-    let (_, id2) = concluded(&app, &inspector, "partially_substantiated").await;
+    let (_, id2) = app.concluded(&inspector, "partially_substantiated").await;
     let (status, _) = app.staff_get("/api/v1/commendations", &inspector).await;
     assert_eq!(status, Status::Forbidden);
     let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id2}"), &inspector).await;
@@ -228,7 +209,7 @@ async fn no_reward_needs_a_reason_and_a_declined_reward_is_final() {
         inspector,
         officer,
     } = staffed().await;
-    let (code, id) = concluded(&app, &inspector, "partially_substantiated").await;
+    let (code, id) = app.concluded(&inspector, "partially_substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
     let record = json!({ "recovered": "0", "form": "ministry_certificate", "evidence": "KL 3/KL-TTr" });
     let (status, _) = app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
@@ -275,7 +256,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     } = staffed().await;
     app.add_user("hoa.le", "supervisor", None, None).await;
     app.add_user("quan.tri", "admin", None, None).await;
-    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
     let secret_name = "Trần Văn CANARY-CLAIM";
@@ -308,6 +289,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     .unwrap();
     let mut attempts = 0;
     let mut opened = 0;
+    let mut with_report_key = 0;
     let recovery =
         minhbach::ops::read_recovery_key(&app.data_dir.path().join("data/recovery.key")).expect("recovery key");
     let mut holders = vec![("recovery".to_owned(), recovery)];
@@ -319,6 +301,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
         let mut symmetric: Vec<Vec<u8>> = Vec::new();
         if let Some(grant) = minhbach::store::grants::find_grant(pool, &id, holder).await.unwrap() {
             let report_key = crypto::open_grant(&grant, key, &id, holder).expect("their own grant opens");
+            with_report_key += 1;
             attempts += 1;
             opened += crypto::open(&report_key, &[&id, "claim"], &sealed_claim).is_ok() as usize;
             let file_key = crypto::open(&report_key, &[&id, "commendation-key"], &key_for_reporter)
@@ -347,6 +330,9 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
         holders.len()
     );
     assert!(attempts >= 10, "{attempts}");
+    // The recovery key, the inspector and the supervisor hold the report key (the admin does not): the
+    // attempts through the report key and the commendation key under it really ran.
+    assert_eq!(with_report_key, 3);
     assert_eq!(
         opened, 0,
         "an investigator, supervisor, admin or the recovery key opened the claim"
@@ -381,7 +367,7 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
         inspector,
         officer,
     } = staffed().await;
-    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
     let (status, _) = claim(&app, &code, json!({ "identity": { "name": "Phạm Thị D" } })).await;
@@ -423,7 +409,7 @@ async fn the_officer_and_the_reporter_work_through_pages() {
     let Staffed { app, inspector, .. } = staffed().await;
     // A second officer, signed in with the CSRF token the forms need.
     app.add_user("thu.pham", "officer", None, None).await;
-    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
     let (officer, csrf) = app.sign_in_with_csrf("thu.pham").await;
     let page = |path: String| {
         let officer = officer.clone();
@@ -517,7 +503,7 @@ async fn a_file_opened_with_no_officer_reaches_the_first_officer_through_the_inv
     let app = TestApp::spawn().await;
     app.add_user("lan.nguyen", "inspector", None, None).await;
     let inspector = app.sign_in("lan.nguyen").await;
-    let (_, id) = concluded(&app, &inspector, "substantiated").await;
+    let (_, id) = app.concluded(&inspector, "substantiated").await;
     app.add_user("mai.tran", "officer", None, None).await;
     let officer = app.sign_in("mai.tran").await;
     let url = format!("/api/v1/commendations/{id}");
@@ -539,15 +525,17 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
         inspector,
         officer,
     } = staffed().await;
-    let (code, id) = concluded(&app, &inspector, "substantiated").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
-    claim(&app, &code, json!({ "identity": { "payment": "Tài khoản A" } })).await;
+    let (status, _) = claim(&app, &code, json!({ "identity": { "payment": "Tài khoản A" } })).await;
+    assert_eq!(status, Status::Ok);
     let (_, file) = app.staff_get(&url, &officer).await;
     let seen = file["claim"]["claimed_at"].as_str().expect("claimed_at").to_owned();
     // The reporter changes the details after the officer read them (a later millisecond).
     std::thread::sleep(std::time::Duration::from_millis(5));
-    claim(&app, &code, json!({ "identity": { "payment": "Tài khoản B" } })).await;
+    let (status, _) = claim(&app, &code, json!({ "identity": { "payment": "Tài khoản B" } })).await;
+    assert_eq!(status, Status::Ok);
     let pay = json!({ "amount": 46_800_000, "reference": "UNC 9", "claimed_at": seen });
     let (status, _) = app.staff_post(&format!("{url}/payment"), &officer, &pay).await;
     assert_eq!(status, Status::Conflict, "paid against details the reporter replaced");
@@ -559,7 +547,7 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
         Status::Ok
     );
 
-    let (code, id) = concluded(&app, &inspector, "partially_substantiated").await;
+    let (code, id) = app.concluded(&inspector, "partially_substantiated").await;
     let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
     let (status, body) = claim(&app, &code, json!({ "accept": false })).await;

@@ -274,6 +274,25 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A report filed, then taken by its inspector to `conclusion` through the staff API.
+    pub async fn concluded(&self, inspector: &Session, conclusion: &str) -> (String, String) {
+        let code = self
+            .submit("Cán bộ địa chính xã nhận tiền để làm nhanh hồ sơ đất.")
+            .await;
+        let id = self.report_id(&code).await;
+        for to in ["accepted", "investigating", conclusion] {
+            let (status, body) = self
+                .staff_post(
+                    &format!("/api/v1/cases/{id}/transitions"),
+                    inspector,
+                    &serde_json::json!({ "to": to, "reason": format!("Chuyển sang {to}.") }),
+                )
+                .await;
+            assert_eq!(status, Status::Ok, "{to}: {body}");
+        }
+        (code, id)
+    }
+
     /// The id of the report a code belongs to (read from the database, as a test may).
     pub async fn report_id(&self, code: &str) -> String {
         let parsed = minhbach::crypto::RetrievalCode::parse(code).expect("a code");

@@ -50,6 +50,12 @@ impl JsonBody {
         }
     }
 
+    /// A text field as is, without a type check: absent, `null` and other types are all `None` (the domain
+    /// then reports the field as required).
+    pub fn str(&self, field: &str) -> Option<&str> {
+        self.0.get(field).and_then(Value::as_str)
+    }
+
     /// An integer field, passed on as its decimal text for the domain to check the range. A fraction is
     /// refused here: the domain's parser also reads thousands separators, which JSON never has.
     pub fn integer(&self, field: &'static str, errors: &mut FieldErrors) -> Option<String> {

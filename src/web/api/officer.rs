@@ -10,7 +10,7 @@ use super::JsonBody;
 use crate::domain::commendation::State as CommendationState;
 use crate::domain::FieldError;
 use crate::store::{self, Db};
-use crate::web::casework::{self, Denied};
+use crate::web::casework::Denied;
 use crate::web::commendations::{self, ClaimIdentity, ProposalInput};
 use crate::web::error::ApiError;
 use crate::web::guards::SameOrigin;
@@ -23,10 +23,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 type ApiResult = Result<Json<Value>, ApiError>;
-
-fn text<'a>(body: &'a JsonBody, name: &str) -> Option<&'a str> {
-    body.0.get(name).and_then(Value::as_str)
-}
 
 /// An amount given as a JSON integer or as text; anything else fails the amount check.
 fn amount(body: &JsonBody, name: &str) -> Option<String> {
@@ -62,7 +58,7 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
             json!({ "id": c.report_id, "status": c.status, "category": c.category, "unit": c.unit_id,
                 "conclusion": c.conclusion, "opened_at": pages::rfc3339(c.opened_at),
                 "amount": c.decided_amount, "currency": c.currency,
-                "next_deadline": casework::deadline_json(deadline.as_ref()) })
+                "next_deadline": pages::deadline_json(deadline.as_ref()) })
         })
         .collect();
     Ok(Json(
@@ -81,14 +77,10 @@ async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         .await
         .map_err(|d| denied(lang, d))?;
     let now = store::now_millis();
-    let entries = store::ledger::list_for_report(db.pool(), id)
-        .await
-        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
-    let all = store::ledger::deadlines_of(file.row.received_at, &entries.iter().collect::<Vec<_>>(), now);
-    let deadlines: Vec<Value> = all
+    let deadlines: Vec<Value> = file
+        .deadlines(now)
         .iter()
-        .filter(|d| d.stage.starts_with("commendation"))
-        .map(|d| casework::deadline_json(Some(d)))
+        .map(|d| pages::deadline_json(Some(d)))
         .collect();
     let row = &file.row;
     let proposal = file.proposal_on(crate::domain::calendar::local_date(now));
@@ -132,8 +124,8 @@ async fn post_proposal(
     let input = ProposalInput {
         recovered: recovered.as_deref(),
         bribe: bribe.as_deref(),
-        form: text(&body, "form"),
-        evidence: text(&body, "evidence"),
+        form: body.str("form"),
+        evidence: body.str("evidence"),
     };
     let proposal = commendations::propose(db, &staff, id, &input)
         .await
@@ -156,9 +148,9 @@ async fn post_decision(
         db,
         &staff,
         id,
-        text(&body, "form"),
+        body.str("form"),
         decided_amount.as_deref(),
-        text(&body, "reason"),
+        body.str("reason"),
     )
     .await
     .map_err(|d| denied(lang, d))?;
@@ -182,8 +174,8 @@ async fn post_payment(
         &staff,
         id,
         paid.as_deref(),
-        text(&body, "reference"),
-        text(&body, "claimed_at"),
+        body.str("reference"),
+        body.str("claimed_at"),
     )
     .await
     .map_err(|d| denied(lang, d))?;

@@ -190,11 +190,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
             "at": pages::rfc3339(m.at),
             "body": m.body,
         })).collect::<Vec<_>>(),
-        "deadlines": view.deadlines.iter().map(|d| json!({
-            "stage": d.stage,
-            "due": d.due.to_string(),
-            "state": d.state.as_str(),
-        })).collect::<Vec<_>>(),
+        "deadlines": view.deadlines.iter().map(|d| pages::deadline_json(Some(d))).collect::<Vec<_>>(),
     })
 }
 

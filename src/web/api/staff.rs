@@ -125,7 +125,7 @@ async fn get_cases(
         .iter()
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status,
-                "assignee": c.assignee_id, "next_deadline": casework::deadline_json(deadlines.get(&c.id)) })
+                "assignee": c.assignee_id, "next_deadline": pages::deadline_json(deadlines.get(&c.id)) })
         })
         .collect();
     Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
@@ -163,8 +163,8 @@ async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         "team": case.team_id,
         "assignee": case.assignee_id,
         "received_at": pages::rfc3339(case.received_at),
-        "next_deadline": casework::deadline_json(crate::domain::deadlines::next(&view.deadlines)),
-        "deadlines": view.deadlines.iter().map(|d| casework::deadline_json(Some(d))).collect::<Vec<_>>(),
+        "next_deadline": pages::deadline_json(crate::domain::deadlines::next(&view.deadlines)),
+        "deadlines": view.deadlines.iter().map(|d| pages::deadline_json(Some(d))).collect::<Vec<_>>(),
         "narrative": view.content.narrative,
         "accused": view.content.accused,
         "incident_date": view.content.incident_date,
@@ -172,10 +172,6 @@ async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
         "messages": messages,
         "events": events,
     })))
-}
-
-fn field<'a>(body: &'a JsonBody, name: &str) -> Option<&'a str> {
-    body.0.get(name).and_then(Value::as_str)
 }
 
 /// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.
@@ -188,7 +184,7 @@ async fn post_transition(
     id: &str,
     body: JsonBody,
 ) -> ApiResult {
-    let to = casework::transition(db, &staff, id, field(&body, "to"), field(&body, "reason"))
+    let to = casework::transition(db, &staff, id, body.str("to"), body.str("reason"))
         .await
         .map_err(|d| denied(lang, d))?;
     Ok(Json(json!({ "status": to.as_str() })))
@@ -204,7 +200,7 @@ async fn post_case_message(
     id: &str,
     body: JsonBody,
 ) -> ApiResult<(Status, Json<Value>)> {
-    casework::message(db, &staff, id, field(&body, "body"))
+    casework::message(db, &staff, id, body.str("body"))
         .await
         .map_err(|d| denied(lang, d))?;
     Ok((Status::Created, Json(json!({ "status": "sent" }))))
@@ -220,10 +216,10 @@ async fn post_assignment(
     id: &str,
     body: JsonBody,
 ) -> ApiResult {
-    casework::reassign(db, &staff, id, field(&body, "assignee"))
+    casework::reassign(db, &staff, id, body.str("assignee"))
         .await
         .map_err(|d| denied(lang, d))?;
-    Ok(Json(json!({ "assignee": field(&body, "assignee") })))
+    Ok(Json(json!({ "assignee": body.str("assignee") })))
 }
 
 /// `{"type": "complex" | "very_complex", "reason"}` → 200: a supervisor extends the resolution; past the
@@ -237,10 +233,10 @@ async fn post_extension(
     id: &str,
     body: JsonBody,
 ) -> ApiResult {
-    casework::extend(db, &staff, id, field(&body, "type"), field(&body, "reason"))
+    casework::extend(db, &staff, id, body.str("type"), body.str("reason"))
         .await
         .map_err(|d| denied(lang, d))?;
-    Ok(Json(json!({ "extended": field(&body, "type") })))
+    Ok(Json(json!({ "extended": body.str("type") })))
 }
 
 /// The on-time rate per stage over the supervisor's team: deadlines met and missed (ended late or still
