@@ -155,9 +155,7 @@ fn main() {
     let settings = Settings {
         data_dir: dir.path().join("data"),
         database_url: std::env::var("BENCH_DATABASE_URL").ok(),
-        policy: None,
-        policy_file: None,
-        reward_scheme: None,
+        ..Settings::default()
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {

@@ -32,13 +32,40 @@ pub struct Settings {
     /// `MINHBACH_REWARD_SCHEME`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reward_scheme: Option<String>,
+    /// Seconds without a request after which a staff session ends (default 1800: 30 minutes).
+    /// `MINHBACH_SESSION_IDLE_SECONDS`.
+    #[serde(default = "default_session_idle_seconds")]
+    pub session_idle_seconds: u32,
+}
+
+fn default_session_idle_seconds() -> u32 {
+    30 * 60
 }
 
 fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+impl Default for Settings {
+    /// The embedded default: SQLite in `./data`, the default policy and scheme, 30 minutes idle.
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            database_url: None,
+            policy: None,
+            policy_file: None,
+            reward_scheme: None,
+            session_idle_seconds: default_session_idle_seconds(),
+        }
+    }
+}
+
 impl Settings {
+    /// How long a staff session may go without a request, in milliseconds (one second at least).
+    pub fn session_idle_millis(&self) -> i64 {
+        i64::from(self.session_idle_seconds.max(1)) * 1000
+    }
+
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("minhbach.db")
     }
@@ -99,13 +126,7 @@ pub fn base() -> Figment {
         .limit("json", rocket::data::ByteUnit::Kibibyte(256))
         .limit("string", rocket::data::ByteUnit::Kibibyte(256));
     Figment::from(rocket::Config::default())
-        .merge(Serialized::defaults(Settings {
-            data_dir: default_data_dir(),
-            database_url: None,
-            policy: None,
-            policy_file: None,
-            reward_scheme: None,
-        }))
+        .merge(Serialized::defaults(Settings::default()))
         .merge(Serialized::default(
             "template_dir",
             concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),

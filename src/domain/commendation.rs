@@ -49,6 +49,11 @@ impl State {
         format!("commendation-{}", self.as_str().replace('_', "-"))
     }
 
+    /// The key of the state's neutral name, for the public: [`State::message_key`] speaks to the reporter.
+    pub fn public_message_key(self) -> String {
+        format!("transparency-{}", self.message_key())
+    }
+
     /// Whether the case still waits for the officer (proposal or decision).
     pub fn awaits_officer(self) -> bool {
         matches!(self, State::Pending | State::Claimed)

@@ -28,6 +28,11 @@ impl Role {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == name)
     }
+
+    /// The key of the role's name in the Fluent files.
+    pub fn message_key(self) -> String {
+        format!("role-{}", self.as_str())
+    }
 }
 
 /// A username: 3 to 32 characters of lowercase ASCII letters, digits, `.`, `_` and `-`.

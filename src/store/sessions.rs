@@ -2,9 +2,8 @@
 
 use sqlx::AnyPool;
 
-/// Sessions end after this long without a request.
-pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
-/// …and after this long in any case: a working day.
+/// Sessions end after the deployment's idle time without a request (`Settings::session_idle_millis`, 30
+/// minutes by default) and after this long in any case: a working day.
 pub const LIFETIME_MILLIS: i64 = 10 * 60 * 60 * 1000;
 
 pub async fn insert_session(pool: &AnyPool, id: &str, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -17,9 +16,9 @@ pub async fn insert_session(pool: &AnyPool, id: &str, user_id: &str, now: i64) -
     Ok(())
 }
 
-/// Marks a live session as seen now. False when it is unknown, revoked, idle too long, of another user or of
-/// a disabled user: the caller then treats the request as signed out.
-pub async fn touch(pool: &AnyPool, id: &str, user_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+/// Marks a live session as seen now. False when it is unknown, revoked, idle for `idle_millis` or more, of
+/// another user or of a disabled user: the caller then treats the request as signed out.
+pub async fn touch(pool: &AnyPool, id: &str, user_id: &str, now: i64, idle_millis: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET last_seen = $1 WHERE id = $2 AND user_id = $3 AND revoked = 0 AND last_seen > $4 \
          AND created_at > $5 AND EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND u.active = 1)",
@@ -27,7 +26,7 @@ pub async fn touch(pool: &AnyPool, id: &str, user_id: &str, now: i64) -> Result<
     .bind(now)
     .bind(id)
     .bind(user_id)
-    .bind(now - IDLE_MILLIS)
+    .bind(now - idle_millis)
     .bind(now - LIFETIME_MILLIS)
     .execute(pool)
     .await?;

@@ -178,7 +178,7 @@ async fn admin_page(
             use sqlx::Row;
             json!({
                 "username": r.try_get::<String, _>("username").unwrap_or_default(),
-                "role": r.try_get::<String, _>("role").unwrap_or_default(),
+                "role": role_name(lang, &r.try_get::<String, _>("role").unwrap_or_default()),
                 "team": r.try_get::<Option<String>, _>("team_id").unwrap_or_default(),
                 "home_unit": r.try_get::<Option<String>, _>("home_unit_id").unwrap_or_default(),
                 "active": r.try_get::<i64, _>("active").unwrap_or_default() != 0,
@@ -200,19 +200,26 @@ async fn admin_page(
         Some(Notice::Error(e)) => (Status::UnprocessableEntity, None, false, Some(e)),
     };
     let context = json!({
-        "staff": staff_context(staff),
+        "staff": staff_context(staff, lang),
         "users": users,
         "teams": teams.iter().map(|t| json!({ "id": t.id, "name": if lang == Lang::En { &t.name_en } else { &t.name_vi }, "parent": t.parent, "unit": t.unit, "default": t.default })).collect::<Vec<_>>(),
         "rules": rules.iter().map(|r| json!({ "category": r.category, "unit": r.unit, "team": r.team })).collect::<Vec<_>>(),
         "units": units.iter().map(|u| json!({ "id": u.id, "name": u.name(lang.code()) })).collect::<Vec<_>>(),
         "categories": crate::domain::Category::ALL.iter().map(|c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()) })).collect::<Vec<_>>(),
-        "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "unit_kinds": UNIT_KINDS,
+        "roles": Role::ALL.iter().map(|r| json!({ "id": r.as_str(), "name": lang.tr(&r.message_key()) })).collect::<Vec<_>>(),
+        "unit_kinds": UNIT_KINDS.iter().map(|k| json!({ "id": k, "name": lang.tr(&format!("unit-kind-{k}")) })).collect::<Vec<_>>(),
         "enrol": enrol,
         "done": done,
         "error": error,
     });
     Ok((status, pages::render("admin/home", lang, "/admin", context)))
+}
+
+/// A stored role's name in the reader's language (the id itself if it is unknown).
+fn role_name(lang: Lang, id: &str) -> String {
+    Role::parse(id)
+        .map(|r| lang.tr(&r.message_key()))
+        .unwrap_or_else(|| id.to_owned())
 }
 
 type AdminResult = Result<(Status, Template), PageError>;

@@ -9,6 +9,7 @@ use rocket::{catch, catchers, Catcher, Request};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Map, Value};
 
+use super::guards::CrossSiteRefused;
 use super::i18n::Lang;
 use super::pages;
 use super::reporting::Failure;
@@ -121,7 +122,7 @@ fn error_page(status: Status, lang: Lang, message_key: &str) -> Template {
 
 fn title_key(status: Status) -> String {
     match status.code {
-        400 | 404 | 413 | 422 | 503 => format!("error-title-{}", status.code),
+        400 | 403 | 404 | 413 | 422 | 503 => format!("error-title-{}", status.code),
         code if code < 500 => "error-title-400".to_owned(),
         _ => "error-title-500".to_owned(),
     }
@@ -144,16 +145,28 @@ impl<'r> Responder<'r, 'static> for PageError {
     }
 }
 
+/// Whether the same-origin guard refused this request (a form sent from another site, or a page so old
+/// that the browser no longer says where it comes from).
+fn cross_site(req: &Request<'_>) -> bool {
+    req.local_cache(CrossSiteRefused::default).0
+}
+
 #[catch(default)]
 fn page_default(status: Status, req: &Request<'_>) -> (Status, Template) {
     let lang = Lang::of(req);
-    (status, error_page(status, lang, message_key_for(status)))
+    let key = if cross_site(req) {
+        "error-csrf"
+    } else {
+        message_key_for(status)
+    };
+    (status, error_page(status, lang, key))
 }
 
 #[catch(default)]
 fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
     let lang = Lang::of(req);
     let code = match status.code {
+        403 if cross_site(req) => "cross_site",
         400 => "malformed",
         401 => "unauthorized",
         403 => "forbidden",
@@ -171,6 +184,7 @@ fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
     let key = match status.code {
         400 => "error-malformed-json",
         401 => "error-unauthorized",
+        403 if cross_site(req) => "error-csrf",
         403 => "error-forbidden",
         404 => "error-api-not-found",
         422 => "error-invalid-input",

@@ -67,6 +67,14 @@ impl Lang {
         }
     }
 
+    /// [`Lang::query`] for an address that has a query already: `""` for the default, `&lang=en` else.
+    pub fn and_query(self) -> &'static str {
+        match self {
+            Lang::Vi => "",
+            Lang::En => "&lang=en",
+        }
+    }
+
     /// The language of a request: `?lang=`, then `Accept-Language` in the order given, then Vietnamese.
     pub fn of(req: &Request<'_>) -> Self {
         if let Some(lang) = req
@@ -147,5 +155,16 @@ mod tests {
             Vec::<&&str>::new(),
             "only in en"
         );
+    }
+
+    #[test]
+    fn every_role_and_every_public_commendation_state_has_a_name() {
+        use crate::domain::{commendation::State, staff::Role};
+        let vi = keys(include_str!("../../locales/vi/main.ftl"));
+        let roles = Role::ALL.map(Role::message_key);
+        let states = State::ALL.map(State::public_message_key);
+        for key in roles.iter().chain(&states) {
+            assert!(vi.contains(key.as_str()), "{key} has no message");
+        }
     }
 }

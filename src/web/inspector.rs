@@ -39,9 +39,9 @@ pub fn routes() -> Vec<Route> {
 
 type PageResult<T = Template> = Result<T, PageError>;
 
-/// What the layout shows of the signed-in user.
-pub fn staff_context(staff: &Staff) -> Value {
-    json!({ "username": staff.user.username, "role": staff.user.role.as_str(), "csrf": staff.csrf })
+/// What the layout shows of the signed-in user: the role by its name in the reader's language.
+pub fn staff_context(staff: &Staff, lang: Lang) -> Value {
+    json!({ "username": staff.user.username, "role_label": lang.tr(&staff.user.role.message_key()), "csrf": staff.csrf })
 }
 
 fn sign_in_page(lang: Lang, error: Option<&str>) -> Template {
@@ -219,11 +219,11 @@ async fn get_queue(
             "/inspector?status={}&category={}&page={p}{}",
             filter.status.unwrap_or(""),
             filter.category.unwrap_or(""),
-            if lang.query().is_empty() { "" } else { "&lang=en" }
+            lang.and_query()
         )
     };
     let context = json!({
-        "staff": staff_context(&staff),
+        "staff": staff_context(&staff, lang),
         "is_supervisor": staff.user.role == Role::Supervisor,
         "cases": cases,
         "statuses": statuses,
@@ -241,9 +241,16 @@ fn get_queue_signed_out(lang: Lang) -> Redirect {
     Redirect::to(format!("/inspector/sign-in{}", lang.query()))
 }
 
-#[get("/cases/<id>")]
-async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> PageResult {
-    case_page(db, &staff, lang, id, None).await.map(|(_, t)| t)
+/// The case actions whose success the case page confirms (`?done=<action>`, message `case-done-<action>`).
+const CASE_ACTIONS: [&str; 4] = ["transition", "message", "assignment", "extension"];
+
+/// The case page; `done` names the action just taken (an unknown one is ignored).
+#[get("/cases/<id>?<done>")]
+async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str, done: Option<&str>) -> PageResult {
+    let done = done
+        .filter(|d| CASE_ACTIONS.contains(d))
+        .map(|d| lang.tr(&format!("case-done-{d}")));
+    case_page(db, &staff, lang, id, done, None).await.map(|(_, t)| t)
 }
 
 async fn case_page(
@@ -251,6 +258,7 @@ async fn case_page(
     staff: &Staff,
     lang: Lang,
     id: &str,
+    done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
     let (case, opened) = casework::open_case(db, staff, id)
@@ -299,7 +307,7 @@ async fn case_page(
         vec![]
     };
     let context = json!({
-        "staff": staff_context(staff),
+        "staff": staff_context(staff, lang),
         "id": case.id,
         "category": category_name(lang, &case.category),
         "unit": name_of(&units, &case.unit_id),
@@ -319,6 +327,7 @@ async fn case_page(
         "can_extend": staff.user.role == Role::Supervisor
             && matches!(view.status, CaseStatus::Accepted | CaseStatus::Investigating | CaseStatus::InfoRequested),
         "inspectors": inspectors,
+        "done": done,
         "error": error,
     });
     let status = if context["error"].is_null() {
@@ -326,7 +335,9 @@ async fn case_page(
     } else {
         Status::UnprocessableEntity
     };
-    Ok((status, pages::render("inspector/case", lang, "/inspector", context)))
+    // The language link stays on this case.
+    let path = format!("/inspector/cases/{}", case.id);
+    Ok((status, pages::render("inspector/case", lang, &path, context)))
 }
 
 async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<Value> {
@@ -355,12 +366,14 @@ struct ActionForm {
     kind: Option<String>,
 }
 
-/// Runs a case action after the CSRF check, then shows the case again (303) or with the error (4xx).
+/// Runs `action` (one of [`CASE_ACTIONS`]) after the CSRF check, then shows the case again with its
+/// confirmation (303) or with the error (4xx).
 async fn act(
     db: &Db,
     staff: &Staff,
     lang: Lang,
     id: &str,
+    action: &str,
     form: &ActionForm,
     result: impl std::future::Future<Output = Result<(), Denied>>,
 ) -> PageResult<Result<Redirect, (Status, Template)>> {
@@ -370,12 +383,14 @@ async fn act(
     match result.await {
         Ok(()) => Ok(Ok(Redirect::to(format!(
             "{}{}",
-            uri!("/inspector", get_case(id)),
-            lang.query()
+            uri!("/inspector", get_case(id, Some(action))),
+            lang.and_query()
         )))),
-        Err(Denied::Invalid(_, e)) => Ok(Err(case_page(db, staff, lang, id, Some(field_message(lang, e))).await?)),
+        Err(Denied::Invalid(_, e)) => Ok(Err(
+            case_page(db, staff, lang, id, None, Some(field_message(lang, e))).await?
+        )),
         Err(Denied::Conflict) => {
-            let (_, page) = case_page(db, staff, lang, id, Some(lang.tr("error-transition-conflict"))).await?;
+            let (_, page) = case_page(db, staff, lang, id, None, Some(lang.tr("error-transition-conflict"))).await?;
             Ok(Err((Status::Conflict, page)))
         }
         Err(other) => Err(denied_page(lang, other)),
@@ -399,7 +414,7 @@ async fn post_transition(
             .await
             .map(|_| ())
     };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "transition", &form, work).await
 }
 
 #[post("/cases/<id>/messages", data = "<form>")]
@@ -413,7 +428,7 @@ async fn post_message(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async { casework::message(db, &staff, id, form.body.as_deref()).await };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "message", &form, work).await
 }
 
 #[post("/cases/<id>/assignment", data = "<form>")]
@@ -427,7 +442,7 @@ async fn post_assignment(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async { casework::reassign(db, &staff, id, form.assignee.as_deref()).await };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "assignment", &form, work).await
 }
 
 #[post("/cases/<id>/extensions", data = "<form>")]
@@ -441,7 +456,7 @@ async fn post_extension(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async { casework::extend(db, &staff, id, form.kind.as_deref(), form.reason.as_deref()).await };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "extension", &form, work).await
 }
 
 /// The supervisor's on-time page: the team's on-time rate per stage. A page of its own, because it reads
@@ -462,6 +477,6 @@ async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> PageResult {
             })
         })
         .collect();
-    let context = json!({ "staff": staff_context(&staff), "cases": cases, "on_time": on_time });
+    let context = json!({ "staff": staff_context(&staff, lang), "cases": cases, "on_time": on_time });
     Ok(pages::render("inspector/stats", lang, "/inspector/stats", context))
 }

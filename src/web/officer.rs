@@ -74,11 +74,11 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
         format!(
             "/officer?status={}&page={p}{}",
             state.map(CommendationState::as_str).unwrap_or(""),
-            if lang.query().is_empty() { "" } else { "&lang=en" }
+            lang.and_query()
         )
     };
     let context = json!({
-        "staff": staff_context(&staff),
+        "staff": staff_context(&staff, lang),
         "items": items,
         "states": states,
         "page": page,
@@ -94,9 +94,16 @@ fn get_queue_signed_out(lang: Lang) -> Redirect {
     Redirect::to(format!("/inspector/sign-in{}", lang.query()))
 }
 
-#[get("/commendations/<id>")]
-async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> PageResult {
-    file_page(db, &staff, lang, id, None).await.map(|(_, t)| t)
+/// The file actions whose success the file page confirms (`?done=<action>`, message `officer-done-<action>`).
+const FILE_ACTIONS: [&str; 3] = ["proposal", "decision", "payment"];
+
+/// The commendation's file; `done` names the action just taken (an unknown one is ignored).
+#[get("/commendations/<id>?<done>")]
+async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str, done: Option<&str>) -> PageResult {
+    let done = done
+        .filter(|d| FILE_ACTIONS.contains(d))
+        .map(|d| lang.tr(&format!("officer-done-{d}")));
+    file_page(db, &staff, lang, id, done, None).await.map(|(_, t)| t)
 }
 
 async fn file_page(
@@ -104,6 +111,7 @@ async fn file_page(
     staff: &Staff,
     lang: Lang,
     id: &str,
+    done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
     let file = commendations::open_file(db, staff, id)
@@ -147,7 +155,7 @@ async fn file_page(
     let reason = file.reason().map_err(|d| denied_page(lang, d))?;
     let reference = file.payment_reference().map_err(|d| denied_page(lang, d))?;
     let context = json!({
-        "staff": staff_context(staff),
+        "staff": staff_context(staff, lang),
         "id": row.report_id,
         "status": row.status,
         "status_label": state_name(lang, &row.status),
@@ -189,6 +197,7 @@ async fn file_page(
         "claim_seen": row.claimed_at.map(pages::rfc3339),
         "proposed_amount_raw": proposal.as_ref().map(|p| p.amount),
         "values": { "recovered": row.recovered, "bribe": row.bribe },
+        "done": done,
         "error": error,
     });
     let status = if context["error"].is_null() {
@@ -196,7 +205,9 @@ async fn file_page(
     } else {
         Status::UnprocessableEntity
     };
-    Ok((status, pages::render("officer/file", lang, "/officer", context)))
+    // The language link stays on this file.
+    let path = format!("/officer/commendations/{id}");
+    Ok((status, pages::render("officer/file", lang, &path, context)))
 }
 
 #[derive(FromForm)]
@@ -215,12 +226,14 @@ struct FileForm {
 
 type ActionResult = PageResult<Result<Redirect, (Status, Template)>>;
 
-/// Runs an action after the CSRF check, then shows the file again (303) or with the error (4xx).
+/// Runs `action` (one of [`FILE_ACTIONS`]) after the CSRF check, then shows the file again with its
+/// confirmation (303) or with the error (4xx).
 async fn act<T>(
     db: &Db,
     staff: &Staff,
     lang: Lang,
     id: &str,
+    action: &str,
     form: &FileForm,
     result: impl std::future::Future<Output = Result<T, Denied>>,
 ) -> ActionResult {
@@ -230,8 +243,8 @@ async fn act<T>(
     match result.await {
         Ok(_) => Ok(Ok(Redirect::to(format!(
             "{}{}",
-            uri!("/officer", get_file(id)),
-            lang.query()
+            uri!("/officer", get_file(id, Some(action))),
+            lang.and_query()
         )))),
         Err(Denied::Invalid(field, e)) => {
             let message = format!(
@@ -239,10 +252,10 @@ async fn act<T>(
                 lang.tr(&format!("commendation-field-{field}")),
                 field_message(lang, e)
             );
-            Ok(Err(file_page(db, staff, lang, id, Some(message)).await?))
+            Ok(Err(file_page(db, staff, lang, id, None, Some(message)).await?))
         }
         Err(Denied::Conflict) => {
-            let (_, page) = file_page(db, staff, lang, id, Some(lang.tr("error-commendation-conflict"))).await?;
+            let (_, page) = file_page(db, staff, lang, id, None, Some(lang.tr("error-commendation-conflict"))).await?;
             Ok(Err((Status::Conflict, page)))
         }
         Err(other) => Err(denied_page(lang, other)),
@@ -268,7 +281,7 @@ async fn post_proposal(
         };
         commendations::propose(db, &staff, id, &input).await
     };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "proposal", &form, work).await
 }
 
 #[post("/commendations/<id>/decision", data = "<form>")]
@@ -285,7 +298,7 @@ async fn post_decision(
         let (f, amount, reason) = (form.form.as_deref(), form.amount.as_deref(), form.reason.as_deref());
         commendations::decide(db, &staff, id, f, amount, reason).await
     };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "decision", &form, work).await
 }
 
 #[post("/commendations/<id>/payment", data = "<form>")]
@@ -306,5 +319,5 @@ async fn post_payment(
         );
         commendations::pay(db, &staff, id, amount, reference, seen).await
     };
-    act(db, &staff, lang, id, &form, work).await
+    act(db, &staff, lang, id, "payment", &form, work).await
 }

@@ -21,6 +21,7 @@ pub fn render(name: &'static str, lang: Lang, path: &str, mut context: Value) ->
         map.insert("switch_href".into(), json!(format!("{path}{switch}")));
         // The layout shows the staff menu when a page passes `staff`; strict mode needs the key either way.
         map.entry("staff").or_insert(Value::Null);
+        map.entry("no_switch").or_insert(Value::Bool(false));
     }
     Template::render(name, context)
 }

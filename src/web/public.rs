@@ -27,7 +27,8 @@ fn get_home(lang: Lang) -> Template {
 }
 
 /// The transparency page: the ledger's chain head (so anyone can note it and later detect a rewritten
-/// history), counts of reports by status and of commendations by state. Aggregates only.
+/// history), counts of reports by status and of commendations by state (named for the public, not as the
+/// reporter reads them). Aggregates only.
 #[get("/transparency")]
 async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
     let storage = |e: sqlx::Error| PageError::from_failure(lang, e.into());
@@ -49,7 +50,7 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageEr
         .iter()
         .map(|(state, n)| {
             let label = crate::domain::commendation::State::parse(state)
-                .map(|s| lang.tr(&s.message_key()))
+                .map(|s| lang.tr(&s.public_message_key()))
                 .unwrap_or_else(|| state.clone());
             json!({ "label": label, "count": n })
         })

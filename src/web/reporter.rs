@@ -119,6 +119,8 @@ async fn post_report(form: Form<ReportForm>, lang: Lang, db: &State<Db>, gate: &
     let context = json!({
         "code": submitted.code.grouped().as_str(),
         "received_at": pages::time(lang, submitted.received_at),
+        // The code is shown once: no link on this page may lead away from it by accident.
+        "no_switch": true,
     });
     Ok((
         Status::Created,

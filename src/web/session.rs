@@ -4,7 +4,7 @@
 //! costs the same password check as a known one and gets the same answer. Attempts are throttled per account
 //! and overall, never by address. The session is a private cookie (AES-256-GCM under the server secret;
 //! SameSite=Strict, HttpOnly) carrying the user's unsealed private key and a CSRF token, plus a session row
-//! for idle expiry (30 minutes) and revocation.
+//! for idle expiry (30 minutes unless the deployment sets another time) and revocation.
 
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::reporting::KdfGate;
-use crate::config::ServerSecret;
+use crate::config::{ServerSecret, Settings};
 use crate::crypto::{self, KdfParams, PrivateKey};
 use crate::store::{self, sessions, users, Db};
 
@@ -98,8 +98,12 @@ impl<'r> FromRequest<'r> for Staff {
         let Some(db) = req.rocket().state::<Db>() else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
+        let idle = req
+            .rocket()
+            .state::<Settings>()
+            .map_or(30 * 60 * 1000, Settings::session_idle_millis);
         let now = store::now_millis();
-        match sessions::touch(db.pool(), &data.sid, &data.uid, now).await {
+        match sessions::touch(db.pool(), &data.sid, &data.uid, now, idle).await {
             Ok(true) => {}
             Ok(false) => {
                 req.cookies().remove_private(COOKIE);

@@ -4,32 +4,15 @@ use minhbach::store::{Backend, Db};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use serde_json::Value;
-use sqlx::Executor;
 use tempfile::TempDir;
+
+#[path = "../common/postgres.rs"]
+mod postgres;
+pub use postgres::fresh_postgres_url;
 
 pub struct TestApp {
     pub client: Client,
     pub data_dir: TempDir,
-}
-
-/// A fresh, empty PostgreSQL database on the server `TEST_DATABASE_URL` names, if it names one.
-pub async fn fresh_postgres_url() -> Option<String> {
-    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-    sqlx::any::install_default_drivers();
-    let name = format!("minhbach_test_{}", minhbach::crypto::random_id());
-    let admin = sqlx::AnyPool::connect(&admin_url)
-        .await
-        .expect("TEST_DATABASE_URL accepts connections");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("can create a test database");
-    admin.close().await;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .expect("TEST_DATABASE_URL has a path");
-    Some(format!("{base}/{name}"))
 }
 
 impl TestApp {

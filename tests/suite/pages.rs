@@ -2,6 +2,7 @@
 //! language, and what every response carries.
 
 use rocket::http::{ContentType, Header, Status};
+use serde_json::json;
 
 use crate::helpers::{urlencode, TestApp};
 
@@ -250,7 +251,7 @@ async fn every_response_carries_the_security_headers() {
         );
         assert!(csp.contains("frame-ancestors 'none'"), "{label}");
         assert_eq!(get("Cache-Control"), Some("no-store"), "{label}");
-        assert_eq!(get("Referrer-Policy"), Some("no-referrer"), "{label}");
+        assert_eq!(get("Referrer-Policy"), Some("same-origin"), "{label}");
         assert_eq!(get("X-Content-Type-Options"), Some("nosniff"), "{label}");
         assert_eq!(get("X-Frame-Options"), Some("DENY"), "{label}");
         assert!(get("Set-Cookie").is_none(), "{label} sets a cookie");
@@ -258,7 +259,9 @@ async fn every_response_carries_the_security_headers() {
         checked += 1;
     }
     let statuses: std::collections::BTreeSet<u16> = responses.iter().map(|r| r.1.code).collect();
-    println!("{checked} responses with statuses {statuses:?}: all carry CSP, no-store, no-referrer, nosniff, DENY");
+    println!(
+        "{checked} responses with statuses {statuses:?}: all carry CSP, no-store, same-origin referrers, nosniff, DENY"
+    );
     assert!(
         statuses.is_superset(&[200, 201, 400, 404, 413, 422].into_iter().collect()),
         "{statuses:?}"
@@ -283,4 +286,77 @@ async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
         "no content, no unit"
     );
     assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
+}
+
+/// The part of a page from the heading `title` to the end of its section.
+fn section<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page.find(&format!("<h2>{title}</h2>")).expect("the section is there");
+    let rest = &page[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+/// Issue 8: the transparency page named commendation states as the reporter reads them ("Bạn đã từ chối
+/// nhận thưởng"); the public reads neutral names.
+#[rocket::async_test]
+async fn the_transparency_page_names_commendation_states_neutrally() {
+    let app = TestApp::spawn().await;
+    app.add_user("thanhtra.binh", "inspector", None, None).await;
+    app.add_user("thi.dua", "officer", None, None).await;
+    let inspector = app.sign_in("thanhtra.binh").await;
+    let officer = app.sign_in("thi.dua").await;
+    let decide = |id: String| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let url = format!("/api/v1/commendations/{id}");
+            let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
+            assert_eq!(
+                app.staff_post(&format!("{url}/proposal"), officer, &record).await.0,
+                Status::Ok
+            );
+            let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
+            assert_eq!(
+                app.staff_post(&format!("{url}/decision"), officer, &decision).await.0,
+                Status::Ok
+            );
+        }
+    };
+    app.concluded(&inspector, "substantiated").await;
+    let (_, decided) = app.concluded(&inspector, "substantiated").await;
+    decide(decided).await;
+    let (code, declined) = app.concluded(&inspector, "partially_substantiated").await;
+    decide(declined).await;
+    let (status, _) = app
+        .post_json("/api/v1/reports/claim", &json!({ "code": code, "accept": false }))
+        .await;
+    assert_eq!(status, Status::Ok);
+
+    let vi = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    let commendations = section(&vi, "Khen thưởng người tố cáo");
+    for line in [
+        "<li>Đang xem xét khen thưởng: 1</li>",
+        "<li>Đã quyết định khen thưởng, chờ người tố cáo nhận: 1</li>",
+        "<li>Người tố cáo từ chối nhận thưởng: 1</li>",
+    ] {
+        assert!(commendations.contains(line), "{line} in {commendations}");
+    }
+    let reports = section(&vi, "Tin báo theo tình trạng");
+    assert!(reports.contains("Tố cáo đúng: 2") && reports.contains("Tố cáo đúng một phần: 1"));
+    for part in [commendations, reports] {
+        assert!(!part.to_lowercase().contains("bạn"), "speaks to the reporter: {part}");
+    }
+    let en = app
+        .get("/transparency?lang=en")
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    let commendations = section(&en, "Commendations of reporters");
+    assert!(
+        commendations.contains("<li>Declined by the reporter: 1</li>"),
+        "{commendations}"
+    );
+    assert!(commendations.contains("<li>Decided, waiting for the reporter&#x27;s claim: 1</li>"));
+    for part in [commendations, section(&en, "Reports by status")] {
+        assert!(!part.to_lowercase().contains("you"), "speaks to the reporter: {part}");
+    }
 }

@@ -154,7 +154,10 @@ async fn an_inspector_works_a_case_through_the_pages() {
     .await;
     assert_eq!(
         (status, location.as_deref()),
-        (Status::SeeOther, Some(format!("/inspector/cases/{case}").as_str()))
+        (
+            Status::SeeOther,
+            Some(format!("/inspector/cases/{case}?done=transition").as_str())
+        )
     );
     let (status, _, page_text) = post_page(
         &app,
@@ -453,4 +456,338 @@ async fn admins_see_accounts_and_rules_but_no_case() {
     );
     let (inspector, _) = sign_in_page(&app, "inspector").await;
     assert_eq!(page(&app, "/admin", &inspector).await.0, Status::Forbidden);
+}
+
+/// The confirmation a page shows after a successful action.
+const SUCCESS: &str = "<p class=\"success-note\" role=\"status\">";
+
+/// A form posted from a staff page, and what the page says after it.
+struct Action<'a> {
+    /// The form's address under the page's.
+    path: &'a str,
+    /// The action the page is sent back with (`?done=`).
+    done: &'a str,
+    english: bool,
+    fields: Vec<(&'a str, &'a str)>,
+    confirmation: &'a str,
+}
+
+/// Posts `action` from the page at `url`, checks that it comes back to the page with the action and the
+/// language in the address, and that the page shows the confirmation once; returns the page.
+async fn confirmed(app: &TestApp, session: &Session, url: &str, action: Action<'_>) -> String {
+    let query = if action.english { "?lang=en" } else { "" };
+    let path = format!("{url}/{}{query}", action.path);
+    let (status, location, body) = post_page(app, &path, Some(session), form(&action.fields), &[]).await;
+    assert_eq!(status, Status::SeeOther, "{path}: {body}");
+    let and = if action.english { "&lang=en" } else { "" };
+    assert_eq!(location, Some(format!("{url}?done={}{and}", action.done)), "{path}");
+    let (status, shown) = page(app, &format!("{url}?done={}{and}", action.done), session).await;
+    assert_eq!(status, Status::Ok, "{path}");
+    assert!(
+        shown.contains(&format!("{SUCCESS}{}</p>", action.confirmation)),
+        "{path}: {shown}"
+    );
+    assert_eq!(shown.matches(SUCCESS).count(), 1, "{path}");
+    shown
+}
+
+/// Issue 8: a successful case action said nothing; the case page now confirms each one, in the staff
+/// member's language, and ignores a `done` it does not know.
+#[rocket::async_test]
+async fn each_case_action_is_confirmed_on_the_case_page() {
+    let app = TestApp::spawn().await;
+    app.add_user("truong.doan", "supervisor", None, None).await;
+    app.add_user("thanhtra.binh", "inspector", None, None).await;
+    let code = app.submit("Cán bộ địa chính nhận tiền để cấp sổ đỏ.").await;
+    let case = app.report_id(&code).await;
+    // Joins after the report, so the case is thanhtra.binh's; the supervisor gives it to them later.
+    app.add_user("thanhtra.chi", "inspector", None, None).await;
+    let (inspector, _) = sign_in_page(&app, "thanhtra.binh").await;
+    let (supervisor, _) = sign_in_page(&app, "truong.doan").await;
+    let url = format!("/inspector/cases/{case}");
+    let (_, plain) = page(&app, &url, &inspector).await;
+    assert!(!plain.contains(SUCCESS), "no confirmation before any action");
+    let inspector_csrf = csrf_on(&plain);
+    let supervisor_csrf = csrf_on(&page(&app, &url, &supervisor).await.1);
+
+    let transition = Action {
+        path: "transitions",
+        done: "transition",
+        english: false,
+        fields: vec![
+            ("csrf", &inspector_csrf),
+            ("to", "accepted"),
+            ("reason", "Đủ điều kiện."),
+        ],
+        confirmation: "Đã chuyển tình trạng vụ việc.",
+    };
+    confirmed(&app, &inspector, &url, transition).await;
+    let message = Action {
+        path: "messages",
+        done: "message",
+        english: true,
+        fields: vec![("csrf", &inspector_csrf), ("body", "Xin gửi thêm biên lai.")],
+        confirmation: "The message was sent to the reporter.",
+    };
+    let shown = confirmed(&app, &inspector, &url, message).await;
+    assert!(shown.contains("lang=\"en\""), "the page is in English");
+    assert!(
+        shown.contains(&format!("href=\"{url}?lang&#x3D;vi\"")),
+        "the language switch stays on the case"
+    );
+    let extension = Action {
+        path: "extensions",
+        done: "extension",
+        english: false,
+        fields: vec![
+            ("csrf", &supervisor_csrf),
+            ("type", "complex"),
+            ("reason", "Nhiều đơn vị liên quan."),
+        ],
+        confirmation: "Đã gia hạn thời hạn giải quyết.",
+    };
+    confirmed(&app, &supervisor, &url, extension).await;
+    let assignment = Action {
+        path: "assignment",
+        done: "assignment",
+        english: false,
+        fields: vec![("csrf", &supervisor_csrf), ("assignee", "thanhtra.chi")],
+        confirmation: "Đã giao lại vụ việc.",
+    };
+    confirmed(&app, &supervisor, &url, assignment).await;
+    let (_, unknown) = page(&app, &format!("{url}?done=deleted"), &supervisor).await;
+    assert!(!unknown.contains(SUCCESS), "an unknown action is ignored");
+}
+
+/// Issue 8: the proposal, decision and payment of a commendation are confirmed on the officer's file.
+#[rocket::async_test]
+async fn each_commendation_step_is_confirmed_on_the_officer_file() {
+    let app = TestApp::spawn().await;
+    app.add_user("thanhtra.binh", "inspector", None, None).await;
+    app.add_user("thi.dua", "officer", None, None).await;
+    let inspector = app.sign_in("thanhtra.binh").await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
+    let (officer, _) = sign_in_page(&app, "thi.dua").await;
+    let url = format!("/officer/commendations/{id}");
+    let (status, plain) = page(&app, &url, &officer).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!plain.contains(SUCCESS));
+    assert!(
+        plain.contains("thi.dua (Cán bộ thi đua – khen thưởng)"),
+        "the role by its name"
+    );
+    let csrf = csrf_on(&plain);
+    let proposal = Action {
+        path: "proposal",
+        done: "proposal",
+        english: false,
+        fields: vec![
+            ("csrf", &csrf),
+            ("recovered", "0"),
+            ("form", "ministry_certificate"),
+            ("evidence", "KL 9/KL-TTr"),
+        ],
+        confirmation: "Đã ghi nhận tài sản thu hồi và mức thưởng đề xuất.",
+    };
+    confirmed(&app, &officer, &url, proposal).await;
+    let decision = Action {
+        path: "decision",
+        done: "decision",
+        english: true,
+        fields: vec![
+            ("csrf", &csrf),
+            ("form", "ministry_certificate"),
+            ("amount", "46800000"),
+        ],
+        confirmation: "The commendation decision was recorded.",
+    };
+    confirmed(&app, &officer, &url, decision).await;
+    let (status, _) = app
+        .post_json("/api/v1/reports/claim", &json!({ "code": code, "accept": true }))
+        .await;
+    assert_eq!(status, Status::Ok);
+    let (_, file) = page(&app, &url, &officer).await;
+    let seen = file
+        .split("name=\"claim_seen\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the claim the officer read")
+        .replace("&#x3D;", "=");
+    let payment = Action {
+        path: "payment",
+        done: "payment",
+        english: false,
+        fields: vec![
+            ("csrf", &csrf),
+            ("amount", "46800000"),
+            ("reference", "UNC 12"),
+            ("claim_seen", &seen),
+        ],
+        confirmation: "Đã ghi nhận việc chi trả.",
+    };
+    confirmed(&app, &officer, &url, payment).await;
+    let (_, unknown) = page(&app, &format!("{url}?done=transition"), &officer).await;
+    assert!(!unknown.contains(SUCCESS), "a case action is not a file action");
+}
+
+/// Issue 8: the admin page named roles and unit kinds by their ids and labelled a unit's names as a
+/// team's; the staff header showed the role id.
+#[rocket::async_test]
+async fn the_admin_page_names_roles_and_unit_kinds_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    app.add_user("quan.tri", "admin", None, None).await;
+    app.add_user("truong.doan", "supervisor", None, None).await;
+    app.add_user("thanhtra.binh", "inspector", None, None).await;
+    app.add_user("thi.dua", "officer", None, None).await;
+    let (admin, _) = sign_in_page(&app, "quan.tri").await;
+    let (status, vi) = page(&app, "/admin", &admin).await;
+    assert_eq!(status, Status::Ok);
+    for name in [
+        "<td>Quản trị viên</td>",
+        "<td>Trưởng đoàn / lãnh đạo thanh tra</td>",
+        "<td>Thanh tra viên</td>",
+        "<td>Cán bộ thi đua – khen thưởng</td>",
+        "<option value=\"inspector\">Thanh tra viên</option>",
+        "<option value=\"officer\">Cán bộ thi đua – khen thưởng</option>",
+        "<option value=\"district\">Huyện</option>",
+        "<option value=\"town\">Thị trấn</option>",
+        "<option value=\"commune\">Xã</option>",
+        "<option value=\"ward\">Phường</option>",
+        "<label for=\"unit-vi\">Tên đơn vị (tiếng Việt)</label>",
+        "<label for=\"unit-en\">Tên đơn vị (tiếng Anh)</label>",
+        "quan.tri (Quản trị viên)",
+    ] {
+        assert!(vi.contains(name), "{name} is missing");
+    }
+    for id in [
+        "admin",
+        "supervisor",
+        "inspector",
+        "officer",
+        "district",
+        "town",
+        "commune",
+        "ward",
+    ] {
+        assert!(!vi.contains(&format!(">{id}<")), "the id {id} is shown");
+    }
+    assert!(!vi.contains("(admin)"), "the header shows the role's name");
+    let (_, en) = page(&app, "/admin?lang=en", &admin).await;
+    assert!(en.contains("<td>Inspector</td>") && en.contains("<option value=\"ward\">Ward</option>"));
+    assert!(en.contains("Unit name (Vietnamese)") && en.contains("quan.tri (Administrator)"));
+
+    let (inspector, _) = sign_in_page(&app, "thanhtra.binh").await;
+    let (_, queue) = page(&app, "/inspector", &inspector).await;
+    assert!(queue.contains("thanhtra.binh (Thanh tra viên)") && !queue.contains("(inspector)"));
+}
+
+/// Each admin action comes back to the admin page with its confirmation.
+#[rocket::async_test]
+async fn each_admin_action_is_confirmed() {
+    let app = TestApp::spawn().await;
+    app.add_user("quan.tri", "admin", None, None).await;
+    app.add_user("cu.thanhtra", "inspector", None, None).await;
+    let (admin, _) = sign_in_page(&app, "quan.tri").await;
+    let csrf = csrf_on(&page(&app, "/admin", &admin).await.1);
+    let actions: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "/admin/users",
+            vec![("username", "moi.nguoi"), ("role", "inspector"), ("password", PASSWORD)],
+        ),
+        ("/admin/users/cu.thanhtra/disable", vec![]),
+        ("/admin/teams", vec![("id", "to-dat-dai"), ("name_vi", "Tổ đất đai")]),
+        (
+            "/admin/rules",
+            vec![("category", "forgery"), ("unit", "*"), ("team", "to-dat-dai")],
+        ),
+        ("/admin/rules/delete", vec![("category", "forgery"), ("unit", "*")]),
+        (
+            "/admin/units",
+            vec![("id", "phuong-moi"), ("kind", "ward"), ("name_vi", "Phường Mới")],
+        ),
+    ];
+    for (path, mut fields) in actions {
+        fields.push(("csrf", &csrf));
+        let (status, _, shown) = post_page(&app, path, Some(&admin), form(&fields), &[]).await;
+        assert_eq!(status, Status::Ok, "{path}: {shown}");
+        assert!(shown.contains(&format!("{SUCCESS}Đã lưu.</p>")), "{path}");
+    }
+}
+
+/// What Chromium and Firefox send with a sign-in form of this site, and what a sandboxed frame of another
+/// site sends: the first signs in, the others are refused with a page that says what happened, in the
+/// reader's language (the browser suite drives the same through real browsers).
+#[rocket::async_test]
+async fn sign_in_forms_posted_as_browsers_post_them() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let sign_in = |code: String| form(&[("username", "lan.nguyen"), ("password", PASSWORD), ("totp", &code)]);
+    let host = ("Host", "127.0.0.1:8000");
+    let refusals: [(&str, &[Headers]); 4] = [
+        ("vi", &[host, ("Origin", "null"), ("Sec-Fetch-Site", "cross-site")]),
+        ("en", &[host, ("Origin", "null")]),
+        (
+            "vi",
+            &[
+                host,
+                ("Origin", "http://localhost:8000"),
+                ("Sec-Fetch-Site", "same-site"),
+            ],
+        ),
+        ("en", &[host, ("Origin", "http://127.0.0.1:9000")]),
+    ];
+    for (lang, headers) in refusals {
+        let path = if lang == "en" {
+            "/inspector/sign-in?lang=en"
+        } else {
+            "/inspector/sign-in"
+        };
+        let (status, _, body) = post_page(&app, path, None, sign_in(app.totp("lan.nguyen", 0).await), headers).await;
+        assert_eq!(status, Status::Forbidden, "{headers:?}");
+        let said = if lang == "en" {
+            "This form was sent from another site or has expired"
+        } else {
+            "Biểu mẫu này được gửi từ một trang web khác hoặc đã hết hạn"
+        };
+        assert!(body.contains(said), "{lang}: {body}");
+        assert!(!body.contains("Không đọc được dữ liệu"), "not the unreadable-data page");
+    }
+    let count = || async {
+        sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    assert_eq!(count().await, 0, "no refused post signed anyone in");
+    let browser: &[Headers] = &[
+        host,
+        ("Origin", "http://127.0.0.1:8000"),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    let (status, location, _) = post_page(
+        &app,
+        "/inspector/sign-in",
+        None,
+        sign_in(app.totp("lan.nguyen", 0).await),
+        browser,
+    )
+    .await;
+    assert_eq!((status, location.as_deref()), (Status::SeeOther, Some("/inspector")));
+    assert_eq!(count().await, 1);
+
+    // The API says the same in JSON.
+    let response = app
+        .client
+        .post("/api/v1/session")
+        .header(ContentType::JSON)
+        .header(Header::new("Host", "127.0.0.1:8000"))
+        .header(Header::new("Origin", "null"))
+        .header(Header::new("Sec-Fetch-Site", "cross-site"))
+        .body(json!({ "username": "lan.nguyen", "password": PASSWORD, "totp": "000000" }).to_string())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Forbidden);
+    let body: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap();
+    assert_eq!(body["error"]["code"], "cross_site", "{body}");
 }
