@@ -354,12 +354,12 @@ error-zero-reward = A reward of 0 is a decision of no reward: choose “No rewar
 officer-reference-hint = The transfer or receipt number. Inspectors can read this reference: never copy the reporter's details into it.
 
 ## Public page, administration and confirmations (issue #8)
-transparency-commendation-pending = Being considered
-transparency-commendation-decided = Decided, waiting for the reporter's claim
-transparency-commendation-claimed = Claimed by the reporter, payment pending
-transparency-commendation-paid = Paid
-transparency-commendation-no-reward = No reward
-transparency-commendation-declined = Declined by the reporter
+commendation-neutral-pending = Being considered
+commendation-neutral-decided = Decided, waiting for the reporter's claim
+commendation-neutral-claimed = Claimed by the reporter, payment pending
+commendation-neutral-paid = Paid
+commendation-neutral-no-reward = No reward
+commendation-neutral-declined = Declined by the reporter
 role-admin = Administrator
 role-supervisor = Supervisor
 role-inspector = Inspector

@@ -354,12 +354,12 @@ error-zero-reward = Mức thưởng 0 là quyết định không khen thưởng:
 officer-reference-hint = Số ủy nhiệm chi hoặc biên lai. Thanh tra viên đọc được số này: không chép thông tin cá nhân của người tố cáo vào đây.
 
 ## Trang công khai, quản trị và xác nhận thao tác (issue #8)
-transparency-commendation-pending = Đang xem xét khen thưởng
-transparency-commendation-decided = Đã quyết định khen thưởng, chờ người tố cáo nhận
-transparency-commendation-claimed = Người tố cáo đã đề nghị nhận thưởng, chờ chi trả
-transparency-commendation-paid = Đã chi trả
-transparency-commendation-no-reward = Không khen thưởng
-transparency-commendation-declined = Người tố cáo từ chối nhận thưởng
+commendation-neutral-pending = Đang xem xét khen thưởng
+commendation-neutral-decided = Đã quyết định khen thưởng, chờ người tố cáo nhận
+commendation-neutral-claimed = Người tố cáo đã đề nghị nhận thưởng, chờ chi trả
+commendation-neutral-paid = Đã chi trả
+commendation-neutral-no-reward = Không khen thưởng
+commendation-neutral-declined = Người tố cáo từ chối nhận thưởng
 role-admin = Quản trị viên
 role-supervisor = Trưởng đoàn / lãnh đạo thanh tra
 role-inspector = Thanh tra viên

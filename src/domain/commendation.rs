@@ -49,9 +49,10 @@ impl State {
         format!("commendation-{}", self.as_str().replace('_', "-"))
     }
 
-    /// The key of the state's neutral name, for the public: [`State::message_key`] speaks to the reporter.
-    pub fn public_message_key(self) -> String {
-        format!("transparency-{}", self.message_key())
+    /// The key of the state's neutral name, for the public and for staff: [`State::message_key`] speaks to
+    /// the reporter.
+    pub fn neutral_message_key(self) -> String {
+        format!("commendation-neutral-{}", self.as_str().replace('_', "-"))
     }
 
     /// Whether the case still waits for the officer (proposal or decision).

@@ -162,7 +162,7 @@ mod tests {
         use crate::domain::{commendation::State, staff::Role};
         let vi = keys(include_str!("../../locales/vi/main.ftl"));
         let roles = Role::ALL.map(Role::message_key);
-        let states = State::ALL.map(State::public_message_key);
+        let states = State::ALL.map(State::neutral_message_key);
         for key in roles.iter().chain(&states) {
             assert!(vi.contains(key.as_str()), "{key} has no message");
         }

@@ -32,9 +32,10 @@ pub fn routes() -> Vec<Route> {
 
 type PageResult<T = Template> = Result<T, PageError>;
 
+/// A commendation state as staff read it: the neutral name, not the words written for the reporter.
 fn state_name(lang: Lang, status: &str) -> String {
     CommendationState::parse(status)
-        .map(|s| lang.tr(&s.message_key()))
+        .map(|s| lang.tr(&s.neutral_message_key()))
         .unwrap_or_else(|| status.to_owned())
 }
 

@@ -50,7 +50,7 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageEr
         .iter()
         .map(|(state, n)| {
             let label = crate::domain::commendation::State::parse(state)
-                .map(|s| lang.tr(&s.public_message_key()))
+                .map(|s| lang.tr(&s.neutral_message_key()))
                 .unwrap_or_else(|| state.clone());
             json!({ "label": label, "count": n })
         })
