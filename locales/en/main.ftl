@@ -154,6 +154,7 @@ error-forbidden = You may not do this.
 error-no-key = Your account holds no key for this case yet. Ask an admin to re-grant your keys (keys regrant).
 error-case-not-found = No such case.
 error-transition-conflict = The case cannot move to this status: the lifecycle does not allow it, or someone else has just updated the case.
+error-extension-limit = No further extension is possible: this type has been used as often as the policy allows, or the resolution would pass the longest time the policy allows.
 error-sign-in = The username, password or one-time code is wrong.
 error-throttled = Too many sign-in attempts. Please try again in a few minutes.
 event-reassigned = Reassigned to another inspector

@@ -154,6 +154,7 @@ error-forbidden = Bạn không có quyền thực hiện việc này.
 error-no-key = Tài khoản của bạn chưa có khóa của vụ việc này. Đề nghị quản trị viên cấp lại khóa (keys regrant).
 error-case-not-found = Không tìm thấy vụ việc.
 error-transition-conflict = Không thể chuyển sang tình trạng này: quy trình không cho phép, hoặc vụ việc vừa được người khác cập nhật.
+error-extension-limit = Không thể gia hạn thêm: loại gia hạn này đã dùng hết số lần cho phép, hoặc tổng thời hạn giải quyết sẽ vượt mức tối đa mà quy định cho phép.
 error-sign-in = Tên đăng nhập, mật khẩu hoặc mã xác thực một lần không đúng.
 error-throttled = Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.
 event-reassigned = Giao lại cho thanh tra viên khác

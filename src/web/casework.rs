@@ -34,6 +34,9 @@ pub enum Denied {
     /// The lifecycle forbids the transition, or another one happened first.
     #[error("conflict")]
     Conflict,
+    /// An extension the policy does not allow any more: its type used up, or past the stage's cap.
+    #[error("extension limit")]
+    ExtensionLimit,
     #[error("storage: {0}")]
     Storage(#[from] sqlx::Error),
     #[error("stored data does not decrypt")]
@@ -270,6 +273,7 @@ pub async fn extend(db: &Db, staff: &Staff, id: &str, kind: Option<&str>, reason
     match Policy::active().due("resolution", crate::domain::calendar::local_date(accepted), &refs) {
         Ok(_) => {}
         Err(PolicyError::UnknownExtension { .. }) => return Err(Denied::Invalid("type", FieldError::UnknownStatus)),
+        Err(PolicyError::TooManyExtensions { .. } | PolicyError::PastCap { .. }) => return Err(Denied::ExtensionLimit),
         Err(_) => return Err(Denied::Conflict),
     }
     let note_id = crypto::random_id();

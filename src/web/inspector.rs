@@ -12,7 +12,7 @@ use super::casework::{self, Denied};
 use super::error::{field_message, PageError};
 use super::guards::SameOrigin;
 use super::i18n::Lang;
-use super::pages;
+use super::pages::{self, status_name};
 use super::reporting::KdfGate;
 use super::session::{self, Credentials, SignInError, SignInLimits, Staff};
 use crate::config::ServerSecret;
@@ -133,6 +133,7 @@ pub(super) fn denied_page(lang: Lang, denied: Denied) -> PageError {
         Denied::NoKey => PageError::new(Status::Forbidden, lang, "error-no-key"),
         Denied::Invalid(..) => PageError::new(Status::UnprocessableEntity, lang, "error-invalid-input"),
         Denied::Conflict => PageError::new(Status::Conflict, lang, "error-transition-conflict"),
+        Denied::ExtensionLimit => PageError::new(Status::Conflict, lang, "error-extension-limit"),
         Denied::Storage(e) => PageError::from_failure(lang, e.into()),
         Denied::Corrupt => PageError::new(Status::InternalServerError, lang, "error-internal"),
     }
@@ -158,12 +159,6 @@ pub(super) fn name_of(names: &[(String, String)], id: &str) -> String {
 pub(super) fn category_name(lang: Lang, id: &str) -> String {
     Category::parse(id)
         .map(|c| lang.tr(&c.message_key()))
-        .unwrap_or_else(|| id.to_owned())
-}
-
-pub(super) fn status_name(lang: Lang, id: &str) -> String {
-    CaseStatus::parse(id)
-        .map(|s| lang.tr(&s.message_key()))
         .unwrap_or_else(|| id.to_owned())
 }
 
@@ -389,8 +384,12 @@ async fn act(
         Err(Denied::Invalid(_, e)) => Ok(Err(
             case_page(db, staff, lang, id, None, Some(field_message(lang, e))).await?
         )),
-        Err(Denied::Conflict) => {
-            let (_, page) = case_page(db, staff, lang, id, None, Some(lang.tr("error-transition-conflict"))).await?;
+        Err(denied @ (Denied::Conflict | Denied::ExtensionLimit)) => {
+            let key = match denied {
+                Denied::ExtensionLimit => "error-extension-limit",
+                _ => "error-transition-conflict",
+            };
+            let (_, page) = case_page(db, staff, lang, id, None, Some(lang.tr(key))).await?;
             Ok(Err((Status::Conflict, page)))
         }
         Err(other) => Err(denied_page(lang, other)),

@@ -13,7 +13,7 @@ use super::commendations::{self, ClaimIdentity, ProposalInput};
 use super::error::{field_message, PageError};
 use super::guards::SameOrigin;
 use super::i18n::Lang;
-use super::inspector::{category_name, denied_page, name_of, staff_context, status_name, unit_names};
+use super::inspector::{category_name, denied_page, name_of, staff_context, unit_names};
 use super::pages;
 use super::session::Staff;
 use crate::domain::commendation::{forms, State as CommendationState, NO_REWARD};
@@ -129,17 +129,7 @@ async fn file_page(
     let events: Vec<Value> = entries
         .iter()
         .filter(|e| e.kind.starts_with("commendation") || e.kind == "transition")
-        .map(|e| {
-            let label = match e.kind.as_str() {
-                "transition" => {
-                    let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-                    let to = status_name(lang, detail["to"].as_str().unwrap_or(""));
-                    format!("{}: {to}", lang.tr("event-transition"))
-                }
-                kind => lang.tr(&format!("event-{kind}")),
-            };
-            json!({ "at": pages::time(lang, e.at), "label": label })
-        })
+        .map(|e| json!({ "at": pages::time(lang, e.at), "label": pages::event_label(lang, &e.kind, &e.detail) }))
         .collect();
     let row = &file.row;
     let currency = row.currency.as_str();

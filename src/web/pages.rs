@@ -87,6 +87,24 @@ pub fn rfc3339(utc_millis: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A ledger entry as a timeline line for the reporter and the officer: a transition names the status it led
+/// to ("Status updated: Accepted"), any other entry its kind.
+pub fn event_label(lang: Lang, kind: &str, detail: &str) -> String {
+    if kind != "transition" {
+        return lang.tr(&format!("event-{kind}"));
+    }
+    let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
+    let to = status_name(lang, detail["to"].as_str().unwrap_or_default());
+    format!("{}: {to}", lang.tr("event-transition"))
+}
+
+/// A case status by its id, in the reader's language (the id itself if unknown).
+pub fn status_name(lang: Lang, id: &str) -> String {
+    crate::domain::Status::parse(id)
+        .map(|s| lang.tr(&s.message_key()))
+        .unwrap_or_else(|| id.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -315,7 +315,7 @@ async fn status_page(
     let events: Vec<_> = view
         .events
         .iter()
-        .map(|e| json!({ "at": pages::time(lang, e.at), "label": lang.tr(&format!("event-{}", e.kind)) }))
+        .map(|e| json!({ "at": pages::time(lang, e.at), "label": pages::event_label(lang, &e.kind, &e.detail) }))
         .collect();
     let messages: Vec<_> = view
         .messages

@@ -235,7 +235,16 @@ impl Browser {
     pub async fn landed(&mut self, name: &str) -> Result {
         self.shots.counters.pages.fetch_add(1, Ordering::SeqCst);
         self.taken += 1;
-        let png = self.client.screenshot().await.map_err(fail("screenshot"))?;
+        // Firefox now and then cannot capture a page still painting on a loaded machine: try again.
+        let mut png = self.client.screenshot().await;
+        for _ in 0..5 {
+            if png.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            png = self.client.screenshot().await;
+        }
+        let png = png.map_err(fail(format!("screenshot of {name}")))?;
         let file = self
             .shots
             .dir

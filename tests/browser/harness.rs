@@ -150,6 +150,8 @@ pub struct Seen {
     pub host: String,
     pub method: String,
     pub path: String,
+    /// The `Origin` header the browser sent, if any.
+    pub origin: Option<String>,
 }
 
 /// An HTTP proxy on loopback that the browser is told to use for everything, loopback included. It
@@ -206,6 +208,7 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
     );
     let mut headers = Vec::new();
     let mut length = 0usize;
+    let mut origin = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
@@ -214,6 +217,9 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
         let lower = line.to_ascii_lowercase();
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("origin:") {
+            origin = line.split_once(':').map(|(_, v)| v.trim().to_owned());
         }
         if !["connection:", "proxy-connection:", "keep-alive:"]
             .iter()
@@ -235,6 +241,7 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
             host: host.clone(),
             method: method.clone(),
             path: path.clone(),
+            origin,
         });
     }
     let mut client = client;

@@ -40,6 +40,9 @@ pub struct Outcome {
     /// Chromium only: every request the pages made, from the performance log, and the foreign ones.
     pub page_requests: Option<Vec<String>>,
     pub page_foreign: Vec<String>,
+    /// Form posts to the app, and how many of them named the app's own origin in `Origin`.
+    pub posts: usize,
+    pub posts_own_origin: usize,
     pub cross_site_attempts: usize,
     pub cross_site_changes: usize,
     pub control_changes: usize,
@@ -128,6 +131,8 @@ pub async fn run(kind: Kind, browser: PathBuf, driver: PathBuf) -> Outcome {
         foreign: vec![],
         page_requests: None,
         page_foreign: vec![],
+        posts: 0,
+        posts_own_origin: 0,
         cross_site_attempts: 0,
         cross_site_changes: 0,
         control_changes: 0,
@@ -248,6 +253,18 @@ pub async fn run(kind: Kind, browser: PathBuf, driver: PathBuf) -> Outcome {
         })
         .unwrap_or(0);
     outcome.requests = run.proxy.requests();
+    let own = [run.app.origin(), run.idle.origin()];
+    let hosts = [run.app.host(), run.idle.host()];
+    let posts: Vec<&Seen> = outcome
+        .requests
+        .iter()
+        .filter(|s| s.method == "POST" && hosts.contains(&s.host))
+        .collect();
+    outcome.posts = posts.len();
+    outcome.posts_own_origin = posts
+        .iter()
+        .filter(|s| s.origin.as_ref().is_some_and(|o| own.contains(o)))
+        .count();
     outcome.foreign = outcome
         .requests
         .iter()
@@ -673,7 +690,7 @@ impl Run {
         b.fill("#extend-reason", "Gia hạn lần hai.").await?;
         b.press("form[action*='/extensions'] button", "case-extension-refused")
             .await?;
-        b.expect(&tr(lang, "error-transition-conflict")).await?;
+        b.expect(&tr(lang, "error-extension-limit")).await?;
         b.expect_not("Gia hạn lần hai.").await?;
         let q = b.q();
         b.goto(&format!("/inspector{q}"), "supervisor-queue").await?;
@@ -751,6 +768,18 @@ impl Run {
 
         self.reporter_sees(0, "status-substantiated").await?;
         self.citizen.expect(&tr(lang, "officer-paid-at")).await?;
+        // The reporter's timeline names each status the case moved to.
+        self.citizen
+            .expect(&format!(
+                "{}: {}",
+                tr(lang, "event-transition"),
+                tr(lang, "status-accepted")
+            ))
+            .await?;
+        // The public page counts the paid commendation in neutral words.
+        let q = self.citizen.q();
+        self.citizen.goto(&format!("/transparency{q}"), "transparency").await?;
+        self.citizen.expect(&tr(lang, "commendation-neutral-paid")).await?;
         self.other_language(Who::Staff, "officer-file-title", "commendation")
             .await
     }
@@ -861,15 +890,33 @@ impl Run {
         if sent != 2 {
             return Err(format!("{name}: {sent} of 2 cross-site posts reached the app"));
         }
+        // What the browser said of them: the other site, then the sandboxed frame's opaque origin.
+        let origins: Vec<Option<String>> = self.app_posts()[posts_before..]
+            .iter()
+            .map(|s| s.origin.clone())
+            .collect();
+        let expected = vec![
+            Some(format!("http://{}", self.attacker.host())),
+            Some("null".to_owned()),
+        ];
+        if origins != expected {
+            return Err(format!(
+                "{name}: the cross-site posts said Origin {origins:?}, not {expected:?}"
+            ));
+        }
         Ok(())
     }
 
     fn posts_to_app(&self) -> usize {
+        self.app_posts().len()
+    }
+
+    fn app_posts(&self) -> Vec<Seen> {
         self.proxy
             .requests()
-            .iter()
+            .into_iter()
             .filter(|s| s.method == "POST" && s.host == self.app.host())
-            .count()
+            .collect()
     }
 
     /// Journey 6: sign-out, a signed-out user sent to sign-in, and idle expiry on a server whose staff

@@ -72,6 +72,11 @@ async fn every_journey_in_real_browsers_with_javascript_off() {
             outcome.cross_site_changes, 0,
             "{name}: state changed by cross-site posts"
         );
+        assert_eq!(
+            outcome.posts_own_origin + outcome.cross_site_attempts,
+            outcome.posts,
+            "{name}: every form post of the app's own pages names the app's origin"
+        );
         assert!(
             outcome.control_changes > 0,
             "{name}: the same-origin control changed nothing"
@@ -102,7 +107,8 @@ fn tally(outcomes: &[Outcome], skipped: &[Kind]) {
         let (requests, foreign) = page_requests(o);
         say!(
             "  {:<9} journeys passed {}/{}  pages visited {}  screenshots {}  requests by the pages {}  foreign {}  \
-             cross-site attempts {}  state changes {}  same-origin control changes {}{}",
+             form posts {} (Origin this site: {})  cross-site attempts {}  state changes {}  \
+             same-origin control changes {}{}",
             o.kind.name(),
             o.passed.len(),
             JOURNEYS.len(),
@@ -110,6 +116,8 @@ fn tally(outcomes: &[Outcome], skipped: &[Kind]) {
             o.screenshots,
             requests,
             foreign.len(),
+            o.posts,
+            o.posts_own_origin,
             o.cross_site_attempts,
             o.cross_site_changes,
             o.control_changes,

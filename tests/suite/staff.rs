@@ -928,21 +928,17 @@ async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_onc
     );
     let (_, before) = app.staff_get(&format!("/api/v1/cases/{case}"), &sup).await;
     assert_eq!(app.staff_post(&path, &sup, &extend("complex")).await.0, Status::Ok);
-    assert_eq!(
-        app.staff_post(&path, &sup, &extend("complex")).await.0,
-        Status::Conflict,
-        "complex: once"
-    );
+    let (status, body) = app.staff_post(&path, &sup, &extend("complex")).await;
+    assert_eq!(status, Status::Conflict, "complex: once");
+    assert_eq!(body["error"]["code"], "extension_limit", "{body}");
     assert_eq!(
         app.staff_post(&path, &sup, &extend("very_complex")).await.0,
         Status::Ok,
         "90 days in all"
     );
-    assert_eq!(
-        app.staff_post(&path, &sup, &extend("very_complex")).await.0,
-        Status::Conflict,
-        "past the 90-day cap"
-    );
+    let (status, body) = app.staff_post(&path, &sup, &extend("very_complex")).await;
+    assert_eq!(status, Status::Conflict, "past the 90-day cap");
+    assert_eq!(body["error"]["code"], "extension_limit", "{body}");
     let (status, body) = app.staff_post(&path, &sup, &extend("urgent")).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
 

@@ -47,6 +47,7 @@ pub(super) fn denied(lang: Lang, denied: Denied) -> ApiError {
             ApiError::invalid(lang, &errors)
         }
         Denied::Conflict => ApiError::new(Status::Conflict, "conflict", lang, "error-transition-conflict"),
+        Denied::ExtensionLimit => ApiError::new(Status::Conflict, "extension_limit", lang, "error-extension-limit"),
         Denied::Storage(e) => ApiError::from_failure(lang, e.into()),
         Denied::Corrupt => ApiError::from_failure(lang, crate::web::reporting::Failure::Corrupt("case")),
     }
