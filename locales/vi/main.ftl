@@ -134,6 +134,7 @@ error-code-not-found = Không tìm thấy tin báo với mã này. Hãy kiểm t
 error-storage = Hệ thống tạm thời không lưu được dữ liệu. Tin báo của bạn CHƯA được lưu và chưa có mã tra cứu. Vui lòng thử lại sau ít phút.
 error-internal = Đã có lỗi ở máy chủ. Vui lòng thử lại sau.
 error-title-400 = Yêu cầu không hợp lệ
+error-title-401 = Cần đăng nhập
 error-title-403 = Yêu cầu bị từ chối
 error-title-404 = Không tìm thấy
 error-title-413 = Dữ liệu quá lớn
@@ -150,6 +151,7 @@ notice-token-expired = Phiên trả lời đã hết hạn (30 phút). Hãy nh�
 
 # Cán bộ
 error-unauthorized = Bạn cần đăng nhập.
+error-session-ended = Bạn chưa đăng nhập, hoặc phiên làm việc đã kết thúc sau một thời gian không thao tác, nên thao tác vừa rồi chưa được thực hiện. Hãy đăng nhập lại.
 error-forbidden = Bạn không có quyền thực hiện việc này.
 error-no-key = Tài khoản của bạn chưa có khóa của vụ việc này. Đề nghị quản trị viên cấp lại khóa (keys regrant).
 error-case-not-found = Không tìm thấy vụ việc.
@@ -192,7 +194,8 @@ case-reassign-submit = Giao lại
 case-message = Tin nhắn hoặc đề nghị bổ sung thông tin gửi người tố cáo
 case-message-submit = Gửi tin nhắn
 message-from-reporter-staff = Người tố cáo
-error-csrf = Biểu mẫu này được gửi từ một trang web khác hoặc đã hết hạn, nên chưa có gì được thực hiện. Hãy mở lại trang và thử lại.
+error-csrf = Biểu mẫu này được gửi từ một trang web khác hoặc đã hết hạn, nên yêu cầu chưa được thực hiện. Hãy mở lại trang và thử lại.
+error-cross-site = Yêu cầu này đến từ một trang web khác nên đã bị từ chối; chưa có gì được thực hiện.
 error-setup-closed = Đã có quản trị viên: trang khởi tạo đã đóng.
 error-setup-code = Mã khởi tạo không đúng.
 setup-title = Khởi tạo quản trị viên đầu tiên
@@ -234,7 +237,7 @@ error-unknown-assignee = Không có thanh tra viên đang hoạt động với t
 error-assignee-from-unit = Không thể giao cho thanh tra viên công tác tại chính đơn vị bị phản ánh.
 admin-units = Đơn vị hành chính
 admin-unit-id = Mã đơn vị (chữ thường, số, gạch nối)
-admin-unit-kind = Loại (huyện, thị trấn, xã, phường)
+admin-unit-kind = Loại đơn vị
 admin-save-unit = Lưu đơn vị
 nav-transparency = Công khai
 transparency-title = Công khai, minh bạch
@@ -356,7 +359,7 @@ officer-reference-hint = Số ủy nhiệm chi hoặc biên lai. Thanh tra viên
 
 ## Trang công khai, quản trị và xác nhận thao tác (issue #8)
 commendation-neutral-pending = Đang xem xét khen thưởng
-commendation-neutral-decided = Đã quyết định khen thưởng, chờ người tố cáo nhận
+commendation-neutral-decided = Đã quyết định khen thưởng, chờ người tố cáo đề nghị nhận thưởng
 commendation-neutral-claimed = Người tố cáo đã đề nghị nhận thưởng, chờ chi trả
 commendation-neutral-paid = Đã chi trả
 commendation-neutral-no-reward = Không khen thưởng

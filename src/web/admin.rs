@@ -168,6 +168,35 @@ async fn admin_page(
     }
     let pool = db.pool();
     let storage = |e: sqlx::Error| PageError::from_failure(lang, e.into());
+    let teams = store::org::list_teams(pool).await.map_err(storage)?;
+    let rules = store::org::list_rules(pool).await.map_err(storage)?;
+    let units = store::units::list_units(pool).await.map_err(storage)?;
+    // Names as the admin reads them; an id only where nothing names it ("*" is every category or unit).
+    let team_name = |id: &str| {
+        teams
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| {
+                if lang == Lang::En {
+                    t.name_en.clone()
+                } else {
+                    t.name_vi.clone()
+                }
+            })
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let unit_name = |id: &str| match id {
+        "*" => lang.tr("queue-all"),
+        _ => units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name(lang.code()).to_owned())
+            .unwrap_or_else(|| id.to_owned()),
+    };
+    let category_name = |id: &str| match id {
+        "*" => lang.tr("queue-all"),
+        _ => super::inspector::category_name(lang, id),
+    };
     let rows = sqlx::query("SELECT username, role, team_id, home_unit_id, active FROM users ORDER BY username")
         .fetch_all(pool)
         .await
@@ -179,15 +208,12 @@ async fn admin_page(
             json!({
                 "username": r.try_get::<String, _>("username").unwrap_or_default(),
                 "role": role_name(lang, &r.try_get::<String, _>("role").unwrap_or_default()),
-                "team": r.try_get::<Option<String>, _>("team_id").unwrap_or_default(),
-                "home_unit": r.try_get::<Option<String>, _>("home_unit_id").unwrap_or_default(),
+                "team": r.try_get::<Option<String>, _>("team_id").unwrap_or_default().map(|t| team_name(&t)),
+                "home_unit": r.try_get::<Option<String>, _>("home_unit_id").unwrap_or_default().map(|u| unit_name(&u)),
                 "active": r.try_get::<i64, _>("active").unwrap_or_default() != 0,
             })
         })
         .collect();
-    let teams = store::org::list_teams(pool).await.map_err(storage)?;
-    let rules = store::org::list_rules(pool).await.map_err(storage)?;
-    let units = store::units::list_units(pool).await.map_err(storage)?;
     let (status, enrol, done, error) = match notice {
         None => (Status::Ok, None, false, None),
         Some(Notice::Enrol { username, uri }) => (
@@ -202,8 +228,20 @@ async fn admin_page(
     let context = json!({
         "staff": staff_context(staff, lang),
         "users": users,
-        "teams": teams.iter().map(|t| json!({ "id": t.id, "name": if lang == Lang::En { &t.name_en } else { &t.name_vi }, "parent": t.parent, "unit": t.unit, "default": t.default })).collect::<Vec<_>>(),
-        "rules": rules.iter().map(|r| json!({ "category": r.category, "unit": r.unit, "team": r.team })).collect::<Vec<_>>(),
+        "teams": teams.iter().map(|t| json!({
+            "id": t.id,
+            "name": team_name(&t.id),
+            "parent": t.parent.as_deref().map(team_name),
+            "unit": t.unit.as_deref().map(unit_name),
+            "default": t.default,
+        })).collect::<Vec<_>>(),
+        "rules": rules.iter().map(|r| json!({
+            "category": r.category,
+            "unit": r.unit,
+            "category_name": category_name(&r.category),
+            "unit_name": unit_name(&r.unit),
+            "team_name": team_name(&r.team),
+        })).collect::<Vec<_>>(),
         "units": units.iter().map(|u| json!({ "id": u.id, "name": u.name(lang.code()) })).collect::<Vec<_>>(),
         "categories": crate::domain::Category::ALL.iter().map(|c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()) })).collect::<Vec<_>>(),
         "roles": Role::ALL.iter().map(|r| json!({ "id": r.as_str(), "name": lang.tr(&r.message_key()) })).collect::<Vec<_>>(),

@@ -116,13 +116,19 @@ fn error_page(status: Status, lang: Lang, message_key: &str) -> Template {
         "error",
         lang,
         "/",
-        json!({ "status": status.code, "title": lang.tr(&title_key(status)), "message": lang.tr(message_key) }),
+        json!({
+            "status": status.code,
+            "title": lang.tr(&title_key(status)),
+            "message": lang.tr(message_key),
+            // A staff page answered 401: the way on is signing in again, not the home page.
+            "sign_in": status.code == 401,
+        }),
     )
 }
 
 fn title_key(status: Status) -> String {
     match status.code {
-        400 | 403 | 404 | 413 | 422 | 503 => format!("error-title-{}", status.code),
+        400 | 401 | 403 | 404 | 413 | 422 | 503 => format!("error-title-{}", status.code),
         code if code < 500 => "error-title-400".to_owned(),
         _ => "error-title-500".to_owned(),
     }
@@ -130,6 +136,7 @@ fn title_key(status: Status) -> String {
 
 fn message_key_for(status: Status) -> &'static str {
     match status.code {
+        401 => "error-session-ended",
         404 => "error-page-not-found",
         413 => "error-too-large",
         422 | 400 => "error-bad-request",
@@ -154,7 +161,7 @@ fn cross_site(req: &Request<'_>) -> bool {
 #[catch(default)]
 fn page_default(status: Status, req: &Request<'_>) -> (Status, Template) {
     let lang = Lang::of(req);
-    let key = if cross_site(req) {
+    let key = if status.code == 403 && cross_site(req) {
         "error-csrf"
     } else {
         message_key_for(status)
@@ -184,7 +191,7 @@ fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
     let key = match status.code {
         400 => "error-malformed-json",
         401 => "error-unauthorized",
-        403 if cross_site(req) => "error-csrf",
+        403 if cross_site(req) => "error-cross-site",
         403 => "error-forbidden",
         404 => "error-api-not-found",
         422 => "error-invalid-input",

@@ -37,18 +37,20 @@ impl<'r> FromRequest<'r> for SameOrigin {
 /// `same-origin`, or `none` for a request the person started themselves, passes; `same-site` (a sibling
 /// subdomain) and `cross-site` (a sandboxed frame included) do not. Without it, `Origin` must name the host
 /// the request was sent to; `Origin: null` is an opaque origin (a sandboxed frame, a `data:` page, or a
-/// page under `no-referrer`, which this site no longer sends) and is refused unless `Sec-Fetch-Site` vouches.
+/// page under `no-referrer`, which this site no longer sends) and is refused unless `Sec-Fetch-Site` says
+/// `same-origin`.
 pub fn from_this_site(headers: &HeaderMap<'_>) -> bool {
     if let Some(site) = headers.get_one("Sec-Fetch-Site") {
         let site = site.trim().to_ascii_lowercase();
         if !matches!(site.as_str(), "same-origin" | "none") {
             return false;
         }
-        // The browser vouches for the source: an opaque `null` (a page of ours under an older, stricter
-        // referrer policy) is fine, but naming another origin contradicts it and is refused.
+        // The browser vouches for the source: with `same-origin`, an opaque `null` (a page of ours under an
+        // older, stricter referrer policy) is fine; a post the person started (`none`) has no page behind
+        // it, so `null` there is refused; naming another origin contradicts either and is refused.
         return headers
             .get_one("Origin")
-            .is_none_or(|origin| origin.trim() == "null" || same_host(origin, headers));
+            .is_none_or(|origin| (origin.trim() == "null" && site == "same-origin") || same_host(origin, headers));
     }
     headers
         .get_one("Origin")
@@ -121,5 +123,10 @@ mod tests {
             ("Sec-Fetch-Site", "same-origin")
         ]));
         assert!(!verdict(&[("Sec-Fetch-Site", "cross-site")]));
+        assert!(!verdict(&[("Origin", "null"), ("Sec-Fetch-Site", "none")]));
+        assert!(!verdict(&[
+            ("Origin", "http://evil.example"),
+            ("Sec-Fetch-Site", "none")
+        ]));
     }
 }

@@ -69,7 +69,7 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
         .collect();
     let states: Vec<Value> = CommendationState::ALL
         .iter()
-        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()), "selected": state == Some(*s) }))
+        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.neutral_message_key()), "selected": state == Some(*s) }))
         .collect();
     let link = |p: usize| {
         format!(

@@ -98,10 +98,10 @@ impl<'r> FromRequest<'r> for Staff {
         let Some(db) = req.rocket().state::<Db>() else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
-        let idle = req
-            .rocket()
-            .state::<Settings>()
-            .map_or(30 * 60 * 1000, Settings::session_idle_millis);
+        let idle = req.rocket().state::<Settings>().map_or_else(
+            || Settings::default().session_idle_millis(),
+            Settings::session_idle_millis,
+        );
         let now = store::now_millis();
         match sessions::touch(db.pool(), &data.sid, &data.uid, now, idle).await {
             Ok(true) => {}

@@ -231,8 +231,48 @@ impl Browser {
         self.landed(name).await
     }
 
+    /// Waits until a page of the app is shown as its person sees it: its header styled by the stylesheet.
+    /// Key presses do not wait for the page they submit to load, and a screenshot could catch it half-way.
+    async fn settled(&self) -> Result {
+        let here = self.here().await;
+        // Pages of the app only: not another site's, nor the test's own page served under the app's origin.
+        if !here.starts_with(&self.base) || here.contains("/__same-origin/") {
+            return Ok(());
+        }
+        for _ in 0..100 {
+            if let Ok(header) = self.client.find(Locator::Css("header.site")).await {
+                let colour = header.css_value("background-color").await.unwrap_or_default();
+                if !colour.is_empty() && colour != "rgba(0, 0, 0, 0)" && colour != "transparent" {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "{}: {} is not styled after 10 s: the stylesheet did not load",
+            self.kind.name(),
+            self.here().await
+        ))
+    }
+
+    /// Waits (10 s at most) for an element of the page a key press leads to.
+    pub async fn wait_for(&self, css: &str) -> Result {
+        for _ in 0..100 {
+            if self.client.find(Locator::Css(css)).await.is_ok() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "{}: no {css} on {} after 10 s",
+            self.kind.name(),
+            self.here().await
+        ))
+    }
+
     /// Counts the page the browser is on and photographs it.
     pub async fn landed(&mut self, name: &str) -> Result {
+        self.settled().await?;
         self.shots.counters.pages.fetch_add(1, Ordering::SeqCst);
         self.taken += 1;
         // Firefox now and then cannot capture a page still painting on a loaded machine: try again.

@@ -150,8 +150,11 @@ pub struct Seen {
     pub host: String,
     pub method: String,
     pub path: String,
-    /// The `Origin` header the browser sent, if any.
+    /// The `Origin` and `Sec-Fetch-Site` headers the browser sent, if any.
     pub origin: Option<String>,
+    pub fetch_site: Option<String>,
+    /// The answer's status (502 for a host the proxy does not serve, 0 when no answer came).
+    pub status: u16,
 }
 
 /// An HTTP proxy on loopback that the browser is told to use for everything, loopback included. It
@@ -209,6 +212,7 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
     let mut headers = Vec::new();
     let mut length = 0usize;
     let mut origin = None;
+    let mut fetch_site = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
@@ -218,8 +222,12 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
+        let value = || line.split_once(':').map(|(_, v)| v.trim().to_owned());
         if lower.starts_with("origin:") {
-            origin = line.split_once(':').map(|(_, v)| v.trim().to_owned());
+            origin = value();
+        }
+        if lower.starts_with("sec-fetch-site:") {
+            fetch_site = value();
         }
         if !["connection:", "proxy-connection:", "keep-alive:"]
             .iter()
@@ -236,43 +244,75 @@ fn forward(client: TcpStream, routes: &[Route], log: &Mutex<Vec<Seen>>) -> std::
         // CONNECT host:443, or anything that is not a plain HTTP proxy request.
         None => (target.clone(), String::new()),
     };
-    if let Ok(mut log) = log.lock() {
-        log.push(Seen {
-            host: host.clone(),
-            method: method.clone(),
-            path: path.clone(),
-            origin,
-        });
-    }
+    let mut seen = Seen {
+        host: host.clone(),
+        method: method.clone(),
+        path: path.clone(),
+        origin,
+        fetch_site,
+        status: 0,
+    };
     let mut client = client;
     let route = routes
         .iter()
         .find(|r| r.host == host && path.starts_with(r.prefix))
         .filter(|_| method != "CONNECT");
-    let Some(Route { port, .. }) = route else {
-        client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
-        return Ok(());
+    // Recorded once answered, so that a test reading the log after a request sees its effects too.
+    let answer = match route {
+        None => Ok(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()),
+        Some(Route { port, .. }) => relay(&mut reader, *port, &method, &path, &headers, length),
     };
+    let result = answer.and_then(|bytes| {
+        seen.status = std::str::from_utf8(&bytes[..bytes.len().min(12)])
+            .ok()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        client.write_all(&bytes)
+    });
+    let _ = client.shutdown(Shutdown::Both);
+    if let Ok(mut log) = log.lock() {
+        log.push(seen);
+    }
+    result
+}
+
+/// Sends the request on to the server on `port` and reads its whole answer.
+fn relay(
+    reader: &mut BufReader<TcpStream>,
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[String],
+    length: usize,
+) -> std::io::Result<Vec<u8>> {
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
-    let mut upstream = TcpStream::connect(("127.0.0.1", *port))?;
+    let mut upstream = TcpStream::connect(("127.0.0.1", port))?;
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    for line in &headers {
+    for line in headers {
         head.push_str(line);
     }
     head.push_str("Connection: close\r\n\r\n");
     upstream.write_all(head.as_bytes())?;
     upstream.write_all(&body)?;
-    std::io::copy(&mut upstream, &mut client)?;
-    let _ = client.shutdown(Shutdown::Both);
-    Ok(())
+    let mut answer = Vec::new();
+    upstream.read_to_end(&mut answer)?;
+    Ok(answer)
 }
 
 /// The attacker: a second site (another host name, so another site as browsers count sites) serving pages
-/// whose forms post to the app, plainly and from inside a sandboxed frame.
+/// whose forms post to the app, plainly and from inside a sandboxed frame, and an address that bounces a
+/// post on to the app (307 keeps the method and the body).
 pub struct Attacker {
     pub port: u16,
-    pages: Arc<Mutex<Vec<(String, String)>>>,
+    answers: Arc<Mutex<Vec<(String, Answer)>>>,
+}
+
+#[derive(Clone)]
+enum Answer {
+    Page(String),
+    Redirect(String),
 }
 
 impl Attacker {
@@ -281,8 +321,8 @@ impl Attacker {
     pub fn start() -> Attacker {
         let listener = TcpListener::bind("127.0.0.1:0").expect("attacker port");
         let port = listener.local_addr().expect("attacker address").port();
-        let pages: Arc<Mutex<Vec<(String, String)>>> = Arc::new(Mutex::new(Vec::new()));
-        let served = pages.clone();
+        let answers: Arc<Mutex<Vec<(String, Answer)>>> = Arc::new(Mutex::new(Vec::new()));
+        let served = answers.clone();
         thread::spawn(move || {
             for mut stream in listener.incoming().map_while(Result::ok) {
                 let mut reader = BufReader::new(match stream.try_clone() {
@@ -292,38 +332,58 @@ impl Attacker {
                 let mut line = String::new();
                 let _ = reader.read_line(&mut line);
                 let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let mut length = 0usize;
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
                         break;
                     }
+                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
                 }
-                let body = served
+                // Read what a bounced form sent, so that closing the connection resets nothing.
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let answer = served
                     .lock()
                     .ok()
-                    .and_then(|p| p.iter().find(|(p, _)| *p == path).map(|(_, b)| b.clone()));
-                let response = match body {
-                    Some(body) => format!(
+                    .and_then(|a| a.iter().find(|(p, _)| *p == path).map(|(_, a)| a.clone()));
+                let response = match answer {
+                    Some(Answer::Page(body)) => format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()
                     ),
+                    Some(Answer::Redirect(to)) => {
+                        format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    }
                     None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
                 };
                 let _ = stream.write_all(response.as_bytes());
             }
         });
-        Attacker { port, pages }
+        Attacker { port, answers }
     }
 
     pub fn host(&self) -> String {
         format!("{}:{}", Self::HOST, self.port)
     }
 
-    pub fn serve(&self, path: &str, html: String) -> String {
-        if let Ok(mut pages) = self.pages.lock() {
-            pages.push((path.to_owned(), html));
+    fn answer(&self, path: &str, answer: Answer) -> String {
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.push((path.to_owned(), answer));
         }
         format!("http://{}{path}", self.host())
+    }
+
+    /// Serves `html` at `path`; returns its address.
+    pub fn serve(&self, path: &str, html: String) -> String {
+        self.answer(path, Answer::Page(html))
+    }
+
+    /// Answers `path` with a 307 to `to`; returns its address.
+    pub fn bounce(&self, path: &str, to: &str) -> String {
+        self.answer(path, Answer::Redirect(to.to_owned()))
     }
 }
 

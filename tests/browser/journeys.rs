@@ -328,9 +328,12 @@ impl Run {
              <script>document.getElementById('s').textContent='scripts run'</script>"
                 .to_owned(),
         );
-        self.citizen.goto(&page, "javascript-off-control").await?;
-        self.citizen.expect("scripts do not run").await?;
-        self.citizen.expect_not("scripts run").await
+        for b in [&mut self.citizen, &mut self.staff] {
+            b.goto(&page, "javascript-off-control").await?;
+            b.expect("scripts do not run").await?;
+            b.expect_not("scripts run").await?;
+        }
+        Ok(())
     }
 
     /// The person switches the page to the other language with its own link, reads it, and switches back.
@@ -381,9 +384,18 @@ impl Run {
     }
 
     async fn sign_out(&mut self, name: &str) -> Result {
-        if !self.staff.here().await.starts_with(&self.app.origin()) {
-            let q = self.staff.q();
-            self.staff.goto(&format!("/inspector{q}"), "queue").await?;
+        // From a page that has no sign-out button (another site's, an error page), through the queue, or
+        // the admin page for an admin (who has no queue).
+        let button = "form[action^='/inspector/sign-out'] button";
+        let q = self.staff.q();
+        for page in ["/inspector", "/admin"] {
+            let on_app = self.staff.here().await.starts_with(&self.app.origin());
+            if on_app && self.staff.client.find(fantoccini::Locator::Css(button)).await.is_ok() {
+                break;
+            }
+            self.staff
+                .goto(&format!("{page}{q}"), page.trim_start_matches('/'))
+                .await?;
         }
         self.staff
             .press("form[action^='/inspector/sign-out'] button", name)
@@ -441,7 +453,12 @@ impl Run {
             "admin-rule-added",
         )
         .await?;
-        b.expect(&format!("bribe-taking × {UNIT} → {TEAM}")).await?;
+        let (unit, team) = match self.lang {
+            "vi" => ("Xã Thử Nghiệm", "Tổ xác minh Thử Nghiệm"),
+            _ => ("Thu Nghiem Commune", "Thu Nghiem verification team"),
+        };
+        let rule = format!("{} × {unit} → {team}", tr(self.lang, "category-bribe-taking"));
+        b.expect(&rule).await?;
 
         for (username, role, home) in [
             ("thanhtra.an", "inspector", ""),
@@ -577,8 +594,24 @@ impl Run {
         b.fill("#reason", reason).await?;
         b.press("form[action*='/transitions'] button", &format!("case-to-{to}"))
             .await?;
-        b.expect(&tr(self.lang, &format!("status-{}", to.replace('_', "-"))))
+        b.expect(&tr(self.lang, "case-done-transition")).await?;
+        self.case_status_is(to).await
+    }
+
+    /// The case page's current status (not an option of its forms) is `to`.
+    async fn case_status_is(&self, to: &str) -> Result {
+        let shown = self
+            .staff
+            .find("dl.facts .status")
+            .await?
+            .text()
             .await
+            .map_err(|e| e.to_string())?;
+        let wanted = tr(self.lang, &format!("status-{}", to.replace('_', "-")));
+        match shown == wanted {
+            true => Ok(()),
+            false => Err(format!("the case shows status {shown:?}, not {wanted:?}")),
+        }
     }
 
     /// Journey 3: sign-in with TOTP, queue, case, a request for information (the reporter answers: the end
@@ -785,9 +818,10 @@ impl Run {
     }
 
     /// Cross-site attempts in a real browser: pages of another site whose forms post to the app (plainly,
-    /// and from a sandboxed frame, which sends `Origin: null`) for a transition, a sign-in and an admin
-    /// action, each with what a form of the app would carry (the CSRF token included). Then the positive
-    /// control: the same transition form served under the app's own origin does change the case.
+    /// from a sandboxed frame, which sends `Origin: null`, and bounced by a 307 of the other site) for a
+    /// transition, a sign-in and an admin action, each with what a form of the
+    /// app would carry (the CSRF token included). Then the positive control: the same transition form
+    /// served under the app's own origin does change the case.
     async fn cross_site(&mut self) -> Result {
         self.sign_out("officer-signed-out").await?;
         self.sign_in("giamsat.chi").await?;
@@ -795,14 +829,15 @@ impl Run {
         let csrf = self.staff.attr("input[name='csrf']", "value").await?;
         let origin = self.app.origin();
         let q = self.staff.q();
-        let transition_form = |csrf: &str| {
+        let transition = format!("{origin}/inspector/cases/{case}/transitions{q}");
+        let transition_fields = |csrf: &str| {
             format!(
-                "<form method='post' action='{origin}/inspector/cases/{case}/transitions{q}'>\
-                 <input type='hidden' name='csrf' value='{csrf}'><input type='hidden' name='to' value='investigating'>\
-                 <input type='hidden' name='reason' value='Chuyển bởi trang khác.'><button id='go'>Xem ảnh</button></form>"
+                "<input type='hidden' name='csrf' value='{csrf}'><input type='hidden' name='to' value='investigating'>\
+                 <input type='hidden' name='reason' value='Chuyển bởi trang khác.'>"
             )
         };
-        let transition = transition_form(&csrf);
+        self.attack("transition", &transition, &transition_fields(&csrf))
+            .await?;
         let binh_code = self
             .accounts
             .get_mut("thanhtra.binh")
@@ -810,24 +845,22 @@ impl Run {
             .next_code()
             .await;
         let sign_in = format!(
-            "<form method='post' action='{origin}/inspector/sign-in{q}'>\
-             <input type='hidden' name='username' value='thanhtra.binh'><input type='hidden' name='password' value='{PASSWORD}'>\
-             <input type='hidden' name='totp' value='{binh_code}'><button id='go'>Nhận quà</button></form>"
+            "<input type='hidden' name='username' value='thanhtra.binh'><input type='hidden' name='password' value='{PASSWORD}'>\
+             <input type='hidden' name='totp' value='{binh_code}'>"
         );
-        self.attack("transition", &transition).await?;
-        self.attack("sign-in", &sign_in).await?;
+        self.attack("sign-in", &format!("{origin}/inspector/sign-in{q}"), &sign_in)
+            .await?;
         // An admin action, from the admin's own signed-in browser.
         self.sign_out("supervisor-signed-out-again").await?;
         self.sign_in("quantri.hoa").await?;
         let admin_csrf = self.staff.attr("input[name='csrf']", "value").await?;
         let add_user = format!(
-            "<form method='post' action='{origin}/admin/users{q}'>\
-             <input type='hidden' name='csrf' value='{admin_csrf}'><input type='hidden' name='username' value='ke.gian'>\
+            "<input type='hidden' name='csrf' value='{admin_csrf}'><input type='hidden' name='username' value='ke.gian'>\
              <input type='hidden' name='role' value='inspector'><input type='hidden' name='team' value='{TEAM}'>\
-             <input type='hidden' name='home_unit' value=''><input type='hidden' name='password' value='{PASSWORD}'>\
-             <button id='go'>Tiếp tục</button></form>"
+             <input type='hidden' name='home_unit' value=''><input type='hidden' name='password' value='{PASSWORD}'>"
         );
-        self.attack("admin-user", &add_user).await?;
+        self.attack("admin-user", &format!("{origin}/admin/users{q}"), &add_user)
+            .await?;
 
         // The control: the very transition form, served under the app's origin to the supervisor.
         self.sign_out("admin-signed-out-again").await?;
@@ -835,28 +868,38 @@ impl Run {
         self.open_case_with_status("accepted").await?;
         let csrf = self.staff.attr("input[name='csrf']", "value").await?;
         let before_control = state(&self.app).await;
-        let page = self
-            .attacker
-            .serve("/__same-origin/transition", page_with(&transition_form(&csrf)));
+        let page = self.attacker.serve(
+            "/__same-origin/transition",
+            page_with(&form(&transition, &transition_fields(&csrf))),
+        );
         let page = page.replace(&self.attacker.host(), &self.app.host());
         self.staff.goto(&page, "control-same-origin-form").await?;
         self.staff.press("#go", "control-same-origin-posted").await?;
-        self.staff.expect(&tr(self.lang, "status-investigating")).await?;
+        self.staff.expect(&tr(self.lang, "case-done-transition")).await?;
+        self.case_status_is("investigating").await?;
         self.control_changes = changed(&before_control, &state(&self.app).await);
         Ok(())
     }
 
-    /// Serves `form` on the attacker's site plainly and inside a sandboxed frame, and presses its button in
-    /// the staff member's browser each time.
-    async fn attack(&mut self, name: &str, form: &str) -> Result {
-        let plain = self.attacker.serve(&format!("/{name}"), page_with(form));
-        let framed_doc = page_with(form).replace('&', "&amp;").replace('"', "&quot;");
+    /// Posts `fields` to `action` from the attacker's site three ways, pressing the button in the staff
+    /// member's browser each time: a plain page, a sandboxed frame, and a form bounced by a 307.
+    async fn attack(&mut self, name: &str, action: &str, fields: &str) -> Result {
+        let plain = self
+            .attacker
+            .serve(&format!("/{name}"), page_with(&form(action, fields)));
+        let framed_doc = page_with(&form(action, fields))
+            .replace('&', "&amp;")
+            .replace('"', "&quot;");
         let framed = self.attacker.serve(
             &format!("/{name}-framed"),
             format!(
                 "<!DOCTYPE html><title>x</title><iframe sandbox='allow-forms' width='900' height='400' srcdoc=\"{framed_doc}\"></iframe>"
             ),
         );
+        let bounce = self.attacker.bounce(&format!("/{name}-bounce"), action);
+        let bounced = self
+            .attacker
+            .serve(&format!("/{name}-bounced"), page_with(&form(&bounce, fields)));
         let posts_before = self.posts_to_app();
         let before = state(&self.app).await;
         self.staff.goto(&plain, &format!("attack-{name}")).await?;
@@ -876,32 +919,48 @@ impl Run {
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        // The framed post's answer cannot be shown in a frame (frame-ancestors 'none'); wait for the request.
-        for _ in 0..50 {
+        // The framed post's answer cannot be shown in a frame (frame-ancestors 'none'); wait for it. The
+        // proxy records a request once it is answered.
+        for _ in 0..100 {
             if self.posts_to_app() >= posts_before + 2 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.staff.landed(&format!("attack-{name}-framed-sent")).await?;
+        self.staff.goto(&bounced, &format!("attack-{name}-bounced")).await?;
+        self.staff
+            .press("#go", &format!("attack-{name}-bounced-refused"))
+            .await?;
+        self.staff.expect(&tr(self.lang, "error-csrf")).await?;
         let sent = self.posts_to_app() - posts_before;
         self.cross_attempts += sent;
         self.cross_changes += changed(&before, &state(&self.app).await);
-        if sent != 2 {
-            return Err(format!("{name}: {sent} of 2 cross-site posts reached the app"));
+        if sent != 3 {
+            return Err(format!("{name}: {sent} of 3 cross-site posts reached the app"));
         }
-        // What the browser said of them: the other site, then the sandboxed frame's opaque origin.
-        let origins: Vec<Option<String>> = self.app_posts()[posts_before..]
+        // What the browser said of them (the other site; the sandboxed frame's opaque origin; after the
+        // other site's redirect, see below; all cross-site) and what the app answered (403 each).
+        let said: Vec<(Option<String>, Option<String>, u16)> = self.app_posts()[posts_before..]
             .iter()
-            .map(|s| s.origin.clone())
+            .map(|s| (s.origin.clone(), s.fetch_site.clone(), s.status))
             .collect();
+        let cross = Some("cross-site".to_owned());
+        let null = Some("null".to_owned());
+        let other_site = Some(format!("http://{}", self.attacker.host()));
+        // After the redirect Chromium sends an opaque origin, Firefox the form's own: both cross-site.
+        let bounced_origin = match self.staff.kind {
+            Kind::Chromium => null.clone(),
+            Kind::Firefox => other_site.clone(),
+        };
         let expected = vec![
-            Some(format!("http://{}", self.attacker.host())),
-            Some("null".to_owned()),
+            (other_site, cross.clone(), 403),
+            (null, cross.clone(), 403),
+            (bounced_origin, cross, 403),
         ];
-        if origins != expected {
+        if said != expected {
             return Err(format!(
-                "{name}: the cross-site posts said Origin {origins:?}, not {expected:?}"
+                "{name}: the cross-site posts (Origin, Sec-Fetch-Site, answer) were {said:?}, not {expected:?}"
             ));
         }
         Ok(())
@@ -965,6 +1024,13 @@ impl Run {
                 .await?;
             b.expect(&tr(lang, "queue-title")).await?;
             tokio::time::sleep(Duration::from_secs(4)).await;
+            // A form pressed on a page left open too long: told the session ended, sent on to sign in.
+            b.press("form[action^='/inspector/sign-out'] button", "idle-expired-post")
+                .await?;
+            b.expect(&tr(lang, "error-session-ended")).await?;
+            b.press("a.button[href^='/inspector/sign-in']", "idle-sign-in-again")
+                .await?;
+            b.expect(&tr(lang, "sign-in-title")).await?;
             b.goto(&format!("/inspector{q}"), "idle-expired").await?;
             b.expect(&tr(lang, "sign-in-title")).await
         }
@@ -986,6 +1052,7 @@ impl Run {
         b.goto(&format!("/{q}"), "keyboard-home").await?;
         tab_to(b, "href:/report").await?;
         b.keys(ENTER).await?;
+        b.wait_for("select#category").await?;
         b.landed("keyboard-form").await?;
         b.expect(&tr(lang, "form-title")).await?;
         tab_to(b, "category").await?;
@@ -997,15 +1064,18 @@ impl Run {
             .await?;
         tab_to(b, "button").await?;
         b.keys(SPACE).await?;
+        b.wait_for("p.code#code").await?;
         b.landed("keyboard-submitted").await?;
         b.expect(&tr(lang, "submitted-title")).await?;
         let code = b.find("#code").await?.text().await.map_err(|e| e.to_string())?;
         tab_to(b, "href:/report/status").await?;
         b.keys(ENTER).await?;
+        b.wait_for("input#code").await?;
         b.landed("keyboard-lookup").await?;
         tab_to(b, "code").await?;
         b.keys(&code.to_lowercase()).await?;
         b.keys(ENTER).await?;
+        b.wait_for("textarea#body").await?;
         b.landed("keyboard-status").await?;
         b.expect(&tr(lang, "status-title")).await?;
         // The report's own text is folded away (a <details>) until the person opens it.
@@ -1032,6 +1102,11 @@ fn tolerate_framing_refused(name: &str, answer: std::result::Result<(), fantocci
         Err(e) if e.contains("cspBlocked") => Ok(true),
         Err(e) => Err(format!("{name}: the framed form: {e}")),
     }
+}
+
+/// A form of the attacker's that posts `fields` to `action` when its one button is pressed.
+fn form(action: &str, fields: &str) -> String {
+    format!("<form method='post' action='{action}'>{fields}<button id='go'>Xem ảnh</button></form>")
 }
 
 fn page_with(form: &str) -> String {

@@ -65,7 +65,7 @@ async fn every_journey_in_real_browsers_with_javascript_off() {
             "{name}: a screenshot for every page visited"
         );
         assert_eq!(
-            outcome.cross_site_attempts, 6,
+            outcome.cross_site_attempts, 9,
             "{name}: cross-site posts that reached the app"
         );
         assert_eq!(

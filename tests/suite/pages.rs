@@ -334,7 +334,7 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
     let commendations = section(&vi, "Khen thưởng người tố cáo");
     for line in [
         "<li>Đang xem xét khen thưởng: 1</li>",
-        "<li>Đã quyết định khen thưởng, chờ người tố cáo nhận: 1</li>",
+        "<li>Đã quyết định khen thưởng, chờ người tố cáo đề nghị nhận thưởng: 1</li>",
         "<li>Người tố cáo từ chối nhận thưởng: 1</li>",
     ] {
         assert!(commendations.contains(line), "{line} in {commendations}");
