@@ -215,6 +215,7 @@ admin-active = Active
 admin-users-cli = Password resets and key re-grants: minhbach user reset-password and minhbach keys regrant (needs the recovery key).
 admin-teams = Teams
 admin-parent = parent
+admin-parent-label = Parent
 admin-rules = Routing rules (kind of act × unit → team)
 admin-org-cli = Update units, teams and rules: minhbach org import FILE.toml.
 case-report = The report

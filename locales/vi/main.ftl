@@ -215,6 +215,7 @@ admin-active = Hoạt động
 admin-users-cli = Đặt lại mật khẩu và cấp lại khóa: lệnh minhbach user reset-password và minhbach keys regrant (cần khóa khôi phục).
 admin-teams = Tổ công tác
 admin-parent = cấp trên
+admin-parent-label = Cấp trên
 admin-rules = Quy tắc phân công (loại hành vi × đơn vị → tổ)
 admin-org-cli = Cập nhật đơn vị, tổ và quy tắc: lệnh minhbach org import TỆP.toml.
 case-report = Nội dung tin báo

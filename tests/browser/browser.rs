@@ -288,7 +288,7 @@ impl Browser {
         let file = self
             .shots
             .dir
-            .join(format!("{}-{:02}-{name}.png", self.shots.prefix, self.taken));
+            .join(format!("{}-{:03}-{name}.png", self.shots.prefix, self.taken));
         std::fs::write(&file, png).map_err(|e| format!("{}: {e}", file.display()))
     }
 
