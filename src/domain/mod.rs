@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod category;
 pub mod commendation;
 pub mod deadlines;
+pub mod money;
 pub mod org;
 pub mod policy;
 pub mod report;

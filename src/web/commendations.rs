@@ -322,21 +322,14 @@ pub async fn queue(
     Ok((rows, pages))
 }
 
-/// Parses an amount typed by staff: a whole number, zero or more, with optional spaces, dots or commas
-/// as thousands separators ("1.500.000", "1 500 000").
+/// An amount typed by staff: required, then read as [`crate::domain::money::parse_amount`] reads every
+/// amount ("1.500.000" is one and a half million; "1.5" is refused).
 pub fn parse_amount(text: Option<&str>) -> Result<i64, FieldError> {
     let text = text
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(FieldError::Required)?;
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | ',' | '\u{a0}'))
-        .collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::InvalidAmount);
-    }
-    digits.parse().map_err(|_| FieldError::InvalidAmount)
+    crate::domain::money::parse_amount(text)
 }
 
 /// What the officer records to get a proposal.

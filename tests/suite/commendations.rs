@@ -556,3 +556,25 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
     let (_, file) = app.staff_get(&url, &officer).await;
     assert_eq!(file["claim"], Value::Null, "{file}");
 }
+
+/// The officer's amounts are read as the reporter's are: "1.5" is no amount (it once became 15), while
+/// separators in groups of three are.
+#[rocket::async_test]
+async fn an_ambiguous_amount_is_refused_not_guessed() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (_, id) = app.concluded(&inspector, "substantiated").await;
+    let url = format!("/api/v1/commendations/{id}/proposal");
+    for typed in ["1.5", "15.00", "1.5000"] {
+        let record = json!({ "recovered": typed, "form": "ministry_certificate", "evidence": "KL 4/KL-TTr" });
+        let (status, body) = app.staff_post(&url, &officer, &record).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{typed}: {body}");
+        assert!(body["error"]["fields"]["recovered"].is_string(), "{typed}: {body}");
+    }
+    let record = json!({ "recovered": "1.500.000", "form": "ministry_certificate", "evidence": "KL 4/KL-TTr" });
+    let (status, body) = app.staff_post(&url, &officer, &record).await;
+    assert_eq!(status, Status::Ok, "{body}");
+}
