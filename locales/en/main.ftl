@@ -185,6 +185,7 @@ queue-next = Next
 queue-page = Page { $page } of { $pages }
 queue-empty = No cases.
 case-title = Case
+case-assignee = Inspector in charge
 case-actions = Actions
 case-transition-to = Move to status
 case-reason = Reason (required)

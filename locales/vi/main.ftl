@@ -185,6 +185,7 @@ queue-next = Trang sau
 queue-page = Trang { $page } / { $pages }
 queue-empty = Không có vụ việc nào.
 case-title = Vụ việc
+case-assignee = Thanh tra viên phụ trách
 case-actions = Xử lý
 case-transition-to = Chuyển sang tình trạng
 case-reason = Lý do (bắt buộc)

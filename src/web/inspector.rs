@@ -296,8 +296,20 @@ async fn case_page(
         .iter()
         .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()) }))
         .collect();
-    let inspectors = if staff.user.role == Role::Supervisor {
-        team_inspectors(db, case.team_id.as_deref()).await
+    // Who holds the case, by name: staff see it, and the reassignment form starts from it.
+    let assignee = match case.assignee_id.as_deref() {
+        Some(id) => store::users::find_by_id(db.pool(), id)
+            .await
+            .map_err(|e| PageError::from_failure(lang, e.into()))?
+            .map(|u| u.username),
+        None => None,
+    };
+    let inspectors: Vec<Value> = if staff.user.role == Role::Supervisor {
+        team_inspectors(db, case.team_id.as_deref())
+            .await
+            .into_iter()
+            .map(|name| json!({ "selected": assignee.as_deref() == Some(name.as_str()), "name": name }))
+            .collect()
     } else {
         vec![]
     };
@@ -322,6 +334,7 @@ async fn case_page(
         "can_extend": staff.user.role == Role::Supervisor
             && matches!(view.status, CaseStatus::Accepted | CaseStatus::Investigating | CaseStatus::InfoRequested),
         "inspectors": inspectors,
+        "assignee": assignee,
         "done": done,
         "error": error,
     });
@@ -335,7 +348,7 @@ async fn case_page(
     Ok((status, pages::render("inspector/case", lang, &path, context)))
 }
 
-async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<Value> {
+async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<String> {
     let Some(team) = team else { return vec![] };
     let rows = sqlx::query(
         "SELECT username FROM users WHERE team_id = $1 AND role = 'inspector' AND active = 1 ORDER BY username",
@@ -346,7 +359,6 @@ async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<Value> {
     .unwrap_or_default();
     rows.iter()
         .filter_map(|r| sqlx::Row::try_get::<String, _>(r, "username").ok())
-        .map(|u| json!(u))
         .collect()
 }
 

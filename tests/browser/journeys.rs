@@ -706,8 +706,11 @@ impl Run {
         let b = &mut self.staff;
         b.pick("#assignee", &holder).await?;
         b.press("form[action*='/assignment'] button", "case-reassigned").await?;
-        b.expect_not(&tr(lang, "error-assignee-from-unit")).await?;
-        b.expect(&holder).await?;
+        b.expect(&tr(lang, "case-done-assignment")).await?;
+        let now = b.find("#assignee-now").await?.text().await.map_err(|e| e.to_string())?;
+        if now != holder {
+            return Err(format!("the case is held by {now:?} after reassignment to {holder:?}"));
+        }
         self.transition("accepted", "Đủ điều kiện thụ lý.").await?;
         let b = &mut self.staff;
         b.pick("#type", "complex").await?;
