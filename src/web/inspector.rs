@@ -41,7 +41,12 @@ type PageResult<T = Template> = Result<T, PageError>;
 
 /// What the layout shows of the signed-in user: the role by its name in the reader's language.
 pub fn staff_context(staff: &Staff, lang: Lang) -> Value {
-    json!({ "username": staff.user.username, "role_label": lang.tr(&staff.user.role.message_key()), "csrf": staff.csrf })
+    json!({
+        "username": staff.user.username,
+        "role_label": lang.tr(&staff.user.role.message_key()),
+        "csrf": staff.csrf,
+        "idle_minutes": staff.idle_minutes,
+    })
 }
 
 fn sign_in_page(lang: Lang, error: Option<&str>) -> Template {

@@ -75,6 +75,8 @@ pub struct Staff {
     pub session_id: String,
     pub private_key: PrivateKey,
     pub csrf: String,
+    /// After how many idle minutes (rounded up) the session ends, for the pages to say.
+    pub idle_minutes: i64,
 }
 
 impl Staff {
@@ -125,6 +127,7 @@ impl<'r> FromRequest<'r> for Staff {
             session_id: data.sid.clone(),
             private_key: PrivateKey::from_bytes(*key),
             csrf: data.csrf.clone(),
+            idle_minutes: (idle + 59_999) / 60_000,
         })
     }
 }

@@ -1026,6 +1026,12 @@ impl Run {
             b.press("form[action^='/inspector/sign-in'] button", "idle-signed-in")
                 .await?;
             b.expect(&tr(lang, "queue-title")).await?;
+            // The footer gives this server's idle time: 3 seconds, rounded up to a minute.
+            b.expect(match lang {
+                "vi" => "sau 1 phút không hoạt động",
+                _ => "after 1 min without activity",
+            })
+            .await?;
             tokio::time::sleep(Duration::from_secs(4)).await;
             // A form pressed on a page left open too long: told the session ended, sent on to sign in.
             b.press("form[action^='/inspector/sign-out'] button", "idle-expired-post")
