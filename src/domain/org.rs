@@ -48,6 +48,17 @@ pub struct Team {
     pub default: bool,
 }
 
+impl Team {
+    /// The team's name in a language (`"en"`, else Vietnamese).
+    pub fn name(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.name_en
+        } else {
+            &self.name_vi
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RuleSpec {
     pub category: String,

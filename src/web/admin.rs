@@ -14,7 +14,7 @@ use serde_json::json;
 use super::error::PageError;
 use super::guards::SameOrigin;
 use super::i18n::Lang;
-use super::inspector::staff_context;
+use super::inspector::{category_name, name_of, staff_context};
 use super::pages;
 use super::session::Staff;
 use crate::config::ServerSecret;
@@ -172,30 +172,22 @@ async fn admin_page(
     let rules = store::org::list_rules(pool).await.map_err(storage)?;
     let units = store::units::list_units(pool).await.map_err(storage)?;
     // Names as the admin reads them; an id only where nothing names it ("*" is every category or unit).
-    let team_name = |id: &str| {
-        teams
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| {
-                if lang == Lang::En {
-                    t.name_en.clone()
-                } else {
-                    t.name_vi.clone()
-                }
-            })
-            .unwrap_or_else(|| id.to_owned())
-    };
+    let team_names: Vec<(String, String)> = teams
+        .iter()
+        .map(|t| (t.id.clone(), t.name(lang.code()).to_owned()))
+        .collect();
+    let unit_names: Vec<(String, String)> = units
+        .iter()
+        .map(|u| (u.id.clone(), u.name(lang.code()).to_owned()))
+        .collect();
+    let team_name = |id: &str| name_of(&team_names, id);
     let unit_name = |id: &str| match id {
         "*" => lang.tr("queue-all"),
-        _ => units
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.name(lang.code()).to_owned())
-            .unwrap_or_else(|| id.to_owned()),
+        _ => name_of(&unit_names, id),
     };
     let category_name = |id: &str| match id {
         "*" => lang.tr("queue-all"),
-        _ => super::inspector::category_name(lang, id),
+        _ => category_name(lang, id),
     };
     let rows = sqlx::query("SELECT username, role, team_id, home_unit_id, active FROM users ORDER BY username")
         .fetch_all(pool)

@@ -247,9 +247,7 @@ const CASE_ACTIONS: [&str; 4] = ["transition", "message", "assignment", "extensi
 /// The case page; `done` names the action just taken (an unknown one is ignored).
 #[get("/cases/<id>?<done>")]
 async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str, done: Option<&str>) -> PageResult {
-    let done = done
-        .filter(|d| CASE_ACTIONS.contains(d))
-        .map(|d| lang.tr(&format!("case-done-{d}")));
+    let done = pages::confirmation(lang, done, &CASE_ACTIONS, "case-done-");
     case_page(db, &staff, lang, id, done, None).await.map(|(_, t)| t)
 }
 

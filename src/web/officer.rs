@@ -101,9 +101,7 @@ const FILE_ACTIONS: [&str; 3] = ["proposal", "decision", "payment"];
 /// The commendation's file; `done` names the action just taken (an unknown one is ignored).
 #[get("/commendations/<id>?<done>")]
 async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str, done: Option<&str>) -> PageResult {
-    let done = done
-        .filter(|d| FILE_ACTIONS.contains(d))
-        .map(|d| lang.tr(&format!("officer-done-{d}")));
+    let done = pages::confirmation(lang, done, &FILE_ACTIONS, "officer-done-");
     file_page(db, &staff, lang, id, done, None).await.map(|(_, t)| t)
 }
 

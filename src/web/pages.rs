@@ -87,6 +87,13 @@ pub fn rfc3339(utc_millis: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The confirmation a page shows after a successful action: `done` names the action (from the redirect's
+/// query), `key_prefix` + action is its message; an action not in `actions` shows nothing.
+pub fn confirmation(lang: Lang, done: Option<&str>, actions: &[&str], key_prefix: &str) -> Option<String> {
+    done.filter(|d| actions.contains(d))
+        .map(|d| lang.tr(&format!("{key_prefix}{d}")))
+}
+
 /// A ledger entry as a timeline line for the reporter and the officer: a transition names the status it led
 /// to ("Status updated: Accepted"), any other entry its kind.
 pub fn event_label(lang: Lang, kind: &str, detail: &str) -> String {

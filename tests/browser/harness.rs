@@ -76,25 +76,20 @@ impl App {
         }
         let mut child = command.spawn().expect("the server binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
-        // The server prints the setup code before it listens; keep reading its output so it never blocks.
+        // The server prints the setup code (the line after the prompt) as it starts listening; keep reading
+        // its output so that it never blocks on a full pipe.
         let (code_tx, code_rx) = std::sync::mpsc::channel();
         thread::spawn(move || {
             let mut after_prompt = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if after_prompt {
-                    let _ = code_tx.send(Some(line.trim().to_owned()));
-                    after_prompt = false;
+                    let _ = code_tx.send(line.trim().to_owned());
                 }
-                if line.contains("one-time setup code") {
-                    after_prompt = true;
-                }
-                if line.contains("Rocket has launched") || line.contains("Listening") {
-                    let _ = code_tx.send(None);
-                }
+                after_prompt = line.contains("one-time setup code");
             }
         });
         wait_for_port(port, "the server", &mut child);
-        let setup_code = code_rx.recv_timeout(Duration::from_secs(2)).ok().flatten();
+        let setup_code = code_rx.recv_timeout(Duration::from_secs(2)).ok();
         App {
             port,
             data_dir,

@@ -367,18 +367,8 @@ impl Run {
             .ok_or_else(|| format!("no account {username}"))?
             .next_code()
             .await;
-        let q = self.staff.q();
         let b = &mut self.staff;
-        b.goto(&format!("/inspector/sign-in{q}"), &format!("sign-in-{username}"))
-            .await?;
-        b.fill("#username", username).await?;
-        b.fill("#password", PASSWORD).await?;
-        b.fill("#totp", &code).await?;
-        b.press(
-            "form[action^='/inspector/sign-in'] button",
-            &format!("signed-in-{username}"),
-        )
-        .await?;
+        fill_sign_in(b, username, &code, &format!("sign-in-{username}")).await?;
         // The header names who is signed in.
         b.expect(username).await
     }
@@ -1019,12 +1009,7 @@ impl Run {
         let b = &mut self.staff;
         let base = std::mem::replace(&mut b.base, self.idle.origin());
         let result = async {
-            b.goto(&format!("/inspector/sign-in{q}"), "idle-sign-in").await?;
-            b.fill("#username", "thanhtra.em").await?;
-            b.fill("#password", PASSWORD).await?;
-            b.fill("#totp", &code).await?;
-            b.press("form[action^='/inspector/sign-in'] button", "idle-signed-in")
-                .await?;
+            fill_sign_in(b, "thanhtra.em", &code, "idle-sign-in").await?;
             b.expect(&tr(lang, "queue-title")).await?;
             // The footer gives this server's idle time: 3 seconds, rounded up to a minute.
             b.expect(match lang {
@@ -1120,6 +1105,18 @@ fn form(action: &str, fields: &str) -> String {
 
 fn page_with(form: &str) -> String {
     format!("<!DOCTYPE html><meta charset='utf-8'><title>Ảnh đẹp</title><h1>Ảnh đẹp</h1>{form}")
+}
+
+/// Signs in on the sign-in page of the window's server, as a person types it; screenshots are named
+/// `name` and `name`-done.
+async fn fill_sign_in(b: &mut Browser, username: &str, code: &str, name: &str) -> Result {
+    let q = b.q();
+    b.goto(&format!("/inspector/sign-in{q}"), name).await?;
+    b.fill("#username", username).await?;
+    b.fill("#password", PASSWORD).await?;
+    b.fill("#totp", code).await?;
+    b.press("form[action^='/inspector/sign-in'] button", &format!("{name}-done"))
+        .await
 }
 
 const TAB: &str = "\u{E004}";

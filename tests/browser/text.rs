@@ -24,6 +24,6 @@ pub fn tr(lang: &str, key: &str) -> String {
     let message = messages(lang)
         .get(key)
         .unwrap_or_else(|| panic!("no message {key} in locales/{lang}"));
-    // Fluent wraps placeables in invisible isolation marks; compare the text before the first one.
+    // A placeable's value is the page's; compare the text before the first one.
     message.split('{').next().unwrap_or_default().trim().to_owned()
 }
