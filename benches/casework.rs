@@ -96,14 +96,14 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
     let add = |username: String, role: &'static str| {
         let (db, secret) = (&db, &secret);
         async move {
-            let new = minhbach::ops::NewUser {
+            let new = minhbach::app::accounts::NewUser {
                 username: &username,
                 role,
                 team: None,
                 home_unit: None,
                 password: PASSWORD,
             };
-            minhbach::ops::user_add(db, secret, new).await.expect("user");
+            minhbach::app::accounts::user_add(db, secret, new).await.expect("user");
             let user = minhbach::store::users::find_by_username(db.pool(), &username)
                 .await
                 .unwrap()
@@ -231,7 +231,7 @@ fn sign_in(
             .await
             .unwrap()
             .unwrap();
-        let totp_secret = minhbach::ops::open_totp_secret(secret, &user).expect("totp");
+        let totp_secret = minhbach::app::accounts::open_totp_secret(secret, &user).expect("totp");
         db.close().await;
         crypto::code_at(&totp_secret, (minhbach::store::now_millis() / 1000) as u64 + 30 * step).expect("code")
     });

@@ -1,14 +1,15 @@
 //! Minh Bạch: anonymous, encrypted anti-corruption reporting with deadlines, commendations and a
 //! tamper-evident ledger. See `DESIGN.md` (`docs/architecture.md`) for the shape of the code.
 //!
-//! Dependencies point one way: `web` → `store` + `domain` + `crypto`; `store` → `domain`; `domain` and
-//! `crypto` know nothing of HTTP or SQL.
+//! Dependencies point one way: `web` → `app` → `store` + `domain` + `crypto`; `main` and `demo` → `app`;
+//! `store` → `domain`; nothing but this root imports `web`; `app`, `store`, `domain` and `crypto` know
+//! nothing of HTTP, and `domain` and `crypto` nothing of SQL or the async runtime (`.ci/layout` checks it).
 
+pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
-pub mod ops;
 pub mod setup;
 pub mod store;
 pub mod web;
@@ -27,5 +28,5 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, SetupError> {
     settings.install_deployment()?;
     let secret = config::prepare_data_dir(&settings.data_dir)?;
     let figment = figment.merge(Serialized::default("secret_key", hex::encode(*secret.0)));
-    Ok(web::mount(rocket::custom(figment), settings, secret))
+    web::mount(rocket::custom(figment), settings, secret)
 }

@@ -205,7 +205,10 @@ async fn serve() -> Result<(), String> {
                 config.address,
                 config.port
             );
-            match rocket.state::<minhbach::web::SetupCode>().and_then(|c| c.current()) {
+            match rocket
+                .state::<minhbach::app::accounts::SetupCode>()
+                .and_then(|c| c.current())
+            {
                 Some(code) => {
                     // Printed, not logged: the setup code is a one-time secret for whoever runs the server.
                     println!();
@@ -284,21 +287,21 @@ async fn user(command: UserCommand) -> Result<(), String> {
             password_stdin: _,
         } => {
             let password = read_password()?;
-            let new = minhbach::ops::NewUser {
+            let new = minhbach::app::accounts::NewUser {
                 username: &username,
                 role: &role,
                 team: team.as_deref(),
                 home_unit: home_unit.as_deref(),
                 password: &password,
             };
-            let added = minhbach::ops::user_add(&db, &secret, new)
+            let added = minhbach::app::accounts::user_add(&db, &secret, new)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("Created {role} {username:?}. Enrol this in an authenticator app now (shown once):");
             println!("{}", added.otpauth_uri);
         }
         UserCommand::Disable { username } => {
-            minhbach::ops::user_disable(&db, &username)
+            minhbach::app::accounts::user_disable(&db, &username)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("Disabled {username:?}.");
@@ -308,7 +311,7 @@ async fn user(command: UserCommand) -> Result<(), String> {
             password_stdin: _,
         } => {
             let password = read_password()?;
-            minhbach::ops::user_reset_password(&db, &username, &password)
+            minhbach::app::accounts::user_reset_password(&db, &username, &password)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
@@ -323,8 +326,8 @@ async fn user(command: UserCommand) -> Result<(), String> {
 
 async fn regrant(recovery_key: &std::path::Path, username: &str) -> Result<(), String> {
     let (db, _) = open().await?;
-    let key = minhbach::ops::read_recovery_key(recovery_key).map_err(|e| e.to_string())?;
-    let granted = minhbach::ops::keys_regrant(&db, &key, username)
+    let key = minhbach::app::accounts::read_recovery_key(recovery_key).map_err(|e| e.to_string())?;
+    let granted = minhbach::app::accounts::keys_regrant(&db, &key, username)
         .await
         .map_err(|e| e.to_string())?;
     db.close().await;
@@ -334,7 +337,7 @@ async fn regrant(recovery_key: &std::path::Path, username: &str) -> Result<(), S
 
 async fn audit_verify() -> Result<(), String> {
     let (db, _) = open().await?;
-    let result = minhbach::ops::audit_verify(&db).await;
+    let result = minhbach::app::audit::audit_verify(&db).await;
     db.close().await;
     let checked = result.map_err(|e| e.to_string())?;
     println!("{checked} ledger entries checked: the chain is intact.");
@@ -343,7 +346,9 @@ async fn audit_verify() -> Result<(), String> {
 
 async fn org_import(file: &std::path::Path) -> Result<(), String> {
     let (db, _) = open().await?;
-    let imported = minhbach::ops::org_import(&db, file).await.map_err(|e| e.to_string())?;
+    let imported = minhbach::app::org::org_import(&db, file)
+        .await
+        .map_err(|e| e.to_string())?;
     db.close().await;
     println!(
         "Imported {} units, {} teams, {} routing rules.",
@@ -384,7 +389,7 @@ fn reward(scheme: &str, recovered: i64, form: Option<&str>, date: Option<&str>, 
     let scheme = Scheme::parse(scheme).ok_or_else(|| reward::RewardError::UnknownScheme(scheme.into()).to_string())?;
     let on = match date {
         Some(text) => parse_day(text)?,
-        None => minhbach::domain::calendar::local_date(minhbach::store::now_millis()),
+        None => minhbach::app::Clock::now().today(),
     };
     let proposal = reward::propose(scheme, &Claim { recovered, form, bribe }, on).map_err(|e| e.to_string())?;
     let mut out = serde_json::to_value(&proposal).map_err(|e| e.to_string())?;
@@ -396,8 +401,7 @@ fn reward(scheme: &str, recovered: i64, form: Option<&str>, date: Option<&str>, 
 
 async fn escalate() -> Result<(), String> {
     let (db, _) = open().await?;
-    let now = minhbach::store::now_millis();
-    let raised = minhbach::web::casework::escalate_overdue(&db, now)
+    let raised = minhbach::app::casework::escalate_overdue(&db, minhbach::app::Clock::now())
         .await
         .map_err(|e| e.to_string())?;
     db.close().await;

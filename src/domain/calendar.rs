@@ -73,6 +73,13 @@ pub fn local_time(utc_millis: i64) -> OffsetDateTime {
     utc.to_offset(VIETNAM)
 }
 
+/// A time as RFC 3339 in Vietnam's offset, as the API and the forms carry it.
+pub fn rfc3339(utc_millis: i64) -> String {
+    local_time(utc_millis)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// How a deadline stands at a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineState {

@@ -1,6 +1,7 @@
 //! The commendation case of a substantiated report (DESIGN.md, "Commendations and rewards"): its states,
 //! what may happen in each, and the rules a decision must follow. Pure code.
 
+use super::calendar::Deadline;
 use super::reward::{Proposal, Scheme, VN_FORMS};
 
 /// Where a commendation stands. Stored by its `as_str` name.
@@ -66,6 +67,17 @@ pub const OPENING_CONCLUSIONS: [&str; 2] = ["substantiated", "partially_substant
 
 /// The form of a decision with no reward.
 pub const NO_REWARD: &str = "none";
+
+/// The clock the officer works against now: the proposal until it is recorded, then the decision; none once
+/// decided (payment has no legal clock).
+pub fn current_deadline(status: &str, proposed: bool, deadlines: &[Deadline]) -> Option<Deadline> {
+    let stage = match (State::parse(status), proposed) {
+        (Some(State::Pending), false) => "commendation_proposal",
+        (Some(State::Pending), true) => "commendation_decision",
+        _ => return None,
+    };
+    deadlines.iter().find(|d| d.stage == stage).copied()
+}
 
 /// The commendation forms a scheme decides between: Joint Circular 01/2015's three, or a money reward.
 pub fn forms(scheme: Scheme) -> Vec<&'static str> {

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod category;
+pub mod claim;
 pub mod commendation;
 pub mod deadlines;
 pub mod money;

@@ -49,6 +49,16 @@ pub struct Team {
 }
 
 impl Team {
+    /// Whether the team's unit, if it names one, exists.
+    pub fn unit_known(&self, has_unit: impl Fn(&str) -> bool) -> bool {
+        self.unit.as_deref().is_none_or(has_unit)
+    }
+
+    /// Whether the team's parent, if it names one, is another team that exists.
+    pub fn parent_known(&self, has_team: impl Fn(&str) -> bool) -> bool {
+        self.parent.as_deref().is_none_or(|p| p != self.id && has_team(p))
+    }
+
     /// The team's name in a language (`"en"`, else Vietnamese).
     pub fn name(&self, lang: &str) -> &str {
         if lang == "en" {
@@ -64,6 +74,36 @@ pub struct RuleSpec {
     pub category: String,
     pub unit: String,
     pub team: String,
+}
+
+impl RuleSpec {
+    /// Whether the rule names a known category (or `*`), a known unit (or `*`) and a known team.
+    pub fn names_known(&self, has_unit: impl Fn(&str) -> bool, has_team: impl Fn(&str) -> bool) -> bool {
+        (self.category == "*" || super::Category::parse(&self.category).is_some())
+            && (self.unit == "*" || has_unit(&self.unit))
+            && has_team(&self.team)
+    }
+}
+
+/// The kinds of administrative unit.
+pub const UNIT_KINDS: [&str; 4] = ["district", "town", "commune", "ward"];
+
+/// Longest team or unit name, in characters.
+pub const NAME_MAX: usize = 200;
+
+/// An id for a team or unit typed by an admin: 2 to 48 lowercase letters, digits and dashes.
+pub fn is_slug(id: &str) -> bool {
+    (2..=48).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Unit {
+    /// Whether the unit's parent, if it names one, is another unit that exists.
+    pub fn parent_known(&self, has_unit: impl Fn(&str) -> bool) -> bool {
+        self.parent.as_deref().is_none_or(|p| p != self.id && has_unit(p))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,10 +157,10 @@ impl Organisation {
             return Err(OrgError::Invalid("a team id appears twice".into()));
         }
         for team in &self.teams {
-            if team.unit.as_deref().is_some_and(|u| !units.contains(u)) {
+            if !team.unit_known(|u| units.contains(u)) {
                 return Err(OrgError::Invalid(format!("team {:?} names an unknown unit", team.id)));
             }
-            if team.parent.as_deref().is_some_and(|p| !teams.contains(p)) {
+            if !team.parent_known(|p| teams.contains(p)) {
                 return Err(OrgError::Invalid(format!("team {:?} names an unknown parent", team.id)));
             }
         }
@@ -128,9 +168,7 @@ impl Organisation {
             return Err(OrgError::Invalid("more than one team is marked default".into()));
         }
         for rule in &self.rules {
-            let category_ok = rule.category == "*" || super::Category::parse(&rule.category).is_some();
-            let unit_ok = rule.unit == "*" || units.contains(rule.unit.as_str());
-            if !category_ok || !unit_ok || !teams.contains(rule.team.as_str()) {
+            if !rule.names_known(|u| units.contains(u), |t| teams.contains(t)) {
                 return Err(OrgError::Invalid(format!(
                     "rule ({}, {}) → {} names an unknown category, unit or team",
                     rule.category, rule.unit, rule.team

@@ -138,8 +138,17 @@ pub fn propose(scheme: Scheme, claim: &Claim<'_>, on: Date) -> Result<Proposal, 
     if claim.recovered < 0 {
         return Err(RewardError::Negative);
     }
-    let r = claim.recovered;
-    let proposal = |amount, rule: String, currency| Proposal {
+    Ok(match scheme {
+        Scheme::VnTtlt012015 => vn_ttlt_01_2015(claim, on)?,
+        Scheme::KrAcrc => kr_acrc(claim.recovered),
+        Scheme::UsSec => us_sec(claim.recovered),
+        Scheme::IdPp432018 => id_pp43_2018(claim),
+    })
+}
+
+/// A proposal of one amount, with no range, form or base salary.
+fn plain(scheme: Scheme, amount: i64, rule: String, currency: &'static str) -> Proposal {
+    Proposal {
         scheme: scheme.id(),
         amount,
         min: None,
@@ -148,82 +157,91 @@ pub fn propose(scheme: Scheme, claim: &Claim<'_>, on: Date) -> Result<Proposal, 
         base_salary: None,
         currency,
         rule,
+    }
+}
+
+fn vn_ttlt_01_2015(claim: &Claim<'_>, on: Date) -> Result<Proposal, RewardError> {
+    let r = claim.recovered;
+    let base = base_salary(on).ok_or(RewardError::NoBaseSalary(on))?;
+    let multiple = match claim.form {
+        None => 0,
+        Some(form) => VN_FORMS
+            .iter()
+            .find(|(name, _)| *name == form)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| RewardError::UnknownForm(form.into()))?,
     };
-    Ok(match scheme {
-        Scheme::VnTtlt012015 => {
-            let base = base_salary(on).ok_or(RewardError::NoBaseSalary(on))?;
-            let multiple = match claim.form {
-                None => 0,
-                Some(form) => VN_FORMS
-                    .iter()
-                    .find(|(name, _)| *name == form)
-                    .map(|(_, m)| *m)
-                    .ok_or_else(|| RewardError::UnknownForm(form.into()))?,
-            };
-            let fixed = multiple * base;
-            // Above 600 × base salary recovered: up to 10 % of it, at most 3 000 × base salary, and never less
-            // than the form's fixed amount.
-            let (amount, rule) = if r > 600 * base {
-                let share = portion(r, 10, 100).min(3_000 * base);
-                (
-                    fixed.max(share),
-                    format!("max({multiple} × {base}, min(10 % × {r}, 3000 × {base}))"),
-                )
-            } else {
-                (fixed, format!("{multiple} × {base} (recovered ≤ 600 × base salary)"))
-            };
-            Proposal {
-                form: claim.form.map(str::to_owned),
-                base_salary: Some(base),
-                ..proposal(amount, rule, "VND")
-            }
-        }
-        Scheme::KrAcrc => {
-            // Marginal tiers (KRW): 30 % to 100 M, 20 % to 500 M, 14 % to 2 bn, 8 % to 4 bn, 4 % above; cap 3 bn.
-            const TIERS: [(i64, i64); 5] = [
-                (100_000_000, 30),
-                (500_000_000, 20),
-                (2_000_000_000, 14),
-                (4_000_000_000, 8),
-                (i64::MAX, 4),
-            ];
-            let mut below = 0;
-            let mut hundredths: i128 = 0;
-            for (upper, percent) in TIERS {
-                if r > below {
-                    hundredths += i128::from(r.min(upper) - below) * i128::from(percent);
-                }
-                below = upper;
-            }
-            let amount = ((hundredths / 100) as i64).min(3_000_000_000);
-            proposal(amount, "30/20/14/8/4 % marginal tiers, cap 3 000 000 000".into(), "KRW")
-        }
-        Scheme::UsSec => {
-            // Only when monetary sanctions exceed USD 1 000 000; the award is 10 % to 30 % of them.
-            if r > 1_000_000 {
-                let (min, max) = (portion(r, 10, 100), portion(r, 30, 100));
-                Proposal {
-                    min: Some(min),
-                    max: Some(max),
-                    ..proposal(min, "10 % to 30 % of sanctions > 1 000 000".into(), "USD")
-                }
-            } else {
-                Proposal {
-                    min: Some(0),
-                    max: Some(0),
-                    ..proposal(0, "sanctions ≤ 1 000 000: no award".into(), "USD")
-                }
-            }
-        }
-        Scheme::IdPp432018 => {
-            let (cap, what) = if claim.bribe {
-                (10_000_000, "bribe")
-            } else {
-                (200_000_000, "recovered losses")
-            };
-            proposal(portion(r, 2, 1000).min(cap), format!("2 ‰ of {what}, cap {cap}"), "IDR")
-        }
+    let fixed = multiple * base;
+    // Above 600 × base salary recovered: up to 10 % of it, at most 3 000 × base salary, and never less
+    // than the form's fixed amount.
+    let (amount, rule) = if r > 600 * base {
+        let share = portion(r, 10, 100).min(3_000 * base);
+        (
+            fixed.max(share),
+            format!("max({multiple} × {base}, min(10 % × {r}, 3000 × {base}))"),
+        )
+    } else {
+        (fixed, format!("{multiple} × {base} (recovered ≤ 600 × base salary)"))
+    };
+    Ok(Proposal {
+        form: claim.form.map(str::to_owned),
+        base_salary: Some(base),
+        ..plain(Scheme::VnTtlt012015, amount, rule, "VND")
     })
+}
+
+fn kr_acrc(r: i64) -> Proposal {
+    // Marginal tiers (KRW): 30 % to 100 M, 20 % to 500 M, 14 % to 2 bn, 8 % to 4 bn, 4 % above; cap 3 bn.
+    const TIERS: [(i64, i64); 5] = [
+        (100_000_000, 30),
+        (500_000_000, 20),
+        (2_000_000_000, 14),
+        (4_000_000_000, 8),
+        (i64::MAX, 4),
+    ];
+    let mut below = 0;
+    let mut hundredths: i128 = 0;
+    for (upper, percent) in TIERS {
+        if r > below {
+            hundredths += i128::from(r.min(upper) - below) * i128::from(percent);
+        }
+        below = upper;
+    }
+    let amount = ((hundredths / 100) as i64).min(3_000_000_000);
+    plain(
+        Scheme::KrAcrc,
+        amount,
+        "30/20/14/8/4 % marginal tiers, cap 3 000 000 000".into(),
+        "KRW",
+    )
+}
+
+fn us_sec(r: i64) -> Proposal {
+    // Only when monetary sanctions exceed USD 1 000 000; the award is 10 % to 30 % of them.
+    let (min, max, rule) = if r > 1_000_000 {
+        (
+            portion(r, 10, 100),
+            portion(r, 30, 100),
+            "10 % to 30 % of sanctions > 1 000 000",
+        )
+    } else {
+        (0, 0, "sanctions ≤ 1 000 000: no award")
+    };
+    Proposal {
+        min: Some(min),
+        max: Some(max),
+        ..plain(Scheme::UsSec, min, rule.into(), "USD")
+    }
+}
+
+fn id_pp43_2018(claim: &Claim<'_>) -> Proposal {
+    let (cap, what) = if claim.bribe {
+        (10_000_000, "bribe")
+    } else {
+        (200_000_000, "recovered losses")
+    };
+    let amount = portion(claim.recovered, 2, 1000).min(cap);
+    plain(Scheme::IdPp432018, amount, format!("2 ‰ of {what}, cap {cap}"), "IDR")
 }
 
 #[cfg(test)]

@@ -152,3 +152,11 @@ pub async fn find_by_locator(pool: &AnyPool, locator: &str) -> Result<Option<Sto
         .await?;
     row.as_ref().map(report_from_row).transpose()
 }
+
+/// How many reports are stored.
+pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM reports")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")
+}

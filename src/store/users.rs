@@ -172,3 +172,49 @@ pub async fn count_admins(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await?
         .try_get("n")
 }
+
+/// An account as the admin's list shows it.
+pub struct Listing {
+    pub username: String,
+    pub role: String,
+    pub team_id: Option<String>,
+    pub home_unit_id: Option<String>,
+    pub active: bool,
+}
+
+/// Every account, by username.
+pub async fn list_all(pool: &AnyPool) -> Result<Vec<Listing>, sqlx::Error> {
+    let rows = sqlx::query("SELECT username, role, team_id, home_unit_id, active FROM users ORDER BY username")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Listing {
+                username: r.try_get("username")?,
+                role: r.try_get("role")?,
+                team_id: r.try_get("team_id")?,
+                home_unit_id: r.try_get("home_unit_id")?,
+                active: r.try_get::<i64, _>("active")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// The usernames of a team's active inspectors, by username.
+pub async fn team_inspectors(pool: &AnyPool, team_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT username FROM users WHERE team_id = $1 AND role = 'inspector' AND active = 1 ORDER BY username",
+    )
+    .bind(team_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("username")).collect()
+}
+
+/// How many staff accounts exist.
+pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(pool)
+        .await?
+        .try_get("n")
+}

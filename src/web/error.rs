@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::guards::CrossSiteRefused;
 use super::i18n::Lang;
 use super::pages;
-use super::reporting::Failure;
+use crate::app::Error;
 use crate::domain::{FieldError, FieldErrors};
 
 /// The localised message of a field error.
@@ -43,29 +43,24 @@ impl ApiError {
     }
 
     pub fn invalid(lang: Lang, errors: &FieldErrors) -> Self {
-        let fields = errors
-            .0
-            .iter()
-            .map(|(field, e)| ((*field).to_owned(), Value::from(field_message(lang, *e))))
-            .collect();
         Self {
-            fields: Some(fields),
+            fields: Some(field_map(lang, errors.0.iter())),
             ..Self::new(Status::UnprocessableEntity, "invalid", lang, "error-invalid-input")
         }
     }
 
-    /// The error for a failed reporter request. Storage trouble is the server's, not the user's: 503.
-    pub fn from_failure(lang: Lang, failure: Failure) -> Self {
-        match failure {
-            Failure::NotFound => Self::new(Status::NotFound, "not_found", lang, "error-code-not-found"),
-            Failure::Storage(cause) => {
-                tracing::error!(error = %cause, "storage failure");
-                Self::new(Status::ServiceUnavailable, "storage_unavailable", lang, "error-storage")
-            }
-            Failure::Corrupt(what) => {
-                tracing::error!(field = what, "stored data failed to decrypt");
-                Self::new(Status::InternalServerError, "internal", lang, "error-internal")
-            }
+    /// The JSON answer to an application error.
+    pub fn from_app(lang: Lang, error: Error) -> Self {
+        let (status, code, key) = meaning(&error);
+        let fields = match &error {
+            Error::Invalid(field, e) => Some(field_map(lang, [(*field, *e)].iter())),
+            Error::InvalidFields(errors) => Some(field_map(lang, errors.0.iter())),
+            _ => None,
+        };
+        log_cause(&error);
+        Self {
+            fields,
+            ..Self::new(status, code, lang, key)
         }
     }
 
@@ -102,11 +97,64 @@ impl PageError {
         }
     }
 
-    pub fn from_failure(lang: Lang, failure: Failure) -> Self {
-        match ApiError::from_failure(lang, failure) {
-            e if e.status == Status::ServiceUnavailable => Self::new(e.status, lang, "error-storage"),
-            e if e.status == Status::NotFound => Self::new(e.status, lang, "error-code-not-found"),
-            e => Self::new(e.status, lang, "error-internal"),
+    /// The page answering an application error.
+    pub fn from_app(lang: Lang, error: Error) -> Self {
+        let (status, _, key) = meaning(&error);
+        log_cause(&error);
+        Self::new(status, lang, key)
+    }
+}
+
+fn field_map<'a>(lang: Lang, errors: impl Iterator<Item = &'a (&'static str, FieldError)>) -> Map<String, Value> {
+    errors
+        .map(|(field, e)| ((*field).to_owned(), Value::from(field_message(lang, *e))))
+        .collect()
+}
+
+/// What each application error means over HTTP — status, API code, message key — written once for the
+/// pages and the API. Storage trouble is the server's, not the user's: 503.
+fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
+    match error {
+        Error::CodeNotFound => (Status::NotFound, "not_found", "error-code-not-found"),
+        Error::NotFound => (Status::NotFound, "not_found", "error-case-not-found"),
+        Error::Forbidden => (Status::Forbidden, "forbidden", "error-forbidden"),
+        Error::NoKey => (Status::Forbidden, "no_key", "error-no-key"),
+        Error::Invalid(..) | Error::InvalidFields(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
+        Error::Conflict => (Status::Conflict, "conflict", "error-transition-conflict"),
+        Error::ExtensionLimit => (Status::Conflict, "extension_limit", "error-extension-limit"),
+        Error::NotClaimable => (Status::Conflict, "conflict", "error-not-claimable"),
+        Error::NoRecipient => (Status::Conflict, "no_officer", "error-claim-no-officer"),
+        Error::Rejected => (Status::Unauthorized, "unauthorized", "error-sign-in"),
+        Error::Throttled => (Status::TooManyRequests, "too_many_requests", "error-throttled"),
+        Error::CrossSite => (Status::Forbidden, "cross_site", "error-csrf"),
+        Error::UserExists(_) | Error::NoSuchUser(_) | Error::Refused(_) | Error::DisableSelf => {
+            (Status::UnprocessableEntity, "invalid", "error-invalid-input")
+        }
+        Error::Storage(_) => (Status::ServiceUnavailable, "storage_unavailable", "error-storage"),
+        Error::Corrupt(_) | Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => {
+            (Status::InternalServerError, "internal", "error-internal")
+        }
+    }
+}
+
+/// Logs what the user is not shown: the cause of a server-side failure (never user data).
+fn log_cause(error: &Error) {
+    match error {
+        Error::Storage(cause) => tracing::error!(error = %cause, "storage failure"),
+        Error::Corrupt(what) => tracing::error!(field = what, "stored data failed to decrypt or decode"),
+        Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => tracing::error!(error = %error, "ledger check"),
+        _ => {}
+    }
+}
+
+/// Every application error answers for itself: JSON under `/api`, a page in the user's language elsewhere.
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let lang = Lang::of(req);
+        if req.uri().path().starts_with("/api/") {
+            ApiError::from_app(lang, self).respond_to(req)
+        } else {
+            PageError::from_app(lang, self).respond_to(req)
         }
     }
 }

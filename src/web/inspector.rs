@@ -8,18 +8,19 @@ use rocket::{get, post, routes, uri, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
-use super::casework::{self, Denied};
-use super::error::{field_message, PageError};
+use super::error::field_message;
 use super::guards::SameOrigin;
 use super::i18n::Lang;
 use super::pages::{self, status_name};
-use super::reporting::KdfGate;
-use super::session::{self, Credentials, SignInError, SignInLimits, Staff};
+use super::session::{self, Staff};
+use crate::app::accounts::{Credentials, SignInLimits};
+use crate::app::{self, casework, org, Clock, Error, KdfGate};
 use crate::config::ServerSecret;
 use crate::domain::staff::Role;
 use crate::domain::{Category, Status as CaseStatus};
-use crate::store::cases::Filter;
-use crate::store::{self, Db};
+use crate::store::cases::{CaseRow, Filter};
+use crate::store::messages::Author;
+use crate::store::Db;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -37,7 +38,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-type PageResult<T = Template> = Result<T, PageError>;
+type PageResult<T = Template> = app::Result<T>;
 
 /// What the layout shows of the signed-in user: the role by its name in the reader's language.
 pub fn staff_context(staff: &Staff, lang: Lang) -> Value {
@@ -90,21 +91,13 @@ async fn post_sign_in(
         totp: &totp,
     };
     match session::sign_in(db, gate, limits, secret, cookies, credentials).await {
-        Ok(()) => {
-            let admin = store::users::find_by_username(db.pool(), &username.trim().to_lowercase())
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|u| u.role == Role::Admin);
-            Ok(Redirect::to(format!(
-                "{}{}",
-                if admin { "/admin" } else { "/inspector" },
-                lang.query()
-            )))
+        Ok(role) => {
+            let home = if role == Role::Admin { "/admin" } else { "/inspector" };
+            Ok(Redirect::to(format!("{home}{}", lang.query())))
         }
-        Err(SignInError::Rejected) => Err((Status::Unauthorized, sign_in_page(lang, Some("error-sign-in")))),
-        Err(SignInError::Throttled) => Err((Status::TooManyRequests, sign_in_page(lang, Some("error-throttled")))),
-        Err(SignInError::Storage(_)) => Err((Status::ServiceUnavailable, sign_in_page(lang, Some("error-storage")))),
+        Err(Error::Rejected) => Err((Status::Unauthorized, sign_in_page(lang, Some("error-sign-in")))),
+        Err(Error::Throttled) => Err((Status::TooManyRequests, sign_in_page(lang, Some("error-throttled")))),
+        Err(_) => Err((Status::ServiceUnavailable, sign_in_page(lang, Some("error-storage")))),
     }
 }
 
@@ -123,34 +116,18 @@ async fn post_sign_out(
     cookies: &CookieJar<'_>,
 ) -> PageResult<Redirect> {
     if !staff.csrf_matches(form.csrf.as_deref()) {
-        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+        return Err(Error::CrossSite);
     }
-    session::sign_out(db, &staff, cookies)
-        .await
-        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    session::sign_out(db, &staff, cookies).await?;
     Ok(Redirect::to(format!("/inspector/sign-in{}", lang.query())))
 }
 
-pub(super) fn denied_page(lang: Lang, denied: Denied) -> PageError {
-    match denied {
-        Denied::NotFound => PageError::new(Status::NotFound, lang, "error-case-not-found"),
-        Denied::Forbidden => PageError::new(Status::Forbidden, lang, "error-forbidden"),
-        Denied::NoKey => PageError::new(Status::Forbidden, lang, "error-no-key"),
-        Denied::Invalid(..) => PageError::new(Status::UnprocessableEntity, lang, "error-invalid-input"),
-        Denied::Conflict => PageError::new(Status::Conflict, lang, "error-transition-conflict"),
-        Denied::ExtensionLimit => PageError::new(Status::Conflict, lang, "error-extension-limit"),
-        Denied::Storage(e) => PageError::from_failure(lang, e.into()),
-        Denied::Corrupt => PageError::new(Status::InternalServerError, lang, "error-internal"),
-    }
-}
-
-pub(super) async fn unit_names(db: &Db, lang: Lang) -> Vec<(String, String)> {
-    store::units::list_units(db.pool())
-        .await
-        .unwrap_or_default()
+pub(super) async fn unit_names(db: &Db, lang: Lang) -> app::Result<Vec<(String, String)>> {
+    Ok(org::units(db)
+        .await?
         .into_iter()
         .map(|u| (u.id.clone(), u.name(lang.code()).to_owned()))
-        .collect()
+        .collect())
 }
 
 pub(super) fn name_of(names: &[(String, String)], id: &str) -> String {
@@ -184,36 +161,9 @@ async fn get_queue(
     }
     let filter = Filter::from_query(status, category);
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, pages_count) = casework::queue(db, &staff, &filter, page)
-        .await
-        .map_err(|d| denied_page(lang, d))?;
-    let units = unit_names(db, lang).await;
-    let now = store::now_millis();
-    let deadlines = casework::next_deadlines(&rows, now);
-    let cases: Vec<Value> = rows
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "short_id": &c.id[..8.min(c.id.len())],
-                "category": category_name(lang, &c.category),
-                "unit": name_of(&units, &c.unit_id),
-                "status": status_name(lang, &c.status),
-                "received": pages::time(lang, c.received_at),
-                "deadline": deadlines.get(&c.id).map(|d| pages::deadline(lang, d)),
-            })
-        })
-        .collect();
-    let statuses: Vec<Value> = CaseStatus::ALL
-        .iter()
-        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()), "selected": filter.status == Some(s.as_str()) }))
-        .collect();
-    let categories: Vec<Value> = Category::ALL
-        .iter()
-        .map(
-            |c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()), "selected": filter.category == Some(c.id()) }),
-        )
-        .collect();
+    let (rows, pages_count) = casework::queue(db, &staff, &filter, page).await?;
+    let cases = queue_rows(lang, &rows, &unit_names(db, lang).await?);
+    let (statuses, categories) = filter_options(lang, &filter);
     let link = |p: i64| {
         format!(
             "/inspector?status={}&category={}&page={p}{}",
@@ -234,6 +184,39 @@ async fn get_queue(
         "next": (page < pages_count).then(|| link(page + 1)),
     });
     Ok(Ok(pages::render("inspector/queue", lang, "/inspector", context)))
+}
+
+/// A queue page's rows as the page shows them, each with its next deadline.
+fn queue_rows(lang: Lang, rows: &[CaseRow], units: &[(String, String)]) -> Vec<Value> {
+    let deadlines = casework::next_deadlines(rows, Clock::now());
+    rows.iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "short_id": &c.id[..8.min(c.id.len())],
+                "category": category_name(lang, &c.category),
+                "unit": name_of(units, &c.unit_id),
+                "status": status_name(lang, &c.status),
+                "received": pages::time(lang, c.received_at),
+                "deadline": deadlines.get(&c.id).map(|d| pages::deadline(lang, d)),
+            })
+        })
+        .collect()
+}
+
+/// The queue filter's choices (statuses, categories), the current ones selected.
+fn filter_options(lang: Lang, filter: &Filter<'_>) -> (Vec<Value>, Vec<Value>) {
+    let statuses = CaseStatus::ALL
+        .iter()
+        .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()), "selected": filter.status == Some(s.as_str()) }))
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(
+            |c| json!({ "id": c.id(), "name": lang.tr(&c.message_key()), "selected": filter.category == Some(c.id()) }),
+        )
+        .collect();
+    (statuses, categories)
 }
 
 #[get("/", rank = 2)]
@@ -259,39 +242,17 @@ async fn case_page(
     done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
-    let (case, opened) = casework::open_case(db, staff, id)
-        .await
-        .map_err(|d| denied_page(lang, d))?;
-    let now = store::now_millis();
-    let view = opened
-        .status(db, now)
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
-    let notes = casework::notes(db, id, opened.key())
-        .await
-        .map_err(|d| denied_page(lang, d))?;
-    let units = unit_names(db, lang).await;
-    let events: Vec<Value> = view
-        .events
-        .iter()
-        .map(|e| {
-            let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-            let label = match e.kind.as_str() {
-                "transition" => format!(
-                    "{} → {}",
-                    status_name(lang, detail["from"].as_str().unwrap_or("")),
-                    status_name(lang, detail["to"].as_str().unwrap_or(""))
-                ),
-                kind => lang.tr(&format!("event-{kind}")),
-            };
-            let reason = notes.iter().find(|(seq, _)| *seq == e.seq).map(|(_, r)| r.clone());
-            json!({ "at": pages::time(lang, e.at), "label": label, "reason": reason })
-        })
-        .collect();
+    let (case, opened) = casework::open_case(db, staff, id).await?;
+    let view = opened.status(db, Clock::now()).await?;
+    let notes = casework::notes(db, id, opened.key()).await?;
+    let units = unit_names(db, lang).await?;
+    let events = timeline(lang, &view.events, &notes);
     let messages: Vec<Value> = view
         .messages
         .iter()
-        .map(|m| json!({ "from_reporter": m.author == store::messages::Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }))
+        .map(
+            |m| json!({ "from_reporter": m.author == Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }),
+        )
         .collect();
     let successors: Vec<Value> = view
         .status
@@ -300,16 +261,10 @@ async fn case_page(
         .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.message_key()) }))
         .collect();
     // Who holds the case, by name: staff see it, and the reassignment form starts from it.
-    let assignee = match case.assignee_id.as_deref() {
-        Some(id) => store::users::find_by_id(db.pool(), id)
-            .await
-            .map_err(|e| PageError::from_failure(lang, e.into()))?
-            .map(|u| u.username),
-        None => None,
-    };
+    let assignee = casework::assignee_name(db, &case).await?;
     let inspectors: Vec<Value> = if staff.user.role == Role::Supervisor {
-        team_inspectors(db, case.team_id.as_deref())
-            .await
+        casework::team_inspectors(db, &case)
+            .await?
             .into_iter()
             .map(|name| json!({ "selected": assignee.as_deref() == Some(name.as_str()), "name": name }))
             .collect()
@@ -351,17 +306,23 @@ async fn case_page(
     Ok((status, pages::render("inspector/case", lang, &path, context)))
 }
 
-async fn team_inspectors(db: &Db, team: Option<&str>) -> Vec<String> {
-    let Some(team) = team else { return vec![] };
-    let rows = sqlx::query(
-        "SELECT username FROM users WHERE team_id = $1 AND role = 'inspector' AND active = 1 ORDER BY username",
-    )
-    .bind(team)
-    .fetch_all(db.pool())
-    .await
-    .unwrap_or_default();
-    rows.iter()
-        .filter_map(|r| sqlx::Row::try_get::<String, _>(r, "username").ok())
+/// The case's timeline as staff read it: each step with its decrypted reason.
+fn timeline(lang: Lang, events: &[crate::store::ledger::Entry], notes: &[(i64, String)]) -> Vec<Value> {
+    events
+        .iter()
+        .map(|e| {
+            let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
+            let label = match e.kind.as_str() {
+                "transition" => format!(
+                    "{} → {}",
+                    status_name(lang, detail["from"].as_str().unwrap_or("")),
+                    status_name(lang, detail["to"].as_str().unwrap_or(""))
+                ),
+                kind => lang.tr(&format!("event-{kind}")),
+            };
+            let reason = notes.iter().find(|(seq, _)| *seq == e.seq).map(|(_, r)| r.clone());
+            json!({ "at": pages::time(lang, e.at), "label": label, "reason": reason })
+        })
         .collect()
 }
 
@@ -385,10 +346,10 @@ async fn act(
     id: &str,
     action: &str,
     form: &ActionForm,
-    result: impl std::future::Future<Output = Result<(), Denied>>,
+    result: impl std::future::Future<Output = app::Result<()>>,
 ) -> PageResult<Result<Redirect, (Status, Template)>> {
     if !staff.csrf_matches(form.csrf.as_deref()) {
-        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+        return Err(Error::CrossSite);
     }
     match result.await {
         Ok(()) => Ok(Ok(Redirect::to(format!(
@@ -396,18 +357,18 @@ async fn act(
             uri!("/inspector", get_case(id, Some(action))),
             lang.and_query()
         )))),
-        Err(Denied::Invalid(_, e)) => Ok(Err(
+        Err(Error::Invalid(_, e)) => Ok(Err(
             case_page(db, staff, lang, id, None, Some(field_message(lang, e))).await?
         )),
-        Err(denied @ (Denied::Conflict | Denied::ExtensionLimit)) => {
-            let key = match denied {
-                Denied::ExtensionLimit => "error-extension-limit",
+        Err(conflict @ (Error::Conflict | Error::ExtensionLimit)) => {
+            let key = match conflict {
+                Error::ExtensionLimit => "error-extension-limit",
                 _ => "error-transition-conflict",
             };
             let (_, page) = case_page(db, staff, lang, id, None, Some(lang.tr(key))).await?;
             Ok(Err((Status::Conflict, page)))
         }
-        Err(other) => Err(denied_page(lang, other)),
+        Err(other) => Err(other),
     }
 }
 
@@ -424,7 +385,7 @@ async fn post_transition(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async {
-        casework::transition(db, &staff, id, form.to.as_deref(), form.reason.as_deref())
+        casework::transition(db, &staff, Clock::now(), id, form.to.as_deref(), form.reason.as_deref())
             .await
             .map(|_| ())
     };
@@ -441,7 +402,7 @@ async fn post_message(
     form: Form<ActionForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { casework::message(db, &staff, id, form.body.as_deref()).await };
+    let work = async { casework::message(db, &staff, Clock::now(), id, form.body.as_deref()).await };
     act(db, &staff, lang, id, "message", &form, work).await
 }
 
@@ -455,7 +416,7 @@ async fn post_assignment(
     form: Form<ActionForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { casework::reassign(db, &staff, id, form.assignee.as_deref()).await };
+    let work = async { casework::reassign(db, &staff, Clock::now(), id, form.assignee.as_deref()).await };
     act(db, &staff, lang, id, "assignment", &form, work).await
 }
 
@@ -469,7 +430,17 @@ async fn post_extension(
     form: Form<ActionForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { casework::extend(db, &staff, id, form.kind.as_deref(), form.reason.as_deref()).await };
+    let work = async {
+        casework::extend(
+            db,
+            &staff,
+            Clock::now(),
+            id,
+            form.kind.as_deref(),
+            form.reason.as_deref(),
+        )
+        .await
+    };
     act(db, &staff, lang, id, "extension", &form, work).await
 }
 
@@ -477,9 +448,7 @@ async fn post_extension(
 /// every case of the team.
 #[get("/stats")]
 async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> PageResult {
-    let (cases, stages) = casework::team_on_time(db, &staff, store::now_millis())
-        .await
-        .map_err(|d| denied_page(lang, d))?;
+    let (cases, stages) = casework::team_on_time(db, &staff, Clock::now()).await?;
     let on_time: Vec<Value> = stages
         .iter()
         .map(|(stage, t)| {

@@ -3,8 +3,6 @@
 
 mod admin;
 pub mod api;
-pub mod casework;
-pub mod commendations;
 mod error;
 pub(crate) mod guards;
 mod headers;
@@ -15,7 +13,6 @@ mod officer;
 mod pages;
 mod public;
 mod reporter;
-pub mod reporting;
 pub mod session;
 mod token;
 
@@ -23,16 +20,18 @@ use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
-use crate::config::{ServerSecret, Settings};
+use crate::app::accounts::{SetupCode, SignInLimits};
+use crate::app::{casework, Clock, KdfGate};
+use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
 
-pub use admin::SetupCode;
 pub use error::{ApiError, PageError};
 pub use i18n::Lang;
 
-/// Mounts every route, catcher and fairing on `rocket`.
-pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Rocket<Build> {
-    rocket
+/// Mounts every route, catcher and fairing on `rocket`. Fails if the sign-in throttles cannot be set up.
+pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Result<Rocket<Build>, SetupError> {
+    let limits = SignInLimits::new().map_err(|e| SetupError::Deployment(e.to_string()))?;
+    Ok(rocket
         .attach(Template::custom(i18n::register_helpers))
         .attach(headers::SecurityHeaders)
         .attach(log::RequestLog)
@@ -45,7 +44,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
                         let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
                         loop {
                             every.tick().await;
-                            match casework::escalate_overdue(&db, crate::store::now_millis()).await {
+                            match casework::escalate_overdue(&db, Clock::now()).await {
                                 Ok(0) => {}
                                 Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
                                 Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
@@ -56,8 +55,8 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
             })
         }))
         .manage(token::TokenKey::derive(&secret))
-        .manage(session::SignInLimits::new())
-        .manage(reporting::KdfGate::for_this_machine())
+        .manage(limits)
+        .manage(KdfGate::for_this_machine())
         .manage(settings)
         .manage(secret)
         .mount("/", public::routes())
@@ -67,7 +66,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/admin", admin::routes())
         .mount("/api/v1", api::routes())
         .register("/", error::page_catchers())
-        .register("/api", error::api_catchers())
+        .register("/api", error::api_catchers()))
 }
 
 /// Connects to the database, creating the SQLite file with owner-only permissions first, runs the
@@ -78,15 +77,14 @@ async fn database_stage(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<B
         return Err(rocket);
     };
     match crate::setup::open_database(&settings).await {
-        Ok(db) => {
-            // With no admin yet, a one-time code lets the first one be created in the browser.
-            let needs_admin = crate::store::users::count_admins(db.pool())
-                .await
-                .map(|n| n == 0)
-                .unwrap_or(false);
-            let code = needs_admin.then(crate::crypto::RetrievalCode::generate);
-            Ok(rocket.manage(db).manage(admin::SetupCode(std::sync::Mutex::new(code))))
-        }
+        // With no admin yet, a one-time code lets the first one be created in the browser.
+        Ok(db) => match SetupCode::for_database(&db).await {
+            Ok(code) => Ok(rocket.manage(db).manage(code)),
+            Err(e) => {
+                tracing::error!("database: {e}");
+                Err(rocket)
+            }
+        },
         Err(e) => {
             tracing::error!("database: {e}");
             Err(rocket)

@@ -8,16 +8,19 @@ use rocket::{get, post, routes, uri, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
-use super::casework::Denied;
-use super::commendations::{self, ClaimIdentity, ProposalInput};
-use super::error::{field_message, PageError};
+use super::error::field_message;
 use super::guards::SameOrigin;
 use super::i18n::Lang;
-use super::inspector::{category_name, denied_page, name_of, staff_context, unit_names};
+use super::inspector::{category_name, name_of, staff_context, unit_names};
 use super::pages;
 use super::session::Staff;
+use crate::app::commendations::{self, ClaimIdentity, ProposalInput};
+use crate::app::{self, Clock, Error};
+use crate::domain::calendar::Deadline;
 use crate::domain::commendation::{forms, State as CommendationState, NO_REWARD};
-use crate::store::{self, Db};
+use crate::domain::reward::Scheme;
+use crate::store::commendations::Commendation;
+use crate::store::Db;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -30,7 +33,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-type PageResult<T = Template> = Result<T, PageError>;
+type PageResult<T = Template> = app::Result<T>;
 
 /// A commendation state as staff read it: the neutral name, not the words written for the reporter.
 fn state_name(lang: Lang, status: &str) -> String {
@@ -43,30 +46,22 @@ fn form_name(lang: Lang, form: &str) -> String {
     lang.tr(&format!("form-{}", form.replace('_', "-")))
 }
 
+/// The scheme's commendation forms for the proposal's choice, the recorded one selected.
+fn form_options(lang: Lang, scheme: Scheme, proposed: Option<&str>) -> Vec<Value> {
+    forms(scheme)
+        .iter()
+        .map(|f| json!({ "id": f, "name": form_name(lang, f), "selected": proposed == Some(*f) }))
+        .collect()
+}
+
 #[get("/?<status>&<page>")]
 async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> PageResult {
     let state = status.filter(|s| !s.is_empty()).and_then(CommendationState::parse);
     let page = page.unwrap_or(1).max(1);
-    let (rows, pages_count) = commendations::queue(db, &staff, state, page, store::now_millis())
-        .await
-        .map_err(|d| denied_page(lang, d))?;
+    let (rows, pages_count) = commendations::queue(db, &staff, state, page, Clock::now()).await?;
     let page = page.min(pages_count);
-    let units = unit_names(db, lang).await;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|(c, deadline)| {
-            json!({
-                "id": c.report_id,
-                "short_id": &c.report_id[..8.min(c.report_id.len())],
-                "category": category_name(lang, &c.category),
-                "unit": name_of(&units, &c.unit_id),
-                "status": state_name(lang, &c.status),
-                "opened": pages::time(lang, c.opened_at),
-                "amount": c.decided_amount.map(|a| pages::money(lang, a, &c.currency)),
-                "deadline": deadline.as_ref().map(|d| pages::deadline(lang, d)),
-            })
-        })
-        .collect();
+    let units = unit_names(db, lang).await?;
+    let items = queue_items(lang, &rows, &units);
     let states: Vec<Value> = CommendationState::ALL
         .iter()
         .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.neutral_message_key()), "selected": state == Some(*s) }))
@@ -88,6 +83,24 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
         "next": (page < pages_count).then(|| link(page + 1)),
     });
     Ok(pages::render("officer/queue", lang, "/officer", context))
+}
+
+/// The queue's rows as the officer reads them, each with the clock they work against.
+fn queue_items(lang: Lang, rows: &[(Commendation, Option<Deadline>)], units: &[(String, String)]) -> Vec<Value> {
+    rows.iter()
+        .map(|(c, deadline)| {
+            json!({
+                "id": c.report_id,
+                "short_id": &c.report_id[..8.min(c.report_id.len())],
+                "category": category_name(lang, &c.category),
+                "unit": name_of(units, &c.unit_id),
+                "status": state_name(lang, &c.status),
+                "opened": pages::time(lang, c.opened_at),
+                "amount": c.decided_amount.map(|a| pages::money(lang, a, &c.currency)),
+                "deadline": deadline.as_ref().map(|d| pages::deadline(lang, d)),
+            })
+        })
+        .collect()
 }
 
 #[get("/", rank = 2)]
@@ -113,36 +126,23 @@ async fn file_page(
     done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
-    let file = commendations::open_file(db, staff, id)
-        .await
-        .map_err(|d| denied_page(lang, d))?;
-    let identity = commendations::claim_identity(db, staff, &file)
-        .await
-        .map_err(|d| denied_page(lang, d))?;
-    let now = store::now_millis();
-    let entries = store::ledger::list_for_report(db.pool(), id)
-        .await
-        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let file = commendations::open_file(db, staff, id).await?;
+    let identity = commendations::claim_identity(db, staff, &file).await?;
+    let now = Clock::now();
+    let entries = commendations::history(db, &file).await?;
     let deadlines: Vec<Value> = file.deadlines(now).iter().map(|d| pages::deadline(lang, d)).collect();
-    let events: Vec<Value> = entries
-        .iter()
-        .filter(|e| e.kind.starts_with("commendation") || e.kind == "transition")
-        .map(|e| json!({ "at": pages::time(lang, e.at), "label": pages::event_label(lang, &e.kind, &e.detail) }))
-        .collect();
+    let events: Vec<Value> = entries.iter().map(|e| pages::event(lang, e)).collect();
     let row = &file.row;
     let currency = row.currency.as_str();
     let money = |a: Option<i64>| a.map(|a| pages::money(lang, a, currency));
     let state = file.state();
     let scheme = file.scheme();
-    let proposal = file.proposal_on(crate::domain::calendar::local_date(now));
-    let units = unit_names(db, lang).await;
-    let form_options: Vec<Value> = forms(scheme)
-        .iter()
-        .map(|f| json!({ "id": f, "name": form_name(lang, f), "selected": row.proposed_form.as_deref() == Some(*f) }))
-        .collect();
-    let evidence = file.evidence().map_err(|d| denied_page(lang, d))?;
-    let reason = file.reason().map_err(|d| denied_page(lang, d))?;
-    let reference = file.payment_reference().map_err(|d| denied_page(lang, d))?;
+    let proposal = file.proposal_on(now.today());
+    let units = unit_names(db, lang).await?;
+    let form_options = form_options(lang, scheme, row.proposed_form.as_deref());
+    let evidence = file.evidence()?;
+    let reason = file.reason()?;
+    let reference = file.payment_reference()?;
     let context = json!({
         "staff": staff_context(staff, lang),
         "id": row.report_id,
@@ -176,8 +176,8 @@ async fn file_page(
         "claim": row.claimed_at.map(|at| json!({ "at": pages::time(lang, at), "identity": identity.revealed(),
             "sealed_to_others": identity == ClaimIdentity::NotForYou })),
         "payment": row.paid_at.map(|at| json!({ "amount": money(row.paid_amount), "reference": reference, "at": pages::time(lang, at) })),
-        "is_vn": scheme == crate::domain::reward::Scheme::VnTtlt012015,
-        "is_id": scheme == crate::domain::reward::Scheme::IdPp432018,
+        "is_vn": scheme == Scheme::VnTtlt012015,
+        "is_id": scheme == Scheme::IdPp432018,
         "forms": form_options,
         "can_propose": state == CommendationState::Pending,
         "can_decide": state == CommendationState::Pending && row.proposed_at.is_some(),
@@ -224,10 +224,10 @@ async fn act<T>(
     id: &str,
     action: &str,
     form: &FileForm,
-    result: impl std::future::Future<Output = Result<T, Denied>>,
+    result: impl std::future::Future<Output = app::Result<T>>,
 ) -> ActionResult {
     if !staff.csrf_matches(form.csrf.as_deref()) {
-        return Err(PageError::new(Status::Forbidden, lang, "error-csrf"));
+        return Err(Error::CrossSite);
     }
     match result.await {
         Ok(_) => Ok(Ok(Redirect::to(format!(
@@ -235,7 +235,7 @@ async fn act<T>(
             uri!("/officer", get_file(id, Some(action))),
             lang.and_query()
         )))),
-        Err(Denied::Invalid(field, e)) => {
+        Err(Error::Invalid(field, e)) => {
             let message = format!(
                 "{}: {}",
                 lang.tr(&format!("commendation-field-{field}")),
@@ -243,11 +243,11 @@ async fn act<T>(
             );
             Ok(Err(file_page(db, staff, lang, id, None, Some(message)).await?))
         }
-        Err(Denied::Conflict) => {
+        Err(Error::Conflict) => {
             let (_, page) = file_page(db, staff, lang, id, None, Some(lang.tr("error-commendation-conflict"))).await?;
             Ok(Err((Status::Conflict, page)))
         }
-        Err(other) => Err(denied_page(lang, other)),
+        Err(other) => Err(other),
     }
 }
 
@@ -268,7 +268,7 @@ async fn post_proposal(
             form: form.form.as_deref(),
             evidence: form.evidence.as_deref(),
         };
-        commendations::propose(db, &staff, id, &input).await
+        commendations::propose(db, &staff, Clock::now(), id, &input).await
     };
     act(db, &staff, lang, id, "proposal", &form, work).await
 }
@@ -285,7 +285,7 @@ async fn post_decision(
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async {
         let (f, amount, reason) = (form.form.as_deref(), form.amount.as_deref(), form.reason.as_deref());
-        commendations::decide(db, &staff, id, f, amount, reason).await
+        commendations::decide(db, &staff, Clock::now(), id, f, amount, reason).await
     };
     act(db, &staff, lang, id, "decision", &form, work).await
 }
@@ -306,7 +306,7 @@ async fn post_payment(
             form.reference.as_deref(),
             form.claim_seen.as_deref(),
         );
-        commendations::pay(db, &staff, id, amount, reference, seen).await
+        commendations::pay(db, &staff, Clock::now(), id, amount, reference, seen).await
     };
     act(db, &staff, lang, id, "payment", &form, work).await
 }

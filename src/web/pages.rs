@@ -82,9 +82,7 @@ pub fn deadline_json(deadline: Option<&Deadline>) -> Value {
 
 /// RFC 3339 in Vietnam's offset, for the API.
 pub fn rfc3339(utc_millis: i64) -> String {
-    calendar::local_time(utc_millis)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    calendar::rfc3339(utc_millis)
 }
 
 /// The confirmation a page shows after a successful action: `done` names the action (from the redirect's
@@ -126,4 +124,9 @@ mod tests {
         assert_eq!(amount(Lang::En, 999), "999 VND");
         assert_eq!(money(Lang::Vi, 3_000_000_000, "KRW"), "3.000.000.000 KRW");
     }
+}
+
+/// A ledger entry as a timeline shows it: when, and what happened, in the reader's language.
+pub fn event(lang: Lang, entry: &crate::store::ledger::Entry) -> serde_json::Value {
+    serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, &entry.kind, &entry.detail) })
 }

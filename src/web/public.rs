@@ -5,11 +5,11 @@ use rocket::{get, routes, Route};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use super::error::PageError;
 use super::i18n::Lang;
 use super::pages;
+use crate::app::{self, audit};
 use crate::domain::{Category, Status};
-use crate::store::{self, Db};
+use crate::store::Db;
 use rocket::State;
 
 pub fn routes() -> Vec<Route> {
@@ -30,10 +30,12 @@ fn get_home(lang: Lang) -> Template {
 /// history), counts of reports by status and of commendations by state (named for the public, not as the
 /// reporter reads them). Aggregates only.
 #[get("/transparency")]
-async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
-    let storage = |e: sqlx::Error| PageError::from_failure(lang, e.into());
-    let head = store::ledger::public_head(db.pool()).await.map_err(storage)?;
-    let counts = store::ledger::counts_by_status(db.pool()).await.map_err(storage)?;
+async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
+    let audit::Transparency {
+        head,
+        statuses: counts,
+        commendations,
+    } = audit::transparency(db).await?;
     let statuses: Vec<_> = counts
         .iter()
         .map(|(status, n)| {
@@ -44,9 +46,7 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> Result<Template, PageEr
         })
         .collect();
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let commendations: Vec<_> = store::commendations::counts_by_status(db.pool())
-        .await
-        .map_err(storage)?
+    let commendations: Vec<_> = commendations
         .iter()
         .map(|(state, n)| {
             let label = crate::domain::commendation::State::parse(state)

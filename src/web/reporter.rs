@@ -7,16 +7,17 @@ use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
-use super::error::{field_message, PageError};
+use super::error::field_message;
 use super::i18n::Lang;
 use super::pages;
-use super::reporting::{self, Failure, KdfGate, Opened};
 use super::token::TokenKey;
+use crate::app::commendations::{self, Identity, ReporterView};
+use crate::app::reporting::{self, Opened};
+use crate::app::{self, org, Clock, Error, KdfGate};
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
-use crate::domain::{Category, FieldErrors, NewReport, RawReport};
-use crate::store::{self, messages::Author, Db};
-use crate::web::commendations::{self, ClaimError, Identity};
+use crate::domain::{Category, FieldErrors, RawReport};
+use crate::store::{messages::Author, Db};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -29,7 +30,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-type PageResult = Result<(Status, Template), PageError>;
+type PageResult = app::Result<(Status, Template)>;
 
 /// The form's fields, all optional text: every check happens in `NewReport::parse`, so that every
 /// problem is shown at once, in the reporter's language, next to its field.
@@ -65,10 +66,8 @@ const FIELDS: [&str; 6] = [
     "amount_vnd",
 ];
 
-async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors) -> Result<Template, PageError> {
-    let units = store::units::list_units(db.pool())
-        .await
-        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors) -> app::Result<Template> {
+    let units = org::units(db).await?;
     let selected = |value: &Option<String>, id: &str| value.as_deref() == Some(id);
     let categories: Vec<_> = Category::ALL
         .iter()
@@ -99,23 +98,22 @@ async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors)
 }
 
 #[get("/")]
-async fn get_report_form(lang: Lang, db: &State<Db>) -> Result<Template, PageError> {
+async fn get_report_form(lang: Lang, db: &State<Db>) -> app::Result<Template> {
     form_page(db, lang, &<ReportForm as Default>::default(), &FieldErrors::default()).await
 }
 
 /// Stores the report, then shows the code once. A storage failure shows an error and no code.
 #[post("/", data = "<form>")]
 async fn post_report(form: Form<ReportForm>, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> PageResult {
-    let units = store::units::list_units(db.pool())
-        .await
-        .map_err(|e| PageError::from_failure(lang, e.into()))?;
-    let report = match NewReport::parse(&form.raw(), |id| units.iter().any(|u| u.id == id), reporting::today()) {
+    let clock = Clock::now();
+    let report = match reporting::check(db, &form.raw(), clock).await {
         Ok(report) => report,
-        Err(errors) => return Ok((Status::UnprocessableEntity, form_page(db, lang, &form, &errors).await?)),
+        Err(Error::InvalidFields(errors)) => {
+            return Ok((Status::UnprocessableEntity, form_page(db, lang, &form, &errors).await?))
+        }
+        Err(other) => return Err(other),
     };
-    let submitted = reporting::submit(db, gate, report)
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
+    let submitted = reporting::submit(db, gate, report, clock).await?;
     let context = json!({
         "code": submitted.code.grouped().as_str(),
         "received_at": pages::time(lang, submitted.received_at),
@@ -159,8 +157,8 @@ async fn post_lookup(
     let code = form.code.as_deref().and_then(RetrievalCode::parse);
     match reporting::open(db, gate, code.clone()).await {
         Ok(opened) => status_page(db, tokens, lang, &opened, code, StatusNotice::None).await,
-        Err(Failure::NotFound) => Ok((Status::NotFound, lookup_page(lang, Some("error-code-not-found")))),
-        Err(failure) => Err(PageError::from_failure(lang, failure)),
+        Err(Error::CodeNotFound) => Ok((Status::NotFound, lookup_page(lang, Some("error-code-not-found")))),
+        Err(other) => Err(other),
     }
 }
 
@@ -172,16 +170,14 @@ async fn open_by_token(
     tokens: &TokenKey,
     lang: Lang,
     token: Option<&str>,
-) -> Result<Result<(RetrievalCode, Opened), (Status, Template)>, PageError> {
-    let Some(code) = token.and_then(|t| tokens.redeem(t, store::now_millis())) else {
+) -> app::Result<Result<(RetrievalCode, Opened), (Status, Template)>> {
+    let Some(code) = token.and_then(|t| tokens.redeem(t, Clock::now().millis())) else {
         return Ok(Err((
             Status::BadRequest,
             lookup_page(lang, Some("notice-token-expired")),
         )));
     };
-    let opened = reporting::open(db, gate, Some(code.clone()))
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
+    let opened = reporting::open(db, gate, Some(code.clone())).await?;
     Ok(Ok((code, opened)))
 }
 
@@ -206,10 +202,7 @@ async fn post_message(
     };
     match parse_message(form.body.as_deref()) {
         Ok(body) => {
-            opened
-                .reply(db, &body)
-                .await
-                .map_err(|f| PageError::from_failure(lang, f))?;
+            opened.reply(db, &body, Clock::now()).await?;
             status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Sent).await
         }
         Err(e) => {
@@ -265,18 +258,13 @@ async fn post_claim(
             return status_page(db, tokens, lang, &opened, Some(code), notice).await;
         }
     };
-    match commendations::answer(db, &opened, accept, identity.as_ref()).await {
-        Ok(_) => status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Claimed).await,
-        Err(ClaimError::NotClaimable) => {
-            let notice = StatusNotice::ClaimError(lang.tr("error-not-claimable"));
-            status_page(db, tokens, lang, &opened, Some(code), notice).await
-        }
-        Err(ClaimError::NoRecipient) => {
-            let notice = StatusNotice::ClaimError(lang.tr("error-claim-no-officer"));
-            status_page(db, tokens, lang, &opened, Some(code), notice).await
-        }
-        Err(ClaimError::Failure(f)) => Err(PageError::from_failure(lang, f)),
-    }
+    let notice = match commendations::answer(db, &opened, Clock::now(), accept, identity.as_ref()).await {
+        Ok(_) => StatusNotice::Claimed,
+        Err(Error::NotClaimable) => StatusNotice::ClaimError(lang.tr("error-not-claimable")),
+        Err(Error::NoRecipient) => StatusNotice::ClaimError(lang.tr("error-claim-no-officer")),
+        Err(other) => return Err(other),
+    };
+    status_page(db, tokens, lang, &opened, Some(code), notice).await
 }
 
 enum StatusNotice {
@@ -296,14 +284,9 @@ async fn status_page(
     code: Option<RetrievalCode>,
     notice: StatusNotice,
 ) -> PageResult {
-    let now = store::now_millis();
-    let view = opened
-        .status(db, now)
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
-    let units = store::units::list_units(db.pool())
-        .await
-        .map_err(|e| PageError::from_failure(lang, e.into()))?;
+    let now = Clock::now();
+    let view = opened.status(db, now).await?;
+    let units = org::units(db).await?;
     let unit_name = units
         .iter()
         .find(|u| u.id == view.unit)
@@ -312,11 +295,7 @@ async fn status_page(
     let category = Category::parse(&view.category)
         .map(|c| lang.tr(&c.message_key()))
         .unwrap_or_default();
-    let events: Vec<_> = view
-        .events
-        .iter()
-        .map(|e| json!({ "at": pages::time(lang, e.at), "label": pages::event_label(lang, &e.kind, &e.detail) }))
-        .collect();
+    let events: Vec<_> = view.events.iter().map(|e| pages::event(lang, e)).collect();
     let messages: Vec<_> = view
         .messages
         .iter()
@@ -331,24 +310,8 @@ async fn status_page(
         StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error.clone()), value.clone()),
         StatusNotice::ClaimError(_) => (Status::UnprocessableEntity, false, None, String::new()),
     };
-    let commendation = commendations::for_reporter(db, opened)
-        .await
-        .map_err(|f| PageError::from_failure(lang, f))?;
-    let commendation = commendation.map(|c| {
-        json!({
-            "status": c.status,
-            "status_label": lang.tr(&format!("commendation-{}", c.status.replace('_', "-"))),
-            "form": c.form.as_deref().map(|f| lang.tr(&format!("form-{}", f.replace('_', "-")))),
-            "amount": c.amount.map(|a| pages::money(lang, a, &c.currency)),
-            "decided_at": c.decided_at.map(|at| pages::time(lang, at)),
-            "reason": c.reason,
-            "paid_amount": c.paid_amount.map(|a| pages::money(lang, a, &c.currency)),
-            "paid_at": c.paid_at.map(|at| pages::time(lang, at)),
-            "can_claim": c.can_claim,
-            "can_decline": c.can_decline,
-            "claimed": c.status == "claimed",
-        })
-    });
+    let commendation = commendations::for_reporter(db, opened).await?;
+    let commendation = commendation.map(|c| commendation_context(lang, &c));
     let (claimed, claim_error) = match notice {
         StatusNotice::Claimed => (true, None),
         StatusNotice::ClaimError(error) => (false, Some(error)),
@@ -369,7 +332,7 @@ async fn status_page(
             "incident_date": view.content.incident_date,
             "amount": view.content.amount_vnd.map(|a| pages::amount(lang, a)),
         },
-        "token": code.map(|c| tokens.issue(&c, now)),
+        "token": code.map(|c| tokens.issue(&c, now.millis())),
         "sent": sent,
         "reply_error": reply_error,
         "reply_value": reply_value,
@@ -381,4 +344,21 @@ async fn status_page(
         status,
         pages::render("reporter/status", lang, "/report/status", context),
     ))
+}
+
+/// The commendation as the reporter's status page shows it.
+fn commendation_context(lang: Lang, c: &ReporterView) -> Value {
+    json!({
+        "status": c.status,
+        "status_label": lang.tr(&format!("commendation-{}", c.status.replace('_', "-"))),
+        "form": c.form.as_deref().map(|f| lang.tr(&format!("form-{}", f.replace('_', "-")))),
+        "amount": c.amount.map(|a| pages::money(lang, a, &c.currency)),
+        "decided_at": c.decided_at.map(|at| pages::time(lang, at)),
+        "reason": c.reason,
+        "paid_amount": c.paid_amount.map(|a| pages::money(lang, a, &c.currency)),
+        "paid_at": c.paid_at.map(|at| pages::time(lang, at)),
+        "can_claim": c.can_claim,
+        "can_decline": c.can_decline,
+        "claimed": c.status == "claimed",
+    })
 }

@@ -169,7 +169,7 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     for secret in ["Bích", "079300001234", "UNC 45", "12/KL-TTr", "Quỹ"] {
         assert!(!all.contains(secret), "{secret} is in the ledger");
     }
-    minhbach::ops::audit_verify(app.db())
+    minhbach::app::audit::audit_verify(app.db())
         .await
         .expect("the ledger verifies");
 
@@ -290,8 +290,8 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     let mut attempts = 0;
     let mut opened = 0;
     let mut with_report_key = 0;
-    let recovery =
-        minhbach::ops::read_recovery_key(&app.data_dir.path().join("data/recovery.key")).expect("recovery key");
+    let recovery = minhbach::app::accounts::read_recovery_key(&app.data_dir.path().join("data/recovery.key"))
+        .expect("recovery key");
     let mut holders = vec![("recovery".to_owned(), recovery)];
     for username in ["lan.nguyen", "hoa.le", "quan.tri"] {
         holders.push(private_key(username).await);

@@ -32,7 +32,7 @@ async fn the_demo_data_covers_every_stage_and_supervisors_see_its_on_time_rates(
         .await
         .unwrap();
     assert!(states.len() >= 4, "commendation states {states:?}");
-    minhbach::ops::audit_verify(app.db())
+    minhbach::app::audit::audit_verify(app.db())
         .await
         .expect("the demo ledger verifies");
 

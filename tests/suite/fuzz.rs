@@ -245,7 +245,7 @@ async fn random_input_to_the_commendation_officer_never_gets_a_server_error() {
     let (status, file) = app.staff_get(&format!("/api/v1/commendations/{id}"), &officer).await;
     assert_eq!(status, Status::Ok, "{file}");
     assert_eq!(app.status_of(&code).await.0, Status::Ok);
-    minhbach::ops::audit_verify(app.db())
+    minhbach::app::audit::audit_verify(app.db())
         .await
         .expect("the ledger verifies");
 }

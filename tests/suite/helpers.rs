@@ -155,14 +155,14 @@ impl TestApp {
 
     /// Creates a staff user with [`PASSWORD`]; returns their id.
     pub async fn add_user(&self, username: &str, role: &str, team: Option<&str>, home_unit: Option<&str>) -> String {
-        let new = minhbach::ops::NewUser {
+        let new = minhbach::app::accounts::NewUser {
             username,
             role,
             team,
             home_unit,
             password: PASSWORD,
         };
-        minhbach::ops::user_add(self.db(), self.secret(), new)
+        minhbach::app::accounts::user_add(self.db(), self.secret(), new)
             .await
             .expect("user added")
             .id
@@ -174,7 +174,7 @@ impl TestApp {
             .await
             .unwrap()
             .expect("user");
-        let secret = minhbach::ops::open_totp_secret(self.secret(), &user).expect("TOTP secret opens");
+        let secret = minhbach::app::accounts::open_totp_secret(self.secret(), &user).expect("TOTP secret opens");
         let now = (minhbach::store::now_millis() / 1000) as u64;
         minhbach::crypto::code_at(&secret, now + 30 * steps_ahead).expect("code")
     }

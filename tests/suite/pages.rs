@@ -285,7 +285,7 @@ async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
         !page.contains("bồi dưỡng") && !page.contains("Tân Xuân"),
         "no content, no unit"
     );
-    assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
+    assert!(minhbach::app::audit::audit_verify(app.db()).await.is_ok());
 }
 
 /// The part of a page from the heading `title` to the end of its section.

@@ -291,7 +291,7 @@ async fn after_a_password_reset_and_a_regrant_the_user_reads_their_cases_again()
         "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
     )
     .await;
-    minhbach::ops::user_reset_password(app.db(), "lan.nguyen", "một mật khẩu mới dài")
+    minhbach::app::accounts::user_reset_password(app.db(), "lan.nguyen", "một mật khẩu mới dài")
         .await
         .expect("reset");
     let code = app.totp("lan.nguyen", 0).await;
@@ -305,8 +305,8 @@ async fn after_a_password_reset_and_a_regrant_the_user_reads_their_cases_again()
     );
 
     let recovery_file = app.data_dir.path().join("data").join("recovery.key");
-    let recovery = minhbach::ops::read_recovery_key(&recovery_file).expect("the recovery key file");
-    let granted = minhbach::ops::keys_regrant(app.db(), &recovery, "lan.nguyen")
+    let recovery = minhbach::app::accounts::read_recovery_key(&recovery_file).expect("the recovery key file");
+    let granted = minhbach::app::accounts::keys_regrant(app.db(), &recovery, "lan.nguyen")
         .await
         .expect("regrant");
     assert_eq!(granted, 1);
@@ -336,7 +336,7 @@ async fn of_two_simultaneous_transitions_exactly_one_succeeds_and_the_ledger_ver
     let mut statuses = [first.code, second.code];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409], "exactly one wins");
-    let checked = minhbach::ops::audit_verify(app.db())
+    let checked = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect("the ledger verifies");
     println!("two simultaneous transitions: {statuses:?}; {checked} ledger entries verify");
@@ -418,7 +418,9 @@ async fn signing_out_or_being_disabled_ends_the_session() {
     assert_eq!(app.staff_get("/api/v1/cases", &session).await.0, Status::Unauthorized);
 
     let other = app.sign_in("other").await;
-    minhbach::ops::user_disable(app.db(), "other").await.expect("disabled");
+    minhbach::app::accounts::user_disable(app.db(), "other")
+        .await
+        .expect("disabled");
     assert_eq!(app.staff_get("/api/v1/cases", &other).await.0, Status::Unauthorized);
 }
 
@@ -562,7 +564,7 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
     }
     let pool = app.db().pool();
     assert_eq!(
-        minhbach::ops::audit_verify(app.db()).await.expect("intact"),
+        minhbach::app::audit::audit_verify(app.db()).await.expect("intact"),
         7,
         "the demo organisation's import and two entries per report"
     );
@@ -570,7 +572,7 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
     pool.execute("UPDATE ledger SET detail = '{\"category\":\"forgery\"}' WHERE seq = 4")
         .await
         .unwrap();
-    let error = minhbach::ops::audit_verify(app.db())
+    let error = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect_err("edited")
         .to_string();
@@ -578,12 +580,12 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
     pool.execute("UPDATE ledger SET detail = '{\"category\":\"bribe-taking\",\"unit\":\"ba-diem\"}' WHERE seq = 4")
         .await
         .unwrap();
-    minhbach::ops::audit_verify(app.db()).await.expect("restored");
+    minhbach::app::audit::audit_verify(app.db()).await.expect("restored");
 
     pool.execute("UPDATE ledger SET seq = -6 WHERE seq = 6").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 6 WHERE seq = 5").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 5 WHERE seq = -6").await.unwrap();
-    let error = minhbach::ops::audit_verify(app.db())
+    let error = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect_err("reordered")
         .to_string();
@@ -591,16 +593,16 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
     pool.execute("UPDATE ledger SET seq = -6 WHERE seq = 6").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 6 WHERE seq = 5").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 5 WHERE seq = -6").await.unwrap();
-    minhbach::ops::audit_verify(app.db()).await.expect("restored");
+    minhbach::app::audit::audit_verify(app.db()).await.expect("restored");
 
     pool.execute("DELETE FROM ledger WHERE seq = 7").await.unwrap();
-    let error = minhbach::ops::audit_verify(app.db())
+    let error = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect_err("deleted")
         .to_string();
     assert!(error.contains("#7"), "{error}");
     pool.execute("DELETE FROM ledger WHERE seq = 3").await.unwrap();
-    let error = minhbach::ops::audit_verify(app.db())
+    let error = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect_err("deleted")
         .to_string();
@@ -623,12 +625,14 @@ async fn audit_verify_catches_a_clock_column_that_disagrees_with_the_ledger() {
         )
         .await;
     assert_eq!(status, Status::Ok);
-    minhbach::ops::audit_verify(app.db()).await.expect("clock matches");
+    minhbach::app::audit::audit_verify(app.db())
+        .await
+        .expect("clock matches");
     let pool = app.db().pool();
     pool.execute(format!("UPDATE reports SET clock = '' WHERE id = '{id}'").as_str())
         .await
         .unwrap();
-    let error = minhbach::ops::audit_verify(app.db())
+    let error = minhbach::app::audit::audit_verify(app.db())
         .await
         .expect_err("tampered")
         .to_string();
@@ -638,7 +642,7 @@ async fn audit_verify_catches_a_clock_column_that_disagrees_with_the_ledger() {
         .await
         .unwrap();
     assert_eq!(repaired, vec![id]);
-    minhbach::ops::audit_verify(app.db()).await.expect("repaired");
+    minhbach::app::audit::audit_verify(app.db()).await.expect("repaired");
 }
 
 /// The same matrix over the staff pages: the case page and its three forms, with each session's own CSRF
@@ -883,14 +887,19 @@ async fn review_regressions_stay_fixed() {
     assert_eq!(response.status(), Status::Ok);
     // The last admin cannot be disabled, however the name is written.
     app.add_user("boss", "admin", None, None).await;
-    let error = minhbach::ops::user_disable(app.db(), " boss")
+    let error = minhbach::app::accounts::user_disable(app.db(), " boss")
         .await
         .expect_err("last admin");
     assert!(error.to_string().contains("last active admin"), "{error}");
     // A disabled account gets no keys back from the recovery key.
-    minhbach::ops::user_disable(app.db(), "third").await.expect("disabled");
-    let recovery = minhbach::ops::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
-    assert!(minhbach::ops::keys_regrant(app.db(), &recovery, "third").await.is_err());
+    minhbach::app::accounts::user_disable(app.db(), "third")
+        .await
+        .expect("disabled");
+    let recovery =
+        minhbach::app::accounts::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
+    assert!(minhbach::app::accounts::keys_regrant(app.db(), &recovery, "third")
+        .await
+        .is_err());
 }
 
 #[rocket::async_test]
@@ -964,13 +973,13 @@ async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_onc
     // 120 days on, the resolution is overdue: one escalation, however often the sweep runs.
     let later = minhbach::store::now_millis() + 120 * 24 * 3_600_000;
     assert_eq!(
-        minhbach::web::casework::escalate_overdue(app.db(), later)
+        minhbach::app::casework::escalate_overdue(app.db(), minhbach::app::Clock::at(later))
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        minhbach::web::casework::escalate_overdue(app.db(), later)
+        minhbach::app::casework::escalate_overdue(app.db(), minhbach::app::Clock::at(later))
             .await
             .unwrap(),
         0
@@ -993,7 +1002,7 @@ async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_onc
         ["triage", "notice", "resolution"],
         "the reporter sees every clock that runs"
     );
-    assert!(minhbach::ops::audit_verify(app.db()).await.is_ok());
+    assert!(minhbach::app::audit::audit_verify(app.db()).await.is_ok());
 }
 
 #[rocket::async_test]

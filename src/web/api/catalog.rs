@@ -4,9 +4,9 @@ use rocket::serde::json::Json;
 use rocket::{get, routes, Route, State};
 use serde_json::{json, Value};
 
+use crate::app::{self, org};
 use crate::domain::Category;
-use crate::store::{self, Db};
-use crate::web::error::ApiError;
+use crate::store::Db;
 use crate::web::i18n::Lang;
 
 pub fn routes() -> Vec<Route> {
@@ -24,10 +24,8 @@ fn get_categories(lang: Lang) -> Json<Vec<Value>> {
 }
 
 #[get("/units")]
-async fn get_units(lang: Lang, db: &State<Db>) -> Result<Json<Vec<Value>>, ApiError> {
-    let units = store::units::list_units(db.pool())
-        .await
-        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
+async fn get_units(lang: Lang, db: &State<Db>) -> app::Result<Json<Vec<Value>>> {
+    let units = org::units(db).await?;
     Ok(Json(
         units
             .iter()

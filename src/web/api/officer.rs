@@ -5,16 +5,13 @@ use rocket::serde::json::Json;
 use rocket::{get, post, routes, Route, State};
 use serde_json::{json, Value};
 
-use super::staff::denied;
 use super::JsonBody;
+use crate::app::commendations::{self, ClaimIdentity, ProposalInput};
+use crate::app::{self, Clock, Error};
 use crate::domain::commendation::State as CommendationState;
 use crate::domain::FieldError;
-use crate::store::{self, Db};
-use crate::web::casework::Denied;
-use crate::web::commendations::{self, ClaimIdentity, ProposalInput};
-use crate::web::error::ApiError;
+use crate::store::Db;
 use crate::web::guards::SameOrigin;
-use crate::web::i18n::Lang;
 use crate::web::pages;
 use crate::web::session::Staff;
 
@@ -22,7 +19,7 @@ pub fn routes() -> Vec<Route> {
     routes![get_queue, get_file, post_proposal, post_decision, post_payment]
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+type ApiResult = app::Result<Json<Value>>;
 
 /// An amount given as a JSON integer or as text; anything else fails the amount check.
 fn amount(body: &JsonBody, name: &str) -> Option<String> {
@@ -40,18 +37,13 @@ fn time(at: Option<i64>) -> Value {
 
 /// `?status=&page=` → the commendations waiting for an officer first, by deadline.
 #[get("/commendations?<status>&<page>")]
-async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> ApiResult {
+async fn get_queue(staff: Staff, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> ApiResult {
     let state = match status.filter(|s| !s.is_empty()) {
-        Some(name) => Some(
-            CommendationState::parse(name)
-                .ok_or_else(|| denied(lang, Denied::Invalid("status", FieldError::UnknownStatus)))?,
-        ),
+        Some(name) => Some(CommendationState::parse(name).ok_or(Error::Invalid("status", FieldError::UnknownStatus))?),
         None => None,
     };
     let page = page.unwrap_or(1).max(1);
-    let (rows, pages) = commendations::queue(db, &staff, state, page, store::now_millis())
-        .await
-        .map_err(|d| denied(lang, d))?;
+    let (rows, pages) = commendations::queue(db, &staff, state, page, Clock::now()).await?;
     let rows: Vec<Value> = rows
         .iter()
         .map(|(c, deadline)| {
@@ -69,24 +61,20 @@ async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str
 /// A commendation's file: the officer's record, the proposal (with today's base salary), the decision,
 /// the claim with the identity the reporter revealed (decrypted with the officer's own key), the payment.
 #[get("/commendations/<id>")]
-async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResult {
-    let file = commendations::open_file(db, &staff, id)
-        .await
-        .map_err(|d| denied(lang, d))?;
-    let identity = commendations::claim_identity(db, &staff, &file)
-        .await
-        .map_err(|d| denied(lang, d))?;
-    let now = store::now_millis();
+async fn get_file(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
+    let file = commendations::open_file(db, &staff, id).await?;
+    let identity = commendations::claim_identity(db, &staff, &file).await?;
+    let now = Clock::now();
     let deadlines: Vec<Value> = file
         .deadlines(now)
         .iter()
         .map(|d| pages::deadline_json(Some(d)))
         .collect();
     let row = &file.row;
-    let proposal = file.proposal_on(crate::domain::calendar::local_date(now));
-    let evidence = file.evidence().map_err(|d| denied(lang, d))?;
-    let reason = file.reason().map_err(|d| denied(lang, d))?;
-    let reference = file.payment_reference().map_err(|d| denied(lang, d))?;
+    let proposal = file.proposal_on(now.today());
+    let evidence = file.evidence()?;
+    let reason = file.reason()?;
+    let reference = file.payment_reference()?;
     Ok(Json(json!({
         "id": row.report_id,
         "status": row.status,
@@ -112,14 +100,7 @@ async fn get_file(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
 
 /// `{"recovered", "form"?, "bribe"?, "evidence"}` → 200 with the scheme's proposal.
 #[post("/commendations/<id>/proposal", format = "json", data = "<body>")]
-async fn post_proposal(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
+async fn post_proposal(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
     let (recovered, bribe) = (amount(&body, "recovered"), amount(&body, "bribe"));
     let input = ProposalInput {
         recovered: recovered.as_deref(),
@@ -127,57 +108,41 @@ async fn post_proposal(
         form: body.str("form"),
         evidence: body.str("evidence"),
     };
-    let proposal = commendations::propose(db, &staff, id, &input)
-        .await
-        .map_err(|d| denied(lang, d))?;
+    let proposal = commendations::propose(db, &staff, Clock::now(), id, &input).await?;
     Ok(Json(json!({ "proposal": proposal })))
 }
 
 /// `{"form", "amount", "reason"?}` → 200 with the new status (`decided`, or `no_reward` for form `none`).
 #[post("/commendations/<id>/decision", format = "json", data = "<body>")]
-async fn post_decision(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
+async fn post_decision(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
     let decided_amount = amount(&body, "amount");
     let state = commendations::decide(
         db,
         &staff,
+        Clock::now(),
         id,
         body.str("form"),
         decided_amount.as_deref(),
         body.str("reason"),
     )
-    .await
-    .map_err(|d| denied(lang, d))?;
+    .await?;
     Ok(Json(json!({ "status": state.as_str() })))
 }
 
 /// `{"amount", "reference", "claimed_at"?}` → 200: the claimed reward was paid. With `claimed_at` (the
 /// file's `claim.claimed_at`), a claim made again since then is a 409.
 #[post("/commendations/<id>/payment", format = "json", data = "<body>")]
-async fn post_payment(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
+async fn post_payment(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
     let paid = amount(&body, "amount");
     commendations::pay(
         db,
         &staff,
+        Clock::now(),
         id,
         paid.as_deref(),
         body.str("reference"),
         body.str("claimed_at"),
     )
-    .await
-    .map_err(|d| denied(lang, d))?;
+    .await?;
     Ok(Json(json!({ "status": CommendationState::Paid.as_str() })))
 }

@@ -6,25 +6,25 @@ use rocket::{post, routes, Route, State};
 use serde_json::{json, Value};
 
 use super::JsonBody;
+use crate::app::commendations::{self, Identity, ReporterView};
+use crate::app::reporting::{self, StatusView};
+use crate::app::{self, Clock, Error, KdfGate};
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
-use crate::domain::{FieldError, FieldErrors, NewReport, RawReport};
-use crate::store::{self, Db};
-use crate::web::commendations::{self, ClaimError, Identity, ReporterView};
-use crate::web::error::ApiError;
+use crate::domain::{FieldError, FieldErrors, RawReport};
+use crate::store::Db;
 use crate::web::i18n::Lang;
 use crate::web::pages;
-use crate::web::reporting::{self, KdfGate, StatusView};
 
 pub fn routes() -> Vec<Route> {
     routes![post_report, post_status, post_message, post_claim]
 }
 
-type ApiResult = Result<(Status, Json<Value>), ApiError>;
+type ApiResult = app::Result<(Status, Json<Value>)>;
 
 /// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
 #[post("/reports", data = "<body>")]
-async fn post_report(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_report(body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let raw = RawReport {
         category: body.text("category", &mut errors),
@@ -34,23 +34,19 @@ async fn post_report(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<Kd
         incident_date: body.text("incident_date", &mut errors),
         amount_vnd: body.integer("amount_vnd", &mut errors),
     };
-    let units = store::units::list_units(db.pool())
-        .await
-        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
-    let parsed = NewReport::parse(&raw, |id| units.iter().any(|u| u.id == id), reporting::today());
-    let report = match parsed {
+    let clock = Clock::now();
+    let report = match reporting::check(db, &raw, clock).await {
         Ok(report) if errors.is_empty() => report,
-        Ok(_) => return Err(ApiError::invalid(lang, &errors)),
-        Err(domain_errors) => {
+        Ok(_) => return Err(Error::InvalidFields(errors)),
+        Err(Error::InvalidFields(domain_errors)) => {
             for (field, error) in domain_errors.0 {
                 errors.push(field, error);
             }
-            return Err(ApiError::invalid(lang, &errors));
+            return Err(Error::InvalidFields(errors));
         }
+        Err(other) => return Err(other),
     };
-    let submitted = reporting::submit(db, gate, report)
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let submitted = reporting::submit(db, gate, report, clock).await?;
     let code = submitted.code.grouped();
     Ok((
         Status::Created,
@@ -69,16 +65,9 @@ fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
 /// the same 404.
 #[post("/reports/status", data = "<body>")]
 async fn post_status(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
-    let opened = reporting::open(db, gate, code_of(&body))
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    let view = opened
-        .status(db, store::now_millis())
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    let commendation = commendations::for_reporter(db, &opened)
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let opened = reporting::open(db, gate, code_of(&body)).await?;
+    let view = opened.status(db, Clock::now()).await?;
+    let commendation = commendations::for_reporter(db, &opened).await?;
     let mut body = status_json(lang, &view);
     body["commendation"] = commendation_json(lang, commendation.as_ref());
     Ok((Status::Ok, Json(body)))
@@ -108,6 +97,18 @@ fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
 /// alone) or declined. Nothing to claim → 409. The body is checked before the code.
 #[post("/reports/claim", data = "<body>")]
 async fn post_claim(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let (accept, identity) = claim_of(&body)?;
+    let opened = reporting::open(db, gate, code_of(&body)).await?;
+    commendations::answer(db, &opened, Clock::now(), accept, identity.as_ref()).await?;
+    let view = commendations::for_reporter(db, &opened).await?;
+    Ok((
+        Status::Ok,
+        Json(json!({ "commendation": commendation_json(lang, view.as_ref()) })),
+    ))
+}
+
+/// The claim's `accept` and `identity`, every field error at once.
+fn claim_of(body: &JsonBody) -> app::Result<(bool, Option<Identity>)> {
     let mut errors = FieldErrors::default();
     let accept = match body.0.get("accept") {
         None | Some(Value::Null) => true,
@@ -144,33 +145,9 @@ async fn post_claim(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<Kdf
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::invalid(lang, &errors));
+        return Err(Error::InvalidFields(errors));
     }
-    let opened = reporting::open(db, gate, code_of(&body))
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    match commendations::answer(db, &opened, accept, identity.as_ref()).await {
-        Ok(_) => {}
-        Err(ClaimError::NotClaimable) => {
-            return Err(ApiError::new(Status::Conflict, "conflict", lang, "error-not-claimable"))
-        }
-        Err(ClaimError::NoRecipient) => {
-            return Err(ApiError::new(
-                Status::Conflict,
-                "no_officer",
-                lang,
-                "error-claim-no-officer",
-            ))
-        }
-        Err(ClaimError::Failure(f)) => return Err(ApiError::from_failure(lang, f)),
-    }
-    let view = commendations::for_reporter(db, &opened)
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    Ok((
-        Status::Ok,
-        Json(json!({ "commendation": commendation_json(lang, view.as_ref()) })),
-    ))
+    Ok((accept, identity))
 }
 
 fn status_json(lang: Lang, view: &StatusView) -> Value {
@@ -197,23 +174,18 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
 /// `{"code", "body"}` → 201. The body is checked before the code is, so a bad body never costs a key
 /// derivation; an unknown code is the same 404 as for the status.
 #[post("/reports/messages", data = "<body>")]
-async fn post_message(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_message(body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let text = body.text("body", &mut errors);
     let message = match parse_message(text.as_deref()) {
         Ok(message) if errors.is_empty() => message,
-        Ok(_) => return Err(ApiError::invalid(lang, &errors)),
+        Ok(_) => return Err(Error::InvalidFields(errors)),
         Err(e) => {
             errors.push("body", e);
-            return Err(ApiError::invalid(lang, &errors));
+            return Err(Error::InvalidFields(errors));
         }
     };
-    let opened = reporting::open(db, gate, code_of(&body))
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    opened
-        .reply(db, &message)
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
+    let opened = reporting::open(db, gate, code_of(&body)).await?;
+    opened.reply(db, &message, Clock::now()).await?;
     Ok((Status::Created, Json(json!({ "status": "sent" }))))
 }

@@ -8,17 +8,14 @@ use rocket::{delete, get, post, routes, Route, State};
 use serde_json::{json, Value};
 
 use super::JsonBody;
+use crate::app::accounts::{Credentials, SignInLimits};
+use crate::app::{self, casework, Clock, KdfGate};
 use crate::config::ServerSecret;
-use crate::domain::FieldErrors;
 use crate::store::cases::Filter;
 use crate::store::Db;
-use crate::web::casework::{self, Denied};
-use crate::web::error::ApiError;
 use crate::web::guards::SameOrigin;
-use crate::web::i18n::Lang;
 use crate::web::pages;
-use crate::web::reporting::KdfGate;
-use crate::web::session::{self, Credentials, SignInError, SignInLimits, Staff};
+use crate::web::session::{self, Staff};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -34,24 +31,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-type ApiResult<T = Json<Value>> = Result<T, ApiError>;
-
-pub(super) fn denied(lang: Lang, denied: Denied) -> ApiError {
-    match denied {
-        Denied::NotFound => ApiError::new(Status::NotFound, "not_found", lang, "error-case-not-found"),
-        Denied::Forbidden => ApiError::new(Status::Forbidden, "forbidden", lang, "error-forbidden"),
-        Denied::NoKey => ApiError::new(Status::Forbidden, "no_key", lang, "error-no-key"),
-        Denied::Invalid(field, error) => {
-            let mut errors = FieldErrors::default();
-            errors.push(field, error);
-            ApiError::invalid(lang, &errors)
-        }
-        Denied::Conflict => ApiError::new(Status::Conflict, "conflict", lang, "error-transition-conflict"),
-        Denied::ExtensionLimit => ApiError::new(Status::Conflict, "extension_limit", lang, "error-extension-limit"),
-        Denied::Storage(e) => ApiError::from_failure(lang, e.into()),
-        Denied::Corrupt => ApiError::from_failure(lang, crate::web::reporting::Failure::Corrupt("case")),
-    }
-}
+type ApiResult<T = Json<Value>> = app::Result<T>;
 
 /// `{"username", "password", "totp"}` → 204 and the session cookie; wrong → 401, throttled → 429.
 // Rocket handlers take their guards as arguments; this one needs every piece of sign-in.
@@ -60,7 +40,6 @@ pub(super) fn denied(lang: Lang, denied: Denied) -> ApiError {
 async fn post_session(
     _origin: SameOrigin,
     body: JsonBody,
-    lang: Lang,
     db: &State<Db>,
     gate: &State<KdfGate>,
     limits: &State<SignInLimits>,
@@ -74,42 +53,24 @@ async fn post_session(
         password: &password,
         totp: &totp,
     };
-    match session::sign_in(db, gate, limits, secret, cookies, credentials).await {
-        Ok(()) => Ok(Status::NoContent),
-        Err(SignInError::Rejected) => Err(ApiError::new(
-            Status::Unauthorized,
-            "unauthorized",
-            lang,
-            "error-sign-in",
-        )),
-        Err(SignInError::Throttled) => Err(ApiError::new(
-            Status::TooManyRequests,
-            "too_many_requests",
-            lang,
-            "error-throttled",
-        )),
-        Err(SignInError::Storage(e)) => Err(ApiError::from_failure(lang, e.into())),
-    }
+    session::sign_in(db, gate, limits, secret, cookies, credentials).await?;
+    Ok(Status::NoContent)
 }
 
 #[delete("/session")]
 async fn delete_session(
     _origin: SameOrigin,
     staff: Staff,
-    lang: Lang,
     db: &State<Db>,
     cookies: &CookieJar<'_>,
 ) -> ApiResult<Status> {
-    session::sign_out(db, &staff, cookies)
-        .await
-        .map_err(|e| ApiError::from_failure(lang, e.into()))?;
+    session::sign_out(db, &staff, cookies).await?;
     Ok(Status::NoContent)
 }
 
 #[get("/cases?<status>&<category>&<page>")]
 async fn get_cases(
     staff: Staff,
-    lang: Lang,
     db: &State<Db>,
     status: Option<&str>,
     category: Option<&str>,
@@ -117,11 +78,8 @@ async fn get_cases(
 ) -> ApiResult {
     let filter = Filter::from_query(status, category);
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, pages) = casework::queue(db, &staff, &filter, page)
-        .await
-        .map_err(|d| denied(lang, d))?;
-    let now = crate::store::now_millis();
-    let deadlines = casework::next_deadlines(&rows, now);
+    let (rows, pages) = casework::queue(db, &staff, &filter, page).await?;
+    let deadlines = casework::next_deadlines(&rows, Clock::now());
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
@@ -133,16 +91,10 @@ async fn get_cases(
 }
 
 #[get("/cases/<id>")]
-async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResult {
-    let (case, opened) = casework::open_case(db, &staff, id).await.map_err(|d| denied(lang, d))?;
-    let now = crate::store::now_millis();
-    let view = opened
-        .status(db, now)
-        .await
-        .map_err(|f| ApiError::from_failure(lang, f))?;
-    let notes = casework::notes(db, id, opened.key())
-        .await
-        .map_err(|d| denied(lang, d))?;
+async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
+    let (case, opened) = casework::open_case(db, &staff, id).await?;
+    let view = opened.status(db, Clock::now()).await?;
+    let notes = casework::notes(db, id, opened.key()).await?;
     let events: Vec<Value> = view
         .events
         .iter()
@@ -177,17 +129,8 @@ async fn get_case(staff: Staff, lang: Lang, db: &State<Db>, id: &str) -> ApiResu
 
 /// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.
 #[post("/cases/<id>/transitions", format = "json", data = "<body>")]
-async fn post_transition(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
-    let to = casework::transition(db, &staff, id, body.str("to"), body.str("reason"))
-        .await
-        .map_err(|d| denied(lang, d))?;
+async fn post_transition(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    let to = casework::transition(db, &staff, Clock::now(), id, body.str("to"), body.str("reason")).await?;
     Ok(Json(json!({ "status": to.as_str() })))
 }
 
@@ -196,57 +139,34 @@ async fn post_transition(
 async fn post_case_message(
     _origin: SameOrigin,
     staff: Staff,
-    lang: Lang,
     db: &State<Db>,
     id: &str,
     body: JsonBody,
 ) -> ApiResult<(Status, Json<Value>)> {
-    casework::message(db, &staff, id, body.str("body"))
-        .await
-        .map_err(|d| denied(lang, d))?;
+    casework::message(db, &staff, Clock::now(), id, body.str("body")).await?;
     Ok((Status::Created, Json(json!({ "status": "sent" }))))
 }
 
 /// `{"assignee": username}` → 200: a supervisor reassigns a case of their team.
 #[post("/cases/<id>/assignment", format = "json", data = "<body>")]
-async fn post_assignment(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
-    casework::reassign(db, &staff, id, body.str("assignee"))
-        .await
-        .map_err(|d| denied(lang, d))?;
+async fn post_assignment(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    casework::reassign(db, &staff, Clock::now(), id, body.str("assignee")).await?;
     Ok(Json(json!({ "assignee": body.str("assignee") })))
 }
 
 /// `{"type": "complex" | "very_complex", "reason"}` → 200: a supervisor extends the resolution; past the
 /// policy's count or cap → 409.
 #[post("/cases/<id>/extensions", format = "json", data = "<body>")]
-async fn post_extension(
-    _origin: SameOrigin,
-    staff: Staff,
-    lang: Lang,
-    db: &State<Db>,
-    id: &str,
-    body: JsonBody,
-) -> ApiResult {
-    casework::extend(db, &staff, id, body.str("type"), body.str("reason"))
-        .await
-        .map_err(|d| denied(lang, d))?;
+async fn post_extension(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    casework::extend(db, &staff, Clock::now(), id, body.str("type"), body.str("reason")).await?;
     Ok(Json(json!({ "extended": body.str("type") })))
 }
 
 /// The on-time rate per stage over the supervisor's team: deadlines met and missed (ended late or still
 /// overdue); open deadlines not yet due count in neither.
 #[get("/stats/on-time")]
-async fn get_on_time(staff: Staff, lang: Lang, db: &State<Db>) -> ApiResult {
-    let (cases, stages) = casework::team_on_time(db, &staff, crate::store::now_millis())
-        .await
-        .map_err(|d| denied(lang, d))?;
+async fn get_on_time(staff: Staff, db: &State<Db>) -> ApiResult {
+    let (cases, stages) = casework::team_on_time(db, &staff, Clock::now()).await?;
     let stages: Vec<Value> = stages
         .iter()
         .map(|(stage, t)| {

@@ -1,30 +1,19 @@
-//! The reporter's journey, shared by the pages and the JSON API: submit a report, open it with the code,
-//! read its status, reply to the inspectors.
+//! The reporter's journey: submit a report, open it with the code, read its status, reply to the
+//! inspectors.
 
 use std::sync::Arc;
 
-use time::Date;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, KdfParams, ReportKey, RetrievalCode};
-use crate::domain::calendar::{self, Deadline};
+use crate::domain::calendar::Deadline;
 use crate::domain::{routing, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
 
-/// Why a reporter's request did not go through.
-#[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    /// Unknown or malformed code, or a report that does not open: all look the same from outside.
-    #[error("no report matches this code")]
-    NotFound,
-    #[error("storage: {0}")]
-    Storage(#[from] sqlx::Error),
-    #[error("stored data does not decrypt: {0}")]
-    Corrupt(&'static str),
-}
+use super::{Clock, Error, Result};
 
 /// Bounds how many Argon2id derivations run at once: one per core. Each takes 19 MiB and a whole core for
 /// ~30 ms, so more at once would not finish sooner; a burst of requests queues instead of exhausting memory.
@@ -59,13 +48,9 @@ fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
     crypto::seal(key, &[id, field], text.as_bytes())
 }
 
-/// Encrypts and stores a report. Returns the code only after the commit.
-pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport) -> Result<Submitted, Failure> {
-    submit_at(db, gate, report, store::now_millis()).await
-}
-
-/// [`submit`], received at a given time (demo data is back-dated).
-pub async fn submit_at(db: &Db, gate: &KdfGate, report: NewReport, received_at: i64) -> Result<Submitted, Failure> {
+/// Encrypts and stores a report received at `clock`. Returns the code only after the commit.
+pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) -> Result<Submitted> {
+    let received_at = clock.millis();
     let code = RetrievalCode::generate();
     let secrets = code.derive();
     let key = ReportKey::generate();
@@ -75,11 +60,11 @@ pub async fn submit_at(db: &Db, gate: &KdfGate, report: NewReport, received_at: 
     let wrapped = gate
         .run(move || crypto::wrap_report_key(&wrap_key, &wrapping, &wrap_id, KdfParams::default()))
         .await
-        .map_err(|_| Failure::Corrupt("key derivation parameters"))?;
+        .map_err(|_| Error::Corrupt("key derivation parameters"))?;
     let routed = route(db, report.category.id(), &report.unit).await?;
     let mut grants = Vec::new();
     for (holder, public) in &routed.holders {
-        let grant = crypto::grant(&key, public, &id, holder).map_err(|_| Failure::Corrupt("a holder's public key"))?;
+        let grant = crypto::grant(&key, public, &id, holder).map_err(|_| Error::Corrupt("a holder's public key"))?;
         grants.push((holder.clone(), grant));
     }
     let sealed = SealedReport {
@@ -118,7 +103,7 @@ struct Routed {
     holders: Vec<(String, crypto::PublicKey)>,
 }
 
-async fn route(db: &Db, category: &str, unit: &str) -> Result<Routed, Failure> {
+async fn route(db: &Db, category: &str, unit: &str) -> Result<Routed> {
     let pool = db.pool();
     let rules = store::org::list_rules(pool).await?;
     let teams = store::org::list_teams(pool).await?;
@@ -152,8 +137,8 @@ pub struct Opened {
 }
 
 /// Finds and unlocks the report of a code. An unknown code costs the same Argon2id work as a known one,
-/// and every failure is the same [`Failure::NotFound`].
-pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Result<Opened, Failure> {
+/// and every failure is the same [`Error::CodeNotFound`].
+pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Result<Opened> {
     let secrets = code.as_ref().map(RetrievalCode::derive);
     let found = match &secrets {
         Some(s) => store::reports::find_by_locator(db.pool(), &s.locator.to_hex()).await?,
@@ -168,7 +153,7 @@ pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Resul
             let key = gate
                 .run(move || crypto::unwrap_report_key(&wrapped, &wrapping, &id))
                 .await;
-            key.map(|key| Opened { report, key }).map_err(|_| Failure::NotFound)
+            key.map(|key| Opened { report, key }).map_err(|_| Error::CodeNotFound)
         }
         None => {
             // Equalise timing with a derivation of the same cost that cannot succeed.
@@ -180,7 +165,7 @@ pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Resul
             let _ = gate
                 .run(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
                 .await;
-            Err(Failure::NotFound)
+            Err(Error::CodeNotFound)
         }
     }
 }
@@ -221,19 +206,19 @@ impl Opened {
         &self.key
     }
 
-    pub(crate) fn open_text(&self, field: &'static str, sealed: &[u8], context: &[&str]) -> Result<String, Failure> {
-        let plain = crypto::open(&self.key, context, sealed).map_err(|_| Failure::Corrupt(field))?;
-        String::from_utf8(plain.to_vec()).map_err(|_| Failure::Corrupt(field))
+    pub(crate) fn open_text(&self, field: &'static str, sealed: &[u8], context: &[&str]) -> Result<String> {
+        let plain = crypto::open(&self.key, context, sealed).map_err(|_| Error::Corrupt(field))?;
+        String::from_utf8(plain.to_vec()).map_err(|_| Error::Corrupt(field))
     }
 
-    fn field(&self, field: &'static str, sealed: &Option<Vec<u8>>) -> Result<Option<String>, Failure> {
+    fn field(&self, field: &'static str, sealed: &Option<Vec<u8>>) -> Result<Option<String>> {
         sealed
             .as_deref()
             .map(|s| self.open_text(field, s, &[&self.report.id, field]))
             .transpose()
     }
 
-    pub fn content(&self) -> Result<ReportContent, Failure> {
+    pub fn content(&self) -> Result<ReportContent> {
         let r = &self.report;
         Ok(ReportContent {
             narrative: self.open_text("narrative", &r.narrative, &[&r.id, "narrative"])?,
@@ -244,7 +229,8 @@ impl Opened {
     }
 
     /// The report's status, timeline, deadlines and messages, as of `now`.
-    pub async fn status(&self, db: &Db, now: i64) -> Result<StatusView, Failure> {
+    pub async fn status(&self, db: &Db, clock: Clock) -> Result<StatusView> {
+        let now = clock.millis();
         let r = &self.report;
         let events = ledger::list_for_report(db.pool(), &r.id).await?;
         let stored = store::messages::list_for_report(db.pool(), &r.id).await?;
@@ -258,10 +244,10 @@ impl Opened {
                     body,
                 })
             })
-            .collect::<Result<Vec<_>, Failure>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let deadlines = ledger::deadlines_of(r.received_at, &events.iter().collect::<Vec<_>>(), now);
         Ok(StatusView {
-            status: Status::parse(&r.status).ok_or(Failure::Corrupt("status"))?,
+            status: Status::parse(&r.status).ok_or(Error::Corrupt("status"))?,
             category: r.category.clone(),
             unit: r.unit_id.clone(),
             received_at: r.received_at,
@@ -273,14 +259,14 @@ impl Opened {
     }
 
     /// Stores a message from the reporter, sealed under the report key.
-    pub async fn reply(&self, db: &Db, body: &str) -> Result<(), Failure> {
+    pub async fn reply(&self, db: &Db, body: &str, clock: Clock) -> Result<()> {
         let id = crypto::random_id();
         let sealed = crypto::seal(&self.key, &[&self.report.id, "message", &id], body.as_bytes());
         let message = StoredMessage {
             id,
             report_id: self.report.id.clone(),
             author: Author::Reporter,
-            created_at: store::now_millis(),
+            created_at: clock.millis(),
             body: sealed,
         };
         store::messages::insert_message(db.pool(), &message, "reporter").await?;
@@ -288,7 +274,9 @@ impl Opened {
     }
 }
 
-/// The reporter's calendar day now, in Vietnam (an incident date cannot be later).
-pub fn today() -> Date {
-    calendar::local_date(store::now_millis())
+/// Checks a report as typed against the organisation's units, with every field error at once
+/// ([`Error::InvalidFields`]); the incident date cannot be later than `clock`'s day.
+pub async fn check(db: &Db, raw: &crate::domain::RawReport, clock: Clock) -> Result<NewReport> {
+    let units = store::units::list_units(db.pool()).await?;
+    NewReport::parse(raw, |id| units.iter().any(|u| u.id == id), clock.today()).map_err(Error::InvalidFields)
 }

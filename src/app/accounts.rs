@@ -1,0 +1,409 @@
+//! Staff accounts: creation (by an operator or an admin), disabling, password resets, key re-grants from
+//! the recovery key, and sign-in. Each change and its ledger entry share one transaction.
+
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::Mutex;
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use zeroize::Zeroizing;
+
+use crate::config::ServerSecret;
+use crate::crypto::{self, KdfParams, PrivateKey, RetrievalCode};
+use crate::domain::staff::{check_password, Role, Username};
+use crate::store::{self, grants, ledger, users, Db};
+
+use super::{Actor, Clock, Error, KdfGate, Result};
+
+/// The key that seals TOTP secrets at rest, derived from the server secret.
+fn totp_key(secret: &ServerSecret) -> Zeroizing<[u8; 32]> {
+    crypto::subkey(&secret.0, "totp secrets v1")
+}
+
+/// Opens a user's stored TOTP secret.
+pub fn open_totp_secret(secret: &ServerSecret, user: &users::User) -> Option<Zeroizing<Vec<u8>>> {
+    crypto::open_with(&totp_key(secret), &[&user.id, "totp"], &user.totp_secret).ok()
+}
+
+/// A new staff account and the URI its owner enrols in an authenticator app.
+pub struct UserAdded {
+    pub id: String,
+    pub otpauth_uri: String,
+    /// The TOTP secret the URI carries, for an authenticator that is handed it directly (the demo's).
+    pub totp_secret: Zeroizing<Vec<u8>>,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub role: &'a str,
+    pub team: Option<&'a str>,
+    pub home_unit: Option<&'a str>,
+    pub password: &'a str,
+}
+
+/// Creates a staff account: password hash, X25519 key pair sealed under the password, TOTP secret.
+/// Without a team, inspectors, supervisors and officers join the organisation's default team.
+pub async fn user_add(db: &Db, secret: &ServerSecret, new: NewUser<'_>) -> Result<UserAdded> {
+    user_add_by(db, secret, new, "operator").await
+}
+
+/// [`user_add`] on behalf of `actor` (an admin's user id, or `"operator"` for the command line), as the
+/// ledger records it.
+pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor: &str) -> Result<UserAdded> {
+    let username = Username::parse(new.username).map_err(|e| Error::Refused(e.into()))?;
+    let role = Role::parse(new.role).ok_or_else(|| Error::Refused(format!("unknown role {:?}", new.role)))?;
+    check_password(new.password).map_err(|e| Error::Refused(e.into()))?;
+    let pool = db.pool();
+    if users::find_by_username(pool, username.as_str()).await?.is_some() {
+        return Err(Error::UserExists(username.as_str().to_owned()));
+    }
+    let teams = store::org::list_teams(pool).await?;
+    let team = match (new.team, role) {
+        (Some(id), _) if teams.iter().any(|t| t.id == id) => Some(id.to_owned()),
+        (Some(id), _) => return Err(Error::Refused(format!("unknown team {id:?}"))),
+        (None, Role::Admin) => None,
+        (None, _) => teams.iter().find(|t| t.default).map(|t| t.id.clone()),
+    };
+    let units = store::units::list_units(pool).await?;
+    if let Some(unit) = new.home_unit.filter(|u| !units.iter().any(|x| x.id == *u)) {
+        return Err(Error::Refused(format!("unknown unit {unit:?}")));
+    }
+    let id = crypto::random_id();
+    let (private, public) = crypto::generate_keypair();
+    let (password, user_id) = (new.password.to_owned(), id.clone());
+    let (sealed, hash) = tokio::task::spawn_blocking(move || {
+        let sealed = crypto::seal_private_key(&private, &password, &user_id, KdfParams::default());
+        (sealed, crypto::hash_password(&password))
+    })
+    .await
+    .map_err(|e| Error::Refused(e.to_string()))?;
+    let (sealed, hash) = match (sealed, hash) {
+        (Ok(s), Ok(h)) => (s, h),
+        _ => return Err(Error::Refused("key derivation failed".into())),
+    };
+    let totp = crypto::new_totp_secret();
+    let user = users::User {
+        id: id.clone(),
+        username: username.as_str().to_owned(),
+        role,
+        team_id: team,
+        home_unit_id: new.home_unit.map(str::to_owned),
+        password_hash: hash,
+        public_key: public,
+        sealed_private_key: sealed,
+        totp_secret: crypto::seal_with(&totp_key(secret), &[&id, "totp"], &totp),
+        active: true,
+    };
+    let now = store::now_millis();
+    let mut tx = pool.begin().await?;
+    users::insert_user(&mut tx, &user, now).await?;
+    let detail = serde_json::json!({ "user": id, "role": role.as_str(), "team": user.team_id }).to_string();
+    ledger::append(&mut tx, now, "user_added", None, actor, &detail).await?;
+    tx.commit().await?;
+    let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str())
+        .ok_or_else(|| Error::Refused("could not build the enrolment URI".into()))?;
+    Ok(UserAdded {
+        id,
+        otpauth_uri,
+        totp_secret: totp,
+    })
+}
+
+async fn user_named(db: &Db, username: &str) -> Result<users::User> {
+    users::find_by_username(db.pool(), username.trim())
+        .await?
+        .ok_or_else(|| Error::NoSuchUser(username.to_owned()))
+}
+
+/// Disables an account for the operator: it can no longer sign in, and no new case is routed to it.
+pub async fn user_disable(db: &Db, username: &str) -> Result<()> {
+    disable(db, user_named(db, username).await?, "operator").await
+}
+
+/// [`user_disable`] by an admin, who cannot disable their own account.
+pub async fn user_disable_by(db: &Db, username: &str, admin: &Actor) -> Result<()> {
+    admin.as_role(Role::Admin)?;
+    // Compare accounts, not the typed name (which could carry spaces or another case).
+    let user = user_named(db, username).await?;
+    if user.id == admin.user.id {
+        return Err(Error::DisableSelf);
+    }
+    disable(db, user, &admin.user.id).await
+}
+
+/// The last active admin cannot be disabled.
+async fn disable(db: &Db, user: users::User, actor: &str) -> Result<()> {
+    if user.role == Role::Admin && user.active && users::count_admins(db.pool()).await? <= 1 {
+        return Err(Error::Refused("the last active admin cannot be disabled".into()));
+    }
+    let now = store::now_millis();
+    let mut tx = db.pool().begin().await?;
+    users::set_active(&mut tx, &user.id, false).await?;
+    // The account's copies of report keys go: the supervisors and the recovery key still hold theirs.
+    grants::delete_all_of(&mut tx, &user.id).await?;
+    ledger::append(
+        &mut tx,
+        now,
+        "user_disabled",
+        None,
+        actor,
+        &serde_json::json!({ "user": user.id }).to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    store::sessions::revoke_all_of(db.pool(), &user.id).await?;
+    Ok(())
+}
+
+/// Sets a new password. The old private key died with the old password, so the user gets a new key pair
+/// and loses their grants until `keys regrant` restores them from the recovery key.
+pub async fn user_reset_password(db: &Db, username: &str, password: &str) -> Result<()> {
+    check_password(password).map_err(|e| Error::Refused(e.into()))?;
+    let user = user_named(db, username).await?;
+    let (private, public) = crypto::generate_keypair();
+    let (password, user_id) = (password.to_owned(), user.id.clone());
+    let (sealed, hash) = tokio::task::spawn_blocking(move || {
+        (
+            crypto::seal_private_key(&private, &password, &user_id, KdfParams::default()),
+            crypto::hash_password(&password),
+        )
+    })
+    .await
+    .map_err(|e| Error::Refused(e.to_string()))?;
+    let (Ok(sealed), Ok(hash)) = (sealed, hash) else {
+        return Err(Error::Refused("key derivation failed".into()));
+    };
+    let now = store::now_millis();
+    let mut tx = db.pool().begin().await?;
+    users::replace_credentials(&mut tx, &user.id, &hash, &public, &sealed).await?;
+    let detail = serde_json::json!({ "user": user.id }).to_string();
+    ledger::append(&mut tx, now, "password_reset", None, "operator", &detail).await?;
+    tx.commit().await?;
+    // Sessions opened with the old password carry the old private key: end them.
+    store::sessions::revoke_all_of(db.pool(), &user.id).await?;
+    Ok(())
+}
+
+/// Reads a recovery key file (64 hex digits).
+pub fn read_recovery_key(path: &Path) -> Result<PrivateKey> {
+    let text =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Error::Refused(format!("{}: {e}", path.display())))?);
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut bytes)
+        .map_err(|_| Error::Refused(format!("{}: not a recovery key (64 hex digits)", path.display())))?;
+    Ok(PrivateKey::from_bytes(bytes))
+}
+
+/// Re-grants every report a user should hold (assigned to them, or in the team they supervise) from the
+/// recovery key's grants. Returns how many reports were granted.
+pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Result<usize> {
+    let user = user_named(db, username).await?;
+    if !user.active {
+        return Err(Error::Refused(format!(
+            "{username:?} is disabled: enable or replace the account first"
+        )));
+    }
+    let pool = db.pool();
+    let expected = grants::recovery_public_key(pool).await?;
+    if expected
+        != Some(
+            recovery
+                .public_key()
+                .map_err(|_| Error::Refused("not a valid key".into()))?,
+        )
+    {
+        return Err(Error::Refused("this is not the organisation's recovery key".into()));
+    }
+    let reports = grants::reports_for_user(pool, &user.id).await?;
+    let mut tx = pool.begin().await?;
+    let mut granted = 0;
+    for report_id in &reports {
+        let Some(recovery_grant) = grants::find_grant(pool, report_id, grants::RECOVERY).await? else {
+            continue;
+        };
+        let key = crypto::open_grant(&recovery_grant, recovery, report_id, grants::RECOVERY)
+            .map_err(|_| Error::Refused(format!("report {report_id}: the recovery grant does not open")))?;
+        let grant = crypto::grant(&key, &user.public_key, report_id, &user.id)
+            .map_err(|_| Error::Refused("the user's public key is invalid".into()))?;
+        grants::insert_grant(&mut tx, report_id, &user.id, &grant).await?;
+        granted += 1;
+    }
+    let detail = serde_json::json!({ "user": user.id, "reports": granted }).to_string();
+    ledger::append(
+        &mut tx,
+        store::now_millis(),
+        "keys_regranted",
+        None,
+        "operator",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(granted)
+}
+
+/// Sign-in throttles, per account and for the whole server, and the decoy hash an unknown username is
+/// checked against so that it costs what a known one does.
+pub struct SignInLimits {
+    per_account: DefaultKeyedRateLimiter<String>,
+    global: DefaultDirectRateLimiter,
+    decoy: String,
+}
+
+impl SignInLimits {
+    /// Fails if the decoy hash cannot be computed: without it an unknown username would answer faster than
+    /// a known one, and the server must not start that way.
+    pub fn new() -> Result<Self> {
+        let decoy = crypto::hash_password(&crypto::random_id())
+            .map_err(|_| Error::Refused("the sign-in decoy hash could not be computed".into()))?;
+        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
+        let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
+        Ok(Self {
+            // 5 attempts at once, then one every 12 seconds, per username.
+            per_account: RateLimiter::keyed(Quota::per_minute(five).allow_burst(five)),
+            // 60 attempts at once, then 20 a second for everyone together.
+            global: RateLimiter::direct(
+                Quota::per_second(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN)).allow_burst(sixty),
+            ),
+            decoy,
+        })
+    }
+
+    fn allow(&self, username: &str) -> bool {
+        // Forget accounts whose bucket is full again, so guessed usernames do not pile up in memory.
+        if self.per_account.len() > 10_000 {
+            self.per_account.retain_recent();
+        }
+        self.global.check().is_ok() && self.per_account.check_key(&username.to_owned()).is_ok()
+    }
+}
+
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub totp: &'a str,
+}
+
+/// A new session: who signed in (with the private key their password unsealed) and the session row's id.
+pub struct SignedIn {
+    pub actor: Actor,
+    pub session_id: String,
+}
+
+/// Checks the password (Argon2id) and the TOTP code (RFC 6238, each step accepted once) and opens a
+/// session row. An unknown user costs the same password check as a known one and gets the same answer
+/// ([`Error::Rejected`]); attempts are throttled per account and overall, never by address.
+pub async fn sign_in(
+    db: &Db,
+    gate: &KdfGate,
+    limits: &SignInLimits,
+    secret: &ServerSecret,
+    credentials: Credentials<'_>,
+    clock: Clock,
+) -> Result<SignedIn> {
+    let username = credentials.username.trim().to_lowercase();
+    if !limits.allow(&username) {
+        return Err(Error::Throttled);
+    }
+    let user = users::find_by_username(db.pool(), &username).await?;
+    let hash = user
+        .as_ref()
+        .map_or_else(|| limits.decoy.clone(), |u| u.password_hash.clone());
+    let password = Zeroizing::new(credentials.password.to_owned());
+    let check = password.clone();
+    let password_ok = gate.run(move || crypto::verify_password(&hash, &check)).await;
+    let Some(user) = user.filter(|u| password_ok && u.active) else {
+        return Err(Error::Rejected);
+    };
+    let totp_secret = open_totp_secret(secret, &user).ok_or(Error::Rejected)?;
+    let now = clock.millis();
+    let step = crypto::matching_step(&totp_secret, credentials.totp, (now / 1000) as u64).ok_or(Error::Rejected)?;
+    if !users::accept_totp_step(db.pool(), &user.id, step as i64).await? {
+        return Err(Error::Rejected);
+    }
+    let (sealed, id) = (user.sealed_private_key.clone(), user.id.clone());
+    let private_key = gate
+        .run(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
+        .await
+        .map_err(|_| Error::Rejected)?;
+    let session_id = crypto::random_id();
+    store::sessions::insert_session(db.pool(), &session_id, &user.id, now).await?;
+    Ok(SignedIn {
+        actor: Actor { user, private_key },
+        session_id,
+    })
+}
+
+/// The account of a live session, or `None` once it has ended (idle for `idle_millis`, past its lifetime,
+/// revoked, or its user disabled). Touches the session row.
+pub async fn session_user(
+    db: &Db,
+    session_id: &str,
+    user_id: &str,
+    clock: Clock,
+    idle_millis: i64,
+) -> Result<Option<users::User>> {
+    if !store::sessions::touch(db.pool(), session_id, user_id, clock.millis(), idle_millis).await? {
+        return Ok(None);
+    }
+    Ok(users::find_by_id(db.pool(), user_id).await?)
+}
+
+/// Ends a session: its row is revoked.
+pub async fn sign_out(db: &Db, session_id: &str) -> Result<()> {
+    store::sessions::revoke(db.pool(), session_id).await?;
+    Ok(())
+}
+
+/// The one-time code that lets the first admin be created; `None` once an admin exists. Kept in memory
+/// only, never in a URL; the server prints it at start.
+pub struct SetupCode(Mutex<Option<RetrievalCode>>);
+
+impl SetupCode {
+    /// A new code if the organisation has no admin yet.
+    pub async fn for_database(db: &Db) -> Result<Self> {
+        let needs_admin = users::count_admins(db.pool()).await? == 0;
+        Ok(Self(Mutex::new(needs_admin.then(RetrievalCode::generate))))
+    }
+
+    pub fn current(&self) -> Option<String> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.grouped().to_string()))
+    }
+
+    /// Puts the typed code back (the admin's form failed after the code was taken).
+    pub fn restore(&self, typed: &str) {
+        if let (Ok(mut guard), Some(code)) = (self.0.lock(), RetrievalCode::parse(typed)) {
+            *guard = Some(code);
+        }
+    }
+
+    /// Whether setup is still open: a code exists and no admin does. An admin created meanwhile (with the
+    /// command line, while the server runs) closes it for good.
+    pub async fn is_open(&self, db: &Db) -> bool {
+        let has_admin = users::count_admins(db.pool()).await.map(|n| n > 0).unwrap_or(true);
+        if has_admin {
+            if let Ok(mut guard) = self.0.lock() {
+                *guard = None;
+            }
+            return false;
+        }
+        self.current().is_some()
+    }
+
+    /// Takes the code if `typed` is it: it works once.
+    pub fn take_if(&self, typed: &str) -> bool {
+        let Ok(mut guard) = self.0.lock() else { return false };
+        let matches = match (guard.as_ref(), RetrievalCode::parse(typed)) {
+            (Some(expected), Some(typed)) => *expected == typed,
+            _ => false,
+        };
+        if matches {
+            *guard = None;
+        }
+        matches
+    }
+}

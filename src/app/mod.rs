@@ -1,0 +1,143 @@
+//! The use cases: what the system does, free of HTTP. Every caller goes through here — the pages and the
+//! JSON API (`web`), the command line (`main.rs`) and the demo data (`demo.rs`).
+//!
+//! Each use case is told who acts (an [`Actor`]: a staff member with their unsealed private key, or the
+//! reporter holding an [`reporting::Opened`] report) and when (a [`Clock`]), so that the demo replays
+//! back-dated histories through exactly the code that serves users. Each returns [`Result`]: one
+//! [`Error`] for the whole application, whose HTTP meaning is written once, in `web::error`.
+
+pub mod accounts;
+pub mod audit;
+pub mod casework;
+pub mod commendations;
+pub mod org;
+pub mod reporting;
+
+use time::Date;
+
+use crate::crypto::PrivateKey;
+use crate::domain::calendar;
+use crate::domain::staff::Role;
+use crate::domain::{FieldError, FieldErrors};
+use crate::store::users::User;
+
+pub use reporting::KdfGate;
+
+/// Why a use case did not happen. Variants say what the user did or met, never how storage or crypto
+/// failed: those causes travel inside [`Error::Storage`] and [`Error::Corrupt`], to be logged, not shown.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Unknown or malformed retrieval code, or a report that does not open: all look the same from outside.
+    #[error("no report matches this code")]
+    CodeNotFound,
+    /// No such case or commendation, or not one the caller may read: the same answer, so ids cannot be
+    /// probed.
+    #[error("no such case")]
+    NotFound,
+    /// The caller's role may not do this.
+    #[error("this role may not do this")]
+    Forbidden,
+    /// The caller may read the case but holds no key for it (after a password reset, before re-grant).
+    #[error("no key for this case")]
+    NoKey,
+    /// One field is wrong.
+    #[error("invalid field {0}: {1:?}")]
+    Invalid(&'static str, FieldError),
+    /// Several fields are wrong (a report form shows them all at once).
+    #[error("invalid fields {0:?}")]
+    InvalidFields(FieldErrors),
+    /// The lifecycle forbids the step, or another one happened first.
+    #[error("conflict")]
+    Conflict,
+    /// An extension the policy does not allow any more: its type used up, or past the stage's cap.
+    #[error("extension limit")]
+    ExtensionLimit,
+    /// The reporter's commendation cannot be claimed or declined now.
+    #[error("nothing to claim")]
+    NotClaimable,
+    /// Identity was given to claim, but no active commendation officer exists to seal it to.
+    #[error("no commendation officer to receive the claim")]
+    NoRecipient,
+    /// Wrong username, password or code: one answer for all three.
+    #[error("wrong username, password or code")]
+    Rejected,
+    #[error("too many attempts")]
+    Throttled,
+    /// A state-changing request that did not come from this site's own form: refused before any work.
+    #[error("the form came from another site or has expired")]
+    CrossSite,
+    /// An operator's or admin's request that cannot be carried out, said in words (the command line prints
+    /// it).
+    #[error("{0}")]
+    Refused(String),
+    /// An admin tried to disable their own account.
+    #[error("an admin cannot disable their own account")]
+    DisableSelf,
+    #[error("no user named {0:?}")]
+    NoSuchUser(String),
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error("the ledger is broken at entry #{seq}: {reason}")]
+    LedgerBroken { seq: i64, reason: &'static str },
+    #[error(
+        "the ledger verifies, but the deadline clocks of {reports} report(s) do not match it (first: {first}); \
+         queues and on-time figures would be wrong"
+    )]
+    ClockMismatch { reports: usize, first: String },
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    /// Stored data that does not decrypt or decode: which kind, for the log.
+    #[error("stored data does not decrypt or decode: {0}")]
+    Corrupt(&'static str),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The error of one invalid field.
+    pub fn field(field: &'static str) -> impl FnOnce(FieldError) -> Error {
+        move |e| Error::Invalid(field, e)
+    }
+}
+
+/// The instant a use case acts at, in milliseconds since the epoch. A request acts now; the demo acts at
+/// the back-dated time of each step of its simulated history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock(i64);
+
+impl Clock {
+    pub fn now() -> Self {
+        Self(crate::store::now_millis())
+    }
+
+    pub fn at(millis: i64) -> Self {
+        Self(millis)
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// The calendar day in Vietnam at this instant.
+    pub fn today(self) -> Date {
+        calendar::local_date(self.0)
+    }
+}
+
+/// A staff member who acts: the account and the private key unsealed at sign-in, which opens their
+/// grants.
+pub struct Actor {
+    pub user: User,
+    pub private_key: PrivateKey,
+}
+
+impl Actor {
+    /// The actor, if their account is active and has `role`; else [`Error::Forbidden`], before any work.
+    pub fn as_role(&self, role: Role) -> Result<&Actor> {
+        if self.user.active && self.user.role == role {
+            Ok(self)
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
