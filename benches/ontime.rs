@@ -111,7 +111,7 @@ async fn seed(db: &minhbach::store::Db, cases: usize, now: i64) {
             let clock: String = entries
                 .iter()
                 .filter_map(|(days, kind, actor, detail)| {
-                    minhbach::store::ledger::clock_fragment(received + days * DAY, kind, actor, detail)
+                    minhbach::domain::clock::clock_fragment(received + days * DAY, kind, actor, detail)
                 })
                 .collect();
             sqlx::query("UPDATE reports SET clock = $1 WHERE id = $2")
@@ -171,7 +171,7 @@ fn main() {
                 .await
                 .expect("query");
             let queried = Instant::now();
-            figures = Some(minhbach::store::ledger::on_time_of(&rows.cases(), now));
+            figures = Some(minhbach::domain::clock::on_time_of(&rows.cases(), now));
             let done = Instant::now();
             read.push((queried - started).as_secs_f64() * 1e3);
             compute.push((done - queried).as_secs_f64() * 1e3);

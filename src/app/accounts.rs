@@ -10,7 +10,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLim
 use zeroize::Zeroizing;
 
 use crate::config::ServerSecret;
-use crate::crypto::{self, KdfParams, PrivateKey, RetrievalCode};
+use crate::crypto::{self, aad, KdfParams, PrivateKey, RetrievalCode};
 use crate::domain::staff::{check_password, Role, Username};
 use crate::store::{self, grants, ledger, users, Db};
 
@@ -23,7 +23,7 @@ fn totp_key(secret: &ServerSecret) -> Zeroizing<[u8; 32]> {
 
 /// Opens a user's stored TOTP secret.
 pub fn open_totp_secret(secret: &ServerSecret, user: &users::User) -> Option<Zeroizing<Vec<u8>>> {
-    crypto::open_with(&totp_key(secret), &[&user.id, "totp"], &user.totp_secret).ok()
+    crypto::open_with(&totp_key(secret), &aad::totp(&user.id), &user.totp_secret).ok()
 }
 
 /// A new staff account and the URI its owner enrols in an authenticator app.
@@ -92,7 +92,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
         password_hash: hash,
         public_key: public,
         sealed_private_key: sealed,
-        totp_secret: crypto::seal_with(&totp_key(secret), &[&id, "totp"], &totp),
+        totp_secret: crypto::seal_with(&totp_key(secret), &aad::totp(&id), &totp),
         active: true,
     };
     let now = store::now_millis();

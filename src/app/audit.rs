@@ -1,5 +1,6 @@
 //! The ledger audit: the whole hash chain recomputed, and every report's clock column checked against it.
 
+use crate::crypto::{verify_chain, ChainFields, Chained};
 use crate::store::{ledger, Db};
 
 use super::{Error, Result};
@@ -8,7 +9,19 @@ use super::{Error, Result};
 pub async fn audit_verify(db: &Db) -> Result<usize> {
     let entries = ledger::list_all(db.pool()).await?;
     let (count, hash) = ledger::head(db.pool()).await?;
-    let checked = ledger::verify(&entries, count, &hash).map_err(|b| Error::LedgerBroken {
+    let chained = entries.iter().map(|e| Chained {
+        fields: ChainFields {
+            seq: e.seq,
+            at: e.at,
+            kind: &e.kind,
+            report_id: e.report_id.as_deref(),
+            actor: &e.actor,
+            detail: &e.detail,
+        },
+        prev_hash: &e.prev_hash,
+        hash: &e.hash,
+    });
+    let checked = verify_chain(chained, count, &hash).map_err(|b| Error::LedgerBroken {
         seq: b.seq,
         reason: b.reason,
     })?;

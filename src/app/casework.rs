@@ -5,7 +5,7 @@
 //! cases of their team; admins and officers read no report content here. The rule is checked first, and the
 //! report key must then open from the reader's own HPKE grant: without it nothing decrypts.
 
-use crate::crypto::{self, ReportKey};
+use crate::crypto::{self, aad, ReportKey};
 use crate::domain::report::parse_message;
 use crate::domain::routing;
 use crate::domain::staff::Role;
@@ -106,7 +106,7 @@ pub async fn transition(
         return Err(Error::Conflict);
     }
     let note_id = crypto::random_id();
-    let sealed = crypto::seal(opened.key(), &[id, "note", &note_id], reason.as_bytes());
+    let sealed = crypto::seal(opened.key(), &aad::note(id, &note_id), reason.as_bytes());
     // A request for more information reaches the reporter, in the same transaction: its reason is the
     // question they read.
     let question = (to == Status::InfoRequested).then(|| staff_message(&opened, &reason, clock));
@@ -142,7 +142,7 @@ fn staff_message(opened: &Opened, body: &str, clock: Clock) -> StoredMessage {
     let id = &opened.report.id;
     let message_id = crypto::random_id();
     StoredMessage {
-        body: crypto::seal(opened.key(), &[id, "message", &message_id], body.as_bytes()),
+        body: crypto::seal(opened.key(), &aad::message(id, &message_id), body.as_bytes()),
         id: message_id,
         report_id: id.clone(),
         author: Author::Staff,
@@ -223,7 +223,7 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
     notes
         .iter()
         .map(|n| {
-            let plain = crypto::open(key, &[id, "note", &n.id], &n.body).map_err(|_| Error::Corrupt("note"))?;
+            let plain = crypto::open(key, &aad::note(id, &n.id), &n.body).map_err(|_| Error::Corrupt("note"))?;
             Ok((n.ledger_seq, String::from_utf8_lossy(&plain).into_owned()))
         })
         .collect()
@@ -237,7 +237,7 @@ pub fn next_deadlines(
     let now = clock.millis();
     rows.iter()
         .filter_map(|row| {
-            let all = store::ledger::deadlines_of_clock(row.received_at, &row.clock, now);
+            let all = crate::domain::clock::deadlines_of_clock(row.received_at, &row.clock, now);
             crate::domain::deadlines::next(&all).map(|next| (row.id.clone(), *next))
         })
         .collect()
@@ -253,7 +253,7 @@ pub async fn extend(
     kind: Option<&str>,
     reason: Option<&str>,
 ) -> Result<()> {
-    use crate::domain::policy::{Policy, PolicyError};
+    use crate::domain::deadlines::{check_extension, ExtensionRefused};
     supervisor_only(db, actor, id).await?;
     let kind = kind
         .map(str::trim)
@@ -261,31 +261,33 @@ pub async fn extend(
         .ok_or(Error::Invalid("type", FieldError::Required))?;
     let reason = check_reason(reason)?;
     let (case, opened) = open_case(db, actor, id).await?;
+    let status = Status::parse(&case.status).ok_or(Error::Corrupt("case status"))?;
     let entries = store::ledger::list_for_report(db.pool(), id).await?;
+    let detail = |e: &store::ledger::Entry| serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or_default();
     let accepted = entries
         .iter()
-        .find(|e| e.kind == "transition" && e.detail.contains("\"to\":\"accepted\""))
-        .map(|e| e.at);
-    let running = matches!(case.status.as_str(), "accepted" | "investigating" | "info_requested");
-    let Some(accepted) = accepted.filter(|_| running) else {
-        return Err(Error::Conflict);
-    };
-    let mut kinds: Vec<String> = entries
+        .find(|e| e.kind == "transition" && detail(e)["to"] == Status::Accepted.as_str())
+        .map(|e| crate::domain::calendar::local_date(e.at));
+    let earlier: Vec<String> = entries
         .iter()
         .filter(|e| e.kind == "extension")
-        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
-        .filter_map(|d| d["type"].as_str().map(str::to_owned))
+        .filter_map(|e| detail(e)["type"].as_str().map(str::to_owned))
         .collect();
-    kinds.push(kind.to_owned());
-    let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    match Policy::active().due("resolution", crate::domain::calendar::local_date(accepted), &refs) {
-        Ok(_) => {}
-        Err(PolicyError::UnknownExtension { .. }) => return Err(Error::Invalid("type", FieldError::UnknownStatus)),
-        Err(PolicyError::TooManyExtensions { .. } | PolicyError::PastCap { .. }) => return Err(Error::ExtensionLimit),
-        Err(_) => return Err(Error::Conflict),
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    match check_extension(
+        crate::domain::policy::Policy::active(),
+        status,
+        accepted,
+        &earlier,
+        kind,
+    ) {
+        Ok(()) => {}
+        Err(ExtensionRefused::UnknownType) => return Err(Error::Invalid("type", FieldError::UnknownStatus)),
+        Err(ExtensionRefused::Limit) => return Err(Error::ExtensionLimit),
+        Err(ExtensionRefused::NotRunning) => return Err(Error::Conflict),
     }
     let note_id = crypto::random_id();
-    let sealed = crypto::seal(opened.key(), &[id, "note", &note_id], reason.as_bytes());
+    let sealed = crypto::seal(opened.key(), &aad::note(id, &note_id), reason.as_bytes());
     let detail = serde_json::json!({ "stage": "resolution", "type": kind, "note": note_id }).to_string();
     let at = clock.millis();
     cases::add_event(
@@ -307,7 +309,7 @@ pub async fn escalate_overdue(db: &Db, clock: Clock) -> Result<usize> {
     let now = clock.millis();
     let mut raised = 0;
     for case in cases::list_resolving_unescalated(db.pool()).await? {
-        let deadlines = store::ledger::deadlines_of_clock(case.received_at, &case.clock, now);
+        let deadlines = crate::domain::clock::deadlines_of_clock(case.received_at, &case.clock, now);
         let overdue = deadlines
             .iter()
             .find(|d| d.stage == "resolution" && d.state == crate::domain::calendar::DeadlineState::Overdue);
@@ -334,7 +336,7 @@ pub async fn team_on_time(
     let now = clock.millis();
     let clocks = store::ledger::team_clocks(db.pool(), team).await?;
     // A few hundred milliseconds of CPU over 100 000 cases: off the async workers.
-    tokio::task::spawn_blocking(move || store::ledger::on_time_of(&clocks.cases(), now))
+    tokio::task::spawn_blocking(move || crate::domain::clock::on_time_of(&clocks.cases(), now))
         .await
         .map_err(|_| Error::Corrupt("on-time tally"))
 }

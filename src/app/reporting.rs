@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, KdfParams, ReportKey, RetrievalCode};
+use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::Deadline;
 use crate::domain::{routing, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
@@ -45,7 +45,7 @@ pub struct Submitted {
 }
 
 fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
-    crypto::seal(key, &[id, field], text.as_bytes())
+    crypto::seal(key, &aad::field(id, field), text.as_bytes())
 }
 
 /// Encrypts and stores a report received at `clock`. Returns the code only after the commit.
@@ -214,14 +214,14 @@ impl Opened {
     fn field(&self, field: &'static str, sealed: &Option<Vec<u8>>) -> Result<Option<String>> {
         sealed
             .as_deref()
-            .map(|s| self.open_text(field, s, &[&self.report.id, field]))
+            .map(|s| self.open_text(field, s, &aad::field(&self.report.id, field)))
             .transpose()
     }
 
     pub fn content(&self) -> Result<ReportContent> {
         let r = &self.report;
         Ok(ReportContent {
-            narrative: self.open_text("narrative", &r.narrative, &[&r.id, "narrative"])?,
+            narrative: self.open_text("narrative", &r.narrative, &aad::field(&r.id, "narrative"))?,
             accused: self.field("accused", &r.accused)?,
             incident_date: self.field("incident_date", &r.incident_date)?,
             amount_vnd: self.field("amount_vnd", &r.amount_vnd)?.and_then(|a| a.parse().ok()),
@@ -237,7 +237,7 @@ impl Opened {
         let messages = stored
             .iter()
             .map(|m| {
-                let body = self.open_text("message", &m.body, &[&r.id, "message", &m.id])?;
+                let body = self.open_text("message", &m.body, &aad::message(&r.id, &m.id))?;
                 Ok(MessageView {
                     author: m.author,
                     at: m.created_at,
@@ -245,7 +245,10 @@ impl Opened {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let deadlines = ledger::deadlines_of(r.received_at, &events.iter().collect::<Vec<_>>(), now);
+        let entries = events
+            .iter()
+            .map(|e| (e.at, e.kind.as_str(), e.actor.as_str(), e.detail.as_str()));
+        let deadlines = crate::domain::clock::deadlines_of(r.received_at, entries, now);
         Ok(StatusView {
             status: Status::parse(&r.status).ok_or(Error::Corrupt("status"))?,
             category: r.category.clone(),
@@ -261,7 +264,7 @@ impl Opened {
     /// Stores a message from the reporter, sealed under the report key.
     pub async fn reply(&self, db: &Db, body: &str, clock: Clock) -> Result<()> {
         let id = crypto::random_id();
-        let sealed = crypto::seal(&self.key, &[&self.report.id, "message", &id], body.as_bytes());
+        let sealed = crypto::seal(&self.key, &aad::message(&self.report.id, &id), body.as_bytes());
         let message = StoredMessage {
             id,
             report_id: self.report.id.clone(),

@@ -36,6 +36,67 @@ pub fn entry_hash(prev_hash: &str, fields: &ChainFields<'_>) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The sequence number of the first entry that does not verify (or where one is missing).
+    pub seq: i64,
+    pub reason: &'static str,
+}
+
+/// One stored entry as the chain sees it: its fields, the hash it names before it, and its own hash.
+pub struct Chained<'a> {
+    pub fields: ChainFields<'a>,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+/// Recomputes the chain over `entries` (in storage order) against the head: detects an edited, reordered,
+/// inserted or deleted row. Returns the number of entries checked.
+pub fn verify_chain<'a>(
+    entries: impl IntoIterator<Item = Chained<'a>>,
+    head_entries: i64,
+    head_hash: &str,
+) -> Result<usize, Broken> {
+    let mut prev = GENESIS.to_owned();
+    let mut count = 0_i64;
+    for entry in entries {
+        count += 1;
+        let expected_seq = count;
+        let Chained {
+            fields,
+            prev_hash,
+            hash,
+        } = entry;
+        if fields.seq != expected_seq {
+            return Err(Broken {
+                seq: expected_seq,
+                reason: "an entry is missing or out of order here",
+            });
+        }
+        if prev_hash != prev {
+            return Err(Broken {
+                seq: fields.seq,
+                reason: "it does not follow the entry before it",
+            });
+        }
+        if entry_hash(&prev, &fields) != hash {
+            return Err(Broken {
+                seq: fields.seq,
+                reason: "its content does not match its hash",
+            });
+        }
+        prev = hash.to_owned();
+    }
+    if count != head_entries || prev != head_hash {
+        return Err(Broken {
+            seq: count.min(head_entries) + 1,
+            reason: "the chain ends before its recorded head",
+        });
+    }
+    Ok(count as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

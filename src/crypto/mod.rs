@@ -3,6 +3,7 @@
 //! Pure code: no I/O, no HTTP, no SQL. Every primitive comes from RustCrypto; nothing here is home-made
 //! beyond the composition described in `DESIGN.md` ("Cryptography").
 
+pub mod aad;
 mod chain;
 mod code;
 mod envelope;
@@ -10,7 +11,7 @@ mod staff;
 mod totp;
 mod wrap;
 
-pub use chain::{entry_hash, ChainFields, GENESIS};
+pub use chain::{entry_hash, verify_chain, Broken, ChainFields, Chained, GENESIS};
 pub use code::{CodeSecrets, Locator, RetrievalCode};
 pub use envelope::{open, open_with, seal, seal_with, CryptoError, ReportKey, NONCE_LEN};
 pub use staff::{

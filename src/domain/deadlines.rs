@@ -85,6 +85,40 @@ pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], n
 }
 
 /// The deadline to show first: the earliest open one, else the latest.
+/// Why the resolution of a case cannot be extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionRefused {
+    /// The resolution clock does not run: never accepted, or concluded.
+    NotRunning,
+    /// The policy knows no extension of this type.
+    UnknownType,
+    /// The type is used up, or the stage would pass its cap.
+    Limit,
+}
+
+/// Whether a case now `status`, accepted on `accepted` (if it was) and extended by `earlier` types, may be
+/// extended by `kind` under `policy`.
+pub fn check_extension(
+    policy: &Policy,
+    status: super::Status,
+    accepted: Option<time::Date>,
+    earlier: &[&str],
+    kind: &str,
+) -> Result<(), ExtensionRefused> {
+    use super::policy::PolicyError;
+    let Some(accepted) = accepted.filter(|_| status.resolution_running()) else {
+        return Err(ExtensionRefused::NotRunning);
+    };
+    let mut kinds = earlier.to_vec();
+    kinds.push(kind);
+    match policy.due("resolution", accepted, &kinds) {
+        Ok(_) => Ok(()),
+        Err(PolicyError::UnknownExtension { .. }) => Err(ExtensionRefused::UnknownType),
+        Err(PolicyError::TooManyExtensions { .. } | PolicyError::PastCap { .. }) => Err(ExtensionRefused::Limit),
+        Err(_) => Err(ExtensionRefused::NotRunning),
+    }
+}
+
 pub fn next(deadlines: &[Deadline]) -> Option<&Deadline> {
     deadlines
         .iter()
@@ -283,5 +317,42 @@ mod on_time_tests {
         assert_eq!(rates[0], ("triage", OnTime { met: 2, missed: 1 }));
         assert_eq!(rates[0].1.per_mille(), Some(666));
         assert_eq!(rates[1].1.per_mille(), None);
+    }
+
+    #[test]
+    fn an_extension_needs_a_running_resolution_a_known_type_and_room_under_the_cap() {
+        use super::super::Status;
+        let policy = Policy::preset("vn-2018").expect("preset");
+        let accepted = Some(time::macros::date!(2026 - 03 - 02));
+        let check =
+            |status, accepted, earlier: &[&str], kind| check_extension(&policy, status, accepted, earlier, kind);
+        assert_eq!(check(Status::Investigating, accepted, &[], "complex"), Ok(()));
+        assert_eq!(
+            check(Status::Investigating, accepted, &["very_complex"], "very_complex"),
+            Ok(())
+        );
+        // Never accepted, or concluded: no clock to extend.
+        assert_eq!(
+            check(Status::Investigating, None, &[], "complex"),
+            Err(ExtensionRefused::NotRunning)
+        );
+        assert_eq!(
+            check(Status::Substantiated, accepted, &[], "complex"),
+            Err(ExtensionRefused::NotRunning)
+        );
+        assert_eq!(
+            check(Status::Accepted, accepted, &[], "forever"),
+            Err(ExtensionRefused::UnknownType)
+        );
+        // `complex` once; past 90 days in all.
+        assert_eq!(
+            check(Status::Accepted, accepted, &["complex"], "complex"),
+            Err(ExtensionRefused::Limit)
+        );
+        let three = ["very_complex", "very_complex"];
+        assert_eq!(
+            check(Status::Accepted, accepted, &three, "very_complex"),
+            Err(ExtensionRefused::Limit)
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod category;
 pub mod claim;
+pub mod clock;
 pub mod commendation;
 pub mod deadlines;
 pub mod money;

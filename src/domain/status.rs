@@ -16,6 +16,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// The statuses in which the resolution clock runs: accepted, until a conclusion.
+    pub const RESOLVING: [Status; 3] = [Status::Accepted, Status::Investigating, Status::InfoRequested];
+
+    /// Whether the resolution clock runs (and may be extended).
+    pub fn resolution_running(self) -> bool {
+        Self::RESOLVING.contains(&self)
+    }
+
     pub const ALL: [Status; 10] = [
         Status::Received,
         Status::Accepted,

@@ -4,6 +4,7 @@ use sqlx::{AnyPool, Row};
 
 use super::{grants, ledger, Tx};
 use crate::crypto::Grant;
+use crate::domain::Status;
 
 /// A queue row: routing metadata only.
 #[derive(Debug, Clone)]
@@ -261,8 +262,10 @@ pub async fn add_event(
 
 /// Cases whose resolution clock runs (accepted or under investigation) and that were not escalated yet.
 pub async fn list_resolving_unescalated(pool: &AnyPool) -> Result<Vec<CaseRow>, sqlx::Error> {
+    let resolving: Vec<String> = Status::RESOLVING.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let resolving = resolving.join(", ");
     let rows = sqlx::query(&format!(
-        "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ('accepted', 'investigating', 'info_requested') \
+        "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ({resolving}) \
          AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.report_id = reports.id AND l.kind = 'escalation')"
     ))
     .fetch_all(pool)

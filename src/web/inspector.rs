@@ -289,8 +289,7 @@ async fn case_page(
         "events": events,
         "messages": messages,
         "successors": successors,
-        "can_extend": staff.user.role == Role::Supervisor
-            && matches!(view.status, CaseStatus::Accepted | CaseStatus::Investigating | CaseStatus::InfoRequested),
+        "can_extend": staff.user.role == Role::Supervisor && view.status.resolution_running(),
         "inspectors": inspectors,
         "assignee": assignee,
         "done": done,

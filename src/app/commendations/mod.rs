@@ -14,7 +14,7 @@
 //! it, and the reporter can claim again (re-sealed to the officers of the day) until the reward is paid.
 //! Otherwise whoever can create an officer account could collect every identity.
 
-use crate::crypto::{self, ReportKey};
+use crate::crypto::{self, aad, ReportKey};
 use crate::domain::calendar::Deadline;
 pub use crate::domain::claim::Identity;
 use crate::domain::commendation::{self, State};
@@ -33,10 +33,8 @@ pub use steps::{decide, parse_amount, pay, propose, ProposalInput};
 
 /// What a grant of each key is bound to, beside its holder.
 fn binding(id: &str, purpose: Purpose) -> String {
-    format!("{id}/{}", purpose.as_str())
+    aad::commendation_grant(id, purpose.as_str())
 }
-
-const KEY_FOR_REPORTER: &str = "commendation-key";
 
 /// A new commendation for a report being concluded by `report_key`'s holder: its key, sealed for the
 /// reporter and granted to the active officers.
@@ -47,7 +45,7 @@ pub async fn opening(db: &Db, report_key: &ReportKey, id: &str) -> Result<Openin
     let opening = Opening {
         scheme: scheme.id(),
         currency: scheme.currency(),
-        key_for_reporter: crypto::seal(report_key, &[id, KEY_FOR_REPORTER], key.as_bytes()),
+        key_for_reporter: crypto::seal(report_key, &aad::commendation_key(id), key.as_bytes()),
         grants: grants_for(&key, id, Purpose::File, &officers),
     };
     Ok(opening)
@@ -82,7 +80,7 @@ async fn heal(db: &Db, key: &ReportKey, id: &str, purpose: Purpose) -> Result<()
 
 /// Seals an officer's text (`evidence`, `reason`, `payment_reference`) under the commendation key.
 pub fn seal_field(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
-    crypto::seal(key, &[id, field], text.as_bytes())
+    crypto::seal(key, &aad::field(id, field), text.as_bytes())
 }
 
 /// Opens a commendation's key with the report key (the reporter's, or an investigator's or supervisor's
@@ -96,7 +94,7 @@ pub async fn heal_with_report_key(
     let Some(row) = stored::find(db.pool(), id).await? else {
         return Ok(None);
     };
-    let plain = crypto::open(report_key, &[id, KEY_FOR_REPORTER], &row.key_for_reporter)
+    let plain = crypto::open(report_key, &aad::commendation_key(id), &row.key_for_reporter)
         .map_err(|_| Error::Corrupt("commendation"))?;
     let bytes: [u8; 32] = plain
         .as_slice()
@@ -128,7 +126,7 @@ impl File {
         sealed
             .as_deref()
             .map(|s| {
-                let plain = crypto::open(&self.key, &[&self.row.report_id, field], s)
+                let plain = crypto::open(&self.key, &aad::field(&self.row.report_id, field), s)
                     .map_err(|_| Error::Corrupt("commendation"))?;
                 Ok(String::from_utf8_lossy(&plain).into_owned())
             })
@@ -149,7 +147,7 @@ impl File {
 
     /// The commendation's clocks (proposal, decision) as of `clock`, from the report's clock column.
     pub fn deadlines(&self, clock: Clock) -> Vec<Deadline> {
-        let mut all = store::ledger::deadlines_of_clock(self.row.received_at, &self.row.clock, clock.millis());
+        let mut all = crate::domain::clock::deadlines_of_clock(self.row.received_at, &self.row.clock, clock.millis());
         all.retain(|d| d.stage.starts_with("commendation"));
         all
     }
@@ -255,7 +253,7 @@ pub async fn claim_identity(db: &Db, actor: &Actor, file: &File) -> Result<Claim
     };
     let key = crypto::open_grant(&grant, &actor.private_key, &binding(id, Purpose::Claim), &actor.user.id)
         .map_err(|_| Error::NoKey)?;
-    let plain = crypto::open(&key, &[id, "claim"], sealed).map_err(|_| Error::Corrupt("commendation"))?;
+    let plain = crypto::open(&key, &aad::claim(id), sealed).map_err(|_| Error::Corrupt("commendation"))?;
     serde_json::from_slice(&plain)
         .map(ClaimIdentity::Revealed)
         .map_err(|_| Error::Corrupt("commendation"))
@@ -279,7 +277,7 @@ pub async fn queue(
     let mut out: Vec<(Commendation, Option<Deadline>)> = rows
         .into_iter()
         .map(|row| {
-            let deadlines = store::ledger::deadlines_of_clock(row.received_at, &row.clock, clock.millis());
+            let deadlines = crate::domain::clock::deadlines_of_clock(row.received_at, &row.clock, clock.millis());
             let deadline = commendation::current_deadline(&row.status, row.proposed_at.is_some(), &deadlines);
             (row, deadline)
         })

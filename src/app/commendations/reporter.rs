@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{grants_for, heal_with_report_key};
 use crate::app::reporting::Opened;
 use crate::app::{Clock, Error, Result};
-use crate::crypto::{self, ReportKey};
+use crate::crypto::{self, aad, ReportKey};
 use crate::domain::claim::Identity;
 use crate::domain::commendation::State;
 use crate::store::commendations::{self as stored, Purpose};
@@ -40,7 +40,8 @@ pub async fn for_reporter(db: &Db, opened: &Opened) -> Result<Option<ReporterVie
     let decided = !matches!(state, State::Pending);
     let reason = match (&row.reason, decided) {
         (Some(sealed), true) => {
-            let plain = crypto::open(&key, &[id, "reason"], sealed).map_err(|_| Error::Corrupt("commendation"))?;
+            let plain =
+                crypto::open(&key, &aad::field(id, "reason"), sealed).map_err(|_| Error::Corrupt("commendation"))?;
             Some(String::from_utf8_lossy(&plain).into_owned())
         }
         _ => None,
@@ -81,7 +82,7 @@ pub async fn answer(
         Some(identity) => {
             let key = ReportKey::generate();
             let json = serde_json::to_vec(identity).map_err(|_| Error::Corrupt("claim"))?;
-            let sealed = crypto::seal(&key, &[id, "claim"], &json);
+            let sealed = crypto::seal(&key, &aad::claim(id), &json);
             let officers = users::list_officers(db.pool()).await?;
             let grants = grants_for(&key, id, Purpose::Claim, &officers);
             if grants.is_empty() {
