@@ -12,7 +12,7 @@ pub struct CaseRow {
     pub id: String,
     pub category: String,
     pub unit_id: String,
-    pub status: String,
+    pub status: Status,
     pub team_id: Option<String>,
     pub assignee_id: Option<String>,
     pub received_at: i64,
@@ -44,12 +44,18 @@ impl<'a> Filter<'a> {
 
 const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at, clock";
 
+/// A stored status, decoded where the row is read: one this code does not know is a decode error, never a
+/// default.
+fn decode_status(name: String) -> Result<Status, sqlx::Error> {
+    Status::parse(&name).ok_or_else(|| sqlx::Error::Decode(format!("unknown case status {name:?}").into()))
+}
+
 fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     Ok(CaseRow {
         id: r.try_get("id")?,
         category: r.try_get("category")?,
         unit_id: r.try_get("unit_id")?,
-        status: r.try_get("status")?,
+        status: decode_status(r.try_get("status")?)?,
         team_id: r.try_get("team_id")?,
         assignee_id: r.try_get("assignee_id")?,
         received_at: r.try_get("received_at")?,

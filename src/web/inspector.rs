@@ -196,7 +196,7 @@ fn queue_rows(lang: Lang, rows: &[CaseRow], units: &[(String, String)]) -> Vec<V
                 "short_id": &c.id[..8.min(c.id.len())],
                 "category": category_name(lang, &c.category),
                 "unit": name_of(units, &c.unit_id),
-                "status": status_name(lang, &c.status),
+                "status": lang.tr(&c.status.message_key()),
                 "received": pages::time(lang, c.received_at),
                 "deadline": deadlines.get(&c.id).map(|d| pages::deadline(lang, d)),
             })

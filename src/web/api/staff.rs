@@ -83,7 +83,7 @@ async fn get_cases(
     let cases: Vec<Value> = rows
         .iter()
         .map(|c| {
-            json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status,
+            json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status.as_str(),
                 "assignee": c.assignee_id, "next_deadline": pages::deadline_json(deadlines.get(&c.id)) })
         })
         .collect();
@@ -112,7 +112,7 @@ async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
         "id": case.id,
         "category": case.category,
         "unit": case.unit_id,
-        "status": case.status,
+        "status": case.status.as_str(),
         "team": case.team_id,
         "assignee": case.assignee_id,
         "received_at": pages::rfc3339(case.received_at),
