@@ -60,7 +60,7 @@ async fn the_status_lookup_forgives_case_dashes_and_spaces() {
         spaced,
         format!("  {code} "),
     ] {
-        let (status, body) = app.status_of(&variant).await;
+        let (status, body) = app.post_report_status(&variant).await;
         assert_eq!(status, Status::Ok, "{variant}: {body}");
         assert_eq!(body["status"], "received");
     }
@@ -78,10 +78,10 @@ async fn one_wrong_symbol_gives_the_same_404_as_a_random_or_malformed_code() {
         .submit("Cán bộ thu tiền ngoài quy định khi cấp phép xây dựng.")
         .await;
     let random = RetrievalCode::generate().grouped().to_string();
-    let (wrong_status, wrong_body) = app.status_of(&with_one_symbol_changed(&code)).await;
+    let (wrong_status, wrong_body) = app.post_report_status(&with_one_symbol_changed(&code)).await;
     assert_eq!(wrong_status, Status::NotFound);
     for other in [random.as_str(), "not a code", "", "UUUU-UUUU-UUUU-UUUU-UUUU"] {
-        let (status, body) = app.status_of(other).await;
+        let (status, body) = app.post_report_status(other).await;
         assert_eq!((status, &body), (wrong_status, &wrong_body), "{other:?}");
     }
     let (status, body) = app.post_json("/api/v1/reports/status", &json!({ "code": 12 })).await;
@@ -140,9 +140,7 @@ async fn a_storage_failure_shows_an_error_and_no_code() {
     const ATTEMPTS: usize = 5;
     let mut codes_shown = 0;
     for _ in 0..ATTEMPTS {
-        let (status, body) = app
-            .post_json("/api/v1/reports", &report("Cán bộ xã nhận tiền để bỏ qua vi phạm."))
-            .await;
+        let (status, body) = app.post_report(&report("Cán bộ xã nhận tiền để bỏ qua vi phạm.")).await;
         assert_eq!(status, Status::ServiceUnavailable, "{body}");
         assert_eq!(body["error"]["code"], "storage_unavailable");
         codes_shown += usize::from(body.get("code").is_some() || contains_code_shape(&body.to_string()));
@@ -172,7 +170,7 @@ async fn a_storage_failure_shows_an_error_and_no_code() {
     repair_storage(&app).await;
     let code = app.submit("Cán bộ xã nhận tiền để bỏ qua vi phạm.").await;
     assert_eq!(
-        app.status_of(&code).await.0,
+        app.post_report_status(&code).await.0,
         Status::Ok,
         "storage works again once repaired"
     );

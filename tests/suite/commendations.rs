@@ -5,7 +5,7 @@ use rocket::http::Status;
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use crate::helpers::{Session, TestApp, PASSWORD};
+use crate::helpers::{form, Session, TestApp, PASSWORD};
 
 struct Staffed {
     app: TestApp,
@@ -28,19 +28,12 @@ async fn staffed() -> Staffed {
 
 /// Records a proposal (nothing recovered, a ministry certificate) and decides its 20 × 2 340 000 đồng.
 async fn decided(app: &TestApp, officer: &Session, id: &str) {
-    let url = format!("/api/v1/commendations/{id}");
     let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
-    let (status, body) = app.staff_post(&format!("{url}/proposal"), officer, &record).await;
+    let (status, body) = app.post_proposal(officer, id, &record).await;
     assert_eq!(status, Status::Ok, "{body}");
     let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
-    let (status, body) = app.staff_post(&format!("{url}/decision"), officer, &decision).await;
+    let (status, body) = app.post_decision(officer, id, &decision).await;
     assert_eq!(status, Status::Ok, "{body}");
-}
-
-async fn claim(app: &TestApp, code: &str, body: Value) -> (Status, Value) {
-    let mut body = body;
-    body["code"] = json!(code);
-    app.post_json("/api/v1/reports/claim", &body).await
 }
 
 #[rocket::async_test]
@@ -51,10 +44,9 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
         officer,
     } = staffed().await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
-    let file_url = format!("/api/v1/commendations/{id}");
 
     // Opened with the conclusion: pending, with nothing decided yet, and the proposal clock running.
-    let (_, status) = app.status_of(&code).await;
+    let (_, status) = app.post_report_status(&code).await;
     assert_eq!(status["commendation"]["status"], "pending", "{status}");
     assert_eq!(status["commendation"]["amount"], Value::Null);
     assert!(status["deadlines"]
@@ -62,7 +54,7 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
         .unwrap()
         .iter()
         .any(|d| d["stage"] == "commendation_proposal"));
-    let (queue_status, queue) = app.staff_get("/api/v1/commendations", &officer).await;
+    let (queue_status, queue) = app.get_commendations(&officer).await;
     assert_eq!(queue_status, Status::Ok, "{queue}");
     assert_eq!(queue["commendations"][0]["id"], id.as_str());
     assert_eq!(
@@ -71,14 +63,14 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     );
 
     // Claiming before a decision is refused, and changes nothing.
-    let (early, _) = claim(&app, &code, json!({})).await;
+    let (early, _) = app.post_claim(&code, json!({})).await;
     assert_eq!(early, Status::Conflict);
 
     // 2 000 000 000 đồng recovered (> 600 × 2 340 000): 10 % of it, 200 000 000, beats the fixed 40 ×.
     let (status, proposal) = app
-        .staff_post(
-            &format!("{file_url}/proposal"),
+        .post_proposal(
             &officer,
+            &id,
             &json!({ "recovered": 2_000_000_000i64, "form": "pm_certificate", "evidence": "Kết luận số 12/KL-TTr" }),
         )
         .await;
@@ -88,15 +80,13 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     // Another amount without a reason is refused, naming the field; with a reason it is decided.
     let decision =
         |amount: i64, reason: Option<&str>| json!({ "form": "pm_certificate", "amount": amount, "reason": reason });
-    let (status, body) = app
-        .staff_post(&format!("{file_url}/decision"), &officer, &decision(150_000_000, None))
-        .await;
+    let (status, body) = app.post_decision(&officer, &id, &decision(150_000_000, None)).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
     let (status, body) = app
-        .staff_post(
-            &format!("{file_url}/decision"),
+        .post_decision(
             &officer,
+            &id,
             &decision(150_000_000, Some("Quỹ khen thưởng năm 2026 còn 150 triệu đồng.")),
         )
         .await;
@@ -104,7 +94,7 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     assert_eq!(body["status"], "decided");
 
     // The reporter sees the decision with the code alone.
-    let (_, status) = app.status_of(&code).await;
+    let (_, status) = app.post_report_status(&code).await;
     let c = &status["commendation"];
     assert_eq!(
         (c["status"].as_str(), c["form"].as_str()),
@@ -115,39 +105,37 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     assert_eq!(c["can_claim"], true);
 
     // Bad claims are refused before the code is even read; a good one is recorded once.
-    let (status, body) = claim(&app, &code, json!({ "identity": { "name": 7 } })).await;
+    let (status, body) = app.post_claim(&code, json!({ "identity": { "name": 7 } })).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    let (status, body) = claim(&app, &code, json!({ "identity": { "name": "x".repeat(501) } })).await;
+    let (status, body) = app
+        .post_claim(&code, json!({ "identity": { "name": "x".repeat(501) } }))
+        .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let identity =
         json!({ "name": "Nguyễn Thị Bích", "id_number": "079300001234", "payment": "Vietcombank 0071000123456" });
-    let (status, body) = claim(&app, &code, json!({ "identity": identity })).await;
+    let (status, body) = app.post_claim(&code, json!({ "identity": identity })).await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["commendation"]["status"], "claimed");
-    let (again, _) = claim(&app, &code, json!({ "accept": false })).await;
+    let (again, _) = app.post_claim(&code, json!({ "accept": false })).await;
     assert_eq!(again, Status::Conflict);
 
     // The officer reads the identity; the payment must be the amount decided.
-    let (_, file) = app.staff_get(&file_url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"]["identity"]["name"], "Nguyễn Thị Bích", "{file}");
     assert_eq!(file["record"]["evidence"], "Kết luận số 12/KL-TTr");
     let (status, body) = app
-        .staff_post(
-            &format!("{file_url}/payment"),
-            &officer,
-            &json!({ "amount": 1, "reference": "UNC 45/2026" }),
-        )
+        .post_payment(&officer, &id, &json!({ "amount": 1, "reference": "UNC 45/2026" }))
         .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let (status, body) = app
-        .staff_post(
-            &format!("{file_url}/payment"),
+        .post_payment(
             &officer,
+            &id,
             &json!({ "amount": 150_000_000, "reference": "UNC 45/2026" }),
         )
         .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let (_, status) = app.status_of(&code).await;
+    let (_, status) = app.post_report_status(&code).await;
     assert_eq!(status["commendation"]["status"], "paid");
     assert_eq!(status["commendation"]["paid_amount"], 150_000_000);
 
@@ -190,15 +178,15 @@ async fn an_unsubstantiated_report_opens_no_commendation_and_investigators_see_n
         officer,
     } = staffed().await;
     let (code, id) = app.concluded(&inspector, "unsubstantiated").await;
-    let (_, status) = app.status_of(&code).await;
+    let (_, status) = app.post_report_status(&code).await;
     assert_eq!(status["commendation"], Value::Null);
-    let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id}"), &officer).await;
+    let (status, _) = app.get_commendation(&officer, &id).await;
     assert_eq!(status, Status::NotFound);
     // An inspector has no commendation queue or file.
     let (_, id2) = app.concluded(&inspector, "partially_substantiated").await;
-    let (status, _) = app.staff_get("/api/v1/commendations", &inspector).await;
+    let (status, _) = app.get_commendations(&inspector).await;
     assert_eq!(status, Status::Forbidden);
-    let (status, _) = app.staff_get(&format!("/api/v1/commendations/{id2}"), &inspector).await;
+    let (status, _) = app.get_commendation(&inspector, &id2).await;
     assert_eq!(status, Status::Forbidden);
 }
 
@@ -210,35 +198,26 @@ async fn no_reward_needs_a_reason_and_a_declined_reward_is_final() {
         officer,
     } = staffed().await;
     let (code, id) = app.concluded(&inspector, "partially_substantiated").await;
-    let url = format!("/api/v1/commendations/{id}");
     let record = json!({ "recovered": "0", "form": "ministry_certificate", "evidence": "KL 3/KL-TTr" });
-    let (status, _) = app.staff_post(&format!("{url}/proposal"), &officer, &record).await;
+    let (status, _) = app.post_proposal(&officer, &id, &record).await;
     assert_eq!(status, Status::Ok);
     let (status, body) = app
-        .staff_post(
-            &format!("{url}/decision"),
-            &officer,
-            &json!({ "form": "none", "amount": 0 }),
-        )
+        .post_decision(&officer, &id, &json!({ "form": "none", "amount": 0 }))
         .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let (status, body) = app
-        .staff_post(
-            &format!("{url}/decision"),
+        .post_decision(
             &officer,
+            &id,
             &json!({ "form": "ministry_certificate", "amount": "46.800.000" }),
         )
         .await;
     assert_eq!(status, Status::Ok, "20 × 2 340 000, typed with separators: {body}");
-    let (status, body) = claim(&app, &code, json!({ "accept": false })).await;
+    let (status, body) = app.post_claim(&code, json!({ "accept": false })).await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["commendation"]["status"], "declined");
     let (status, _) = app
-        .staff_post(
-            &format!("{url}/payment"),
-            &officer,
-            &json!({ "amount": 46_800_000, "reference": "x" }),
-        )
+        .post_payment(&officer, &id, &json!({ "amount": 46_800_000, "reference": "x" }))
         .await;
     assert_eq!(status, Status::Conflict);
 }
@@ -257,10 +236,11 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     app.add_user("hoa.le", "supervisor", None, None).await;
     app.add_user("quan.tri", "admin", None, None).await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
-    let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
     let secret_name = "Trần Văn CANARY-CLAIM";
-    let (status, _) = claim(&app, &code, json!({ "identity": { "name": secret_name } })).await;
+    let (status, _) = app
+        .post_claim(&code, json!({ "identity": { "name": secret_name } }))
+        .await;
     assert_eq!(status, Status::Ok);
 
     let pool = app.db().pool();
@@ -352,9 +332,9 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     let claim_key = crypto::open_grant(&grant, &officer_key, &format!("{id}/claim"), &officer_id).expect("opens");
     let plain = crypto::open(&claim_key, &[&id, "claim"], &sealed_claim).expect("the claim opens");
     assert!(String::from_utf8_lossy(&plain).contains(secret_name));
-    let (status, _) = app.staff_get(&url, &inspector).await;
+    let (status, _) = app.get_commendation(&inspector, &id).await;
     assert_eq!(status, Status::Forbidden);
-    let (_, file) = app.staff_get(&url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"]["identity"]["name"], secret_name);
 }
 
@@ -368,33 +348,34 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
         officer,
     } = staffed().await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
-    let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
-    let (status, _) = claim(&app, &code, json!({ "identity": { "name": "Phạm Thị D" } })).await;
+    let (status, _) = app
+        .post_claim(&code, json!({ "identity": { "name": "Phạm Thị D" } }))
+        .await;
     assert_eq!(status, Status::Ok);
 
     app.add_user("new.officer", "officer", None, None).await;
     let newcomer = app.sign_in("new.officer").await;
-    let (status, _) = app.staff_get(&url, &newcomer).await;
+    let (status, _) = app.get_commendation(&newcomer, &id).await;
     assert_eq!(status, Status::Forbidden, "no key yet");
     // The reporter's next status check (or another officer's visit) grants the file, not the claim.
-    app.status_of(&code).await;
-    let (status, file) = app.staff_get(&url, &newcomer).await;
+    app.post_report_status(&code).await;
+    let (status, file) = app.get_commendation(&newcomer, &id).await;
     assert_eq!(status, Status::Ok, "{file}");
     assert_eq!(file["claim"]["identity"], Value::Null, "{file}");
     assert_eq!(file["claim"]["sealed_to_others"], true);
-    let (_, file) = app.staff_get(&url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"]["identity"]["name"], "Phạm Thị D");
 
     // The reporter claims again: now sealed to both officers, the old claim and its grants replaced.
-    let (status, body) = claim(
-        &app,
-        &code,
-        json!({ "identity": { "name": "Phạm Thị D", "contact": "0909 000 000" } }),
-    )
-    .await;
+    let (status, body) = app
+        .post_claim(
+            &code,
+            json!({ "identity": { "name": "Phạm Thị D", "contact": "0909 000 000" } }),
+        )
+        .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let (_, file) = app.staff_get(&url, &newcomer).await;
+    let (_, file) = app.get_commendation(&newcomer, &id).await;
     assert_eq!(file["claim"]["identity"]["contact"], "0909 000 000", "{file}");
     assert_eq!(
         app.count("commendation_grants WHERE purpose = 'claim'").await,
@@ -411,66 +392,45 @@ async fn the_officer_and_the_reporter_work_through_pages() {
     app.add_user("thu.pham", "officer", None, None).await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
     let (officer, csrf) = app.sign_in_with_csrf("thu.pham").await;
-    let page = |path: String| {
-        let officer = officer.clone();
-        let app = &app;
-        async move {
-            let response = app.client.get(path).cookie(officer.0).dispatch().await;
-            (response.status(), response.into_string().await.unwrap_or_default())
-        }
-    };
-    let (status, queue) = page("/officer".into()).await;
+    let (status, queue) = app.get_page("/officer", &officer).await;
     assert_eq!(status, Status::Ok);
     assert!(queue.contains(&format!("/officer/commendations/{id}")), "{queue}");
-    let form = |fields: &[(&str, &str)]| {
-        fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", crate::helpers::urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    };
-    let post = |path: String, body: String| {
-        let officer = officer.clone();
-        let app = &app;
-        async move {
-            let response = app
-                .client
-                .post(path)
-                .header(rocket::http::ContentType::Form)
-                .cookie(officer.0)
-                .body(body)
-                .dispatch()
-                .await;
-            (response.status(), response.into_string().await.unwrap_or_default())
-        }
-    };
     let base = format!("/officer/commendations/{id}");
-    let (status, _) = post(
-        format!("{base}/proposal"),
-        form(&[
-            ("csrf", &csrf),
-            ("recovered", "1.000.000"),
-            ("form", "pm_certificate"),
-            ("evidence", "KL 1/KL-TTr"),
-        ]),
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            &format!("{base}/proposal"),
+            Some(&officer),
+            form(&[
+                ("csrf", &csrf),
+                ("recovered", "1.000.000"),
+                ("form", "pm_certificate"),
+                ("evidence", "KL 1/KL-TTr"),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::SeeOther);
     // A missing reason for another amount shows the file again with the error, in Vietnamese.
-    let (status, body) = post(
-        format!("{base}/decision"),
-        form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "1")]),
-    )
-    .await;
+    let (status, _, body) = app
+        .post_page(
+            &format!("{base}/decision"),
+            Some(&officer),
+            form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "1")]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(body.contains("Hãy nêu lý do"), "{body}");
-    let (status, _) = post(
-        format!("{base}/decision"),
-        form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "93600000")]),
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            &format!("{base}/decision"),
+            Some(&officer),
+            form(&[("csrf", &csrf), ("form", "pm_certificate"), ("amount", "93600000")]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::SeeOther);
-    let (status, file) = page(base.clone()).await;
+    let (status, file) = app.get_page(&base, &officer).await;
     assert_eq!(status, Status::Ok);
     assert!(file.contains("93.600.000 ₫"), "{file}");
 
@@ -492,7 +452,7 @@ async fn the_officer_and_the_reporter_work_through_pages() {
         .await;
     assert_eq!(status, Status::Ok, "{after}");
     assert!(after.contains("Đã ghi nhận lựa chọn của bạn"));
-    let (_, file) = page(base).await;
+    let (_, file) = app.get_page(&base, &officer).await;
     assert!(file.contains("Lê Văn C"));
 }
 
@@ -506,14 +466,17 @@ async fn a_file_opened_with_no_officer_reaches_the_first_officer_through_the_inv
     let (_, id) = app.concluded(&inspector, "substantiated").await;
     app.add_user("mai.tran", "officer", None, None).await;
     let officer = app.sign_in("mai.tran").await;
-    let url = format!("/api/v1/commendations/{id}");
-    assert_eq!(app.staff_get(&url, &officer).await.0, Status::Forbidden, "no key yet");
-    let (status, _) = app.staff_get(&format!("/api/v1/cases/{id}"), &inspector).await;
+    assert_eq!(
+        app.get_commendation(&officer, &id).await.0,
+        Status::Forbidden,
+        "no key yet"
+    );
+    let (status, _) = app.get_case(&inspector, &id).await;
     assert_eq!(status, Status::Ok);
-    let (status, file) = app.staff_get(&url, &officer).await;
+    let (status, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(status, Status::Ok, "{file}");
     // A non-officer is refused before the body is even read.
-    let (status, _) = app.staff_post(&format!("{url}/proposal"), &inspector, &json!({})).await;
+    let (status, _) = app.post_proposal(&inspector, &id, &json!({})).await;
     assert_eq!(status, Status::Forbidden);
 }
 
@@ -526,34 +489,33 @@ async fn a_payment_is_for_the_claim_the_officer_read_and_a_decline_is_no_claim()
         officer,
     } = staffed().await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
-    let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
-    let (status, _) = claim(&app, &code, json!({ "identity": { "payment": "Tài khoản A" } })).await;
+    let (status, _) = app
+        .post_claim(&code, json!({ "identity": { "payment": "Tài khoản A" } }))
+        .await;
     assert_eq!(status, Status::Ok);
-    let (_, file) = app.staff_get(&url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     let seen = file["claim"]["claimed_at"].as_str().expect("claimed_at").to_owned();
     // The reporter changes the details after the officer read them (a later millisecond).
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let (status, _) = claim(&app, &code, json!({ "identity": { "payment": "Tài khoản B" } })).await;
+    let (status, _) = app
+        .post_claim(&code, json!({ "identity": { "payment": "Tài khoản B" } }))
+        .await;
     assert_eq!(status, Status::Ok);
     let pay = json!({ "amount": 46_800_000, "reference": "UNC 9", "claimed_at": seen });
-    let (status, _) = app.staff_post(&format!("{url}/payment"), &officer, &pay).await;
+    let (status, _) = app.post_payment(&officer, &id, &pay).await;
     assert_eq!(status, Status::Conflict, "paid against details the reporter replaced");
-    let (_, file) = app.staff_get(&url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"]["identity"]["payment"], "Tài khoản B");
     let pay = json!({ "amount": 46_800_000, "reference": "UNC 9", "claimed_at": file["claim"]["claimed_at"] });
-    assert_eq!(
-        app.staff_post(&format!("{url}/payment"), &officer, &pay).await.0,
-        Status::Ok
-    );
+    assert_eq!(app.post_payment(&officer, &id, &pay).await.0, Status::Ok);
 
     let (code, id) = app.concluded(&inspector, "partially_substantiated").await;
-    let url = format!("/api/v1/commendations/{id}");
     decided(&app, &officer, &id).await;
-    let (status, body) = claim(&app, &code, json!({ "accept": false })).await;
+    let (status, body) = app.post_claim(&code, json!({ "accept": false })).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(body["commendation"]["claimed_at"], Value::Null, "{body}");
-    let (_, file) = app.staff_get(&url, &officer).await;
+    let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"], Value::Null, "{file}");
 }
 
@@ -567,14 +529,13 @@ async fn an_ambiguous_amount_is_refused_not_guessed() {
         officer,
     } = staffed().await;
     let (_, id) = app.concluded(&inspector, "substantiated").await;
-    let url = format!("/api/v1/commendations/{id}/proposal");
     for typed in ["1.5", "15.00", "1.5000"] {
         let record = json!({ "recovered": typed, "form": "ministry_certificate", "evidence": "KL 4/KL-TTr" });
-        let (status, body) = app.staff_post(&url, &officer, &record).await;
+        let (status, body) = app.post_proposal(&officer, &id, &record).await;
         assert_eq!(status, Status::UnprocessableEntity, "{typed}: {body}");
         assert!(body["error"]["fields"]["recovered"].is_string(), "{typed}: {body}");
     }
     let record = json!({ "recovered": "1.500.000", "form": "ministry_certificate", "evidence": "KL 4/KL-TTr" });
-    let (status, body) = app.staff_post(&url, &officer, &record).await;
+    let (status, body) = app.post_proposal(&officer, &id, &record).await;
     assert_eq!(status, Status::Ok, "{body}");
 }

@@ -48,7 +48,7 @@ async fn the_demo_data_covers_every_stage_and_supervisors_see_its_on_time_rates(
     let (status, session) = app.try_sign_in("giamsat.demo", &summary.password, &totp).await;
     assert_eq!(status, Status::NoContent);
     let session = session.expect("session");
-    let (status, body) = app.staff_get("/api/v1/stats/on-time", &session).await;
+    let (status, body) = app.get_on_time(&session).await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["cases"], 80);
     let stages: Vec<&Value> = body["stages"].as_array().unwrap().iter().collect();

@@ -190,7 +190,7 @@ async fn random_and_oversized_input_never_gets_a_server_error() {
         app.backend()
     );
     assert_eq!(
-        app.status_of(&kept).await.0,
+        app.post_report_status(&kept).await.0,
         Status::Ok,
         "the report stored before is intact"
     );
@@ -242,9 +242,9 @@ async fn random_input_to_the_commendation_officer_never_gets_a_server_error() {
     println!("240 random officer requests, statuses {by_status:?}: 0 server errors");
     // The requests got past the session, CSRF and role checks into the field checks.
     assert!(by_status.get(&422).is_some_and(|n| *n > 0), "{by_status:?}");
-    let (status, file) = app.staff_get(&format!("/api/v1/commendations/{id}"), &officer).await;
+    let (status, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(status, Status::Ok, "{file}");
-    assert_eq!(app.status_of(&code).await.0, Status::Ok);
+    assert_eq!(app.post_report_status(&code).await.0, Status::Ok);
     minhbach::app::audit::audit_verify(app.db())
         .await
         .expect("the ledger verifies");

@@ -307,17 +307,10 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
     let decide = |id: String| {
         let (app, officer) = (&app, &officer);
         async move {
-            let url = format!("/api/v1/commendations/{id}");
             let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": "KL 9/KL-TTr" });
-            assert_eq!(
-                app.staff_post(&format!("{url}/proposal"), officer, &record).await.0,
-                Status::Ok
-            );
+            assert_eq!(app.post_proposal(officer, &id, &record).await.0, Status::Ok);
             let decision = json!({ "form": "ministry_certificate", "amount": 46_800_000 });
-            assert_eq!(
-                app.staff_post(&format!("{url}/decision"), officer, &decision).await.0,
-                Status::Ok
-            );
+            assert_eq!(app.post_decision(officer, &id, &decision).await.0, Status::Ok);
         }
     };
     app.concluded(&inspector, "substantiated").await;
@@ -325,9 +318,7 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
     decide(decided).await;
     let (code, declined) = app.concluded(&inspector, "partially_substantiated").await;
     decide(declined).await;
-    let (status, _) = app
-        .post_json("/api/v1/reports/claim", &json!({ "code": code, "accept": false }))
-        .await;
+    let (status, _) = app.post_claim(&code, json!({ "accept": false })).await;
     assert_eq!(status, Status::Ok);
 
     let vi = app.get("/transparency").await.into_string().await.unwrap_or_default();

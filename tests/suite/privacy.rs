@@ -229,12 +229,7 @@ async fn the_database_holds_only_ciphertext_of_what_the_reporter_typed() {
     let app = TestApp::spawn().await;
     let canary = "CANARY-DB-0a1b2c";
     let code = app.submit(&format!("{canary} Chủ tịch xã nhận quà")).await;
-    let (status, _) = app
-        .post_json(
-            "/api/v1/reports/messages",
-            &json!({ "code": code, "body": format!("{canary} tin nhắn") }),
-        )
-        .await;
+    let (status, _) = app.post_report_message(&code, &format!("{canary} tin nhắn")).await;
     assert_eq!(status.code, 201);
     let mut cells = 0;
     for (table, columns) in [

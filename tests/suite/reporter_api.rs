@@ -45,9 +45,7 @@ async fn categories_and_units_come_in_the_requested_language() {
 #[rocket::async_test]
 async fn a_report_is_stored_and_acknowledged_with_a_grouped_code() {
     let app = TestApp::spawn().await;
-    let (status, body) = app
-        .post_json("/api/v1/reports", &report("Cán bộ địa chính nhận 15 triệu đồng."))
-        .await;
+    let (status, body) = app.post_report(&report("Cán bộ địa chính nhận 15 triệu đồng.")).await;
     assert_eq!(status, Status::Created);
     assert_eq!(body["status"], "received");
     let code = body["code"].as_str().expect("code");
@@ -65,7 +63,7 @@ async fn a_report_is_stored_and_acknowledged_with_a_grouped_code() {
         "with no staff yet, only the recovery key holds the report key"
     );
 
-    let (status, view) = app.status_of(code).await;
+    let (status, view) = app.post_report_status(code).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(view["status"], "received");
     assert_eq!(view["events"][0]["kind"], "received");
@@ -77,10 +75,10 @@ async fn a_report_is_stored_and_acknowledged_with_a_grouped_code() {
 async fn only_the_required_fields_are_needed() {
     let app = TestApp::spawn().await;
     let minimal = json!({ "category": "other", "unit": "hoc-mon", "narrative": "Một việc cần xác minh." });
-    assert_eq!(app.post_json("/api/v1/reports", &minimal).await.0, Status::Created);
+    assert_eq!(app.post_report(&minimal).await.0, Status::Created);
     let with_nulls = json!({ "category": "other", "unit": "hoc-mon", "narrative": "Một việc cần xác minh.",
         "accused": null, "incident_date": null, "amount_vnd": null });
-    assert_eq!(app.post_json("/api/v1/reports", &with_nulls).await.0, Status::Created);
+    assert_eq!(app.post_report(&with_nulls).await.0, Status::Created);
 }
 
 #[rocket::async_test]
@@ -88,7 +86,7 @@ async fn invalid_fields_get_a_422_naming_each_field_in_the_request_language() {
     let app = TestApp::spawn().await;
     let bad = json!({ "category": "bribery", "unit": 7, "narrative": "ngắn", "incident_date": "2099-01-01",
         "amount_vnd": -1 });
-    let (status, body) = app.post_json("/api/v1/reports", &bad).await;
+    let (status, body) = app.post_report(&bad).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(body["error"]["code"], "invalid");
     let fields = &body["error"]["fields"];
@@ -107,7 +105,7 @@ async fn invalid_fields_get_a_422_naming_each_field_in_the_request_language() {
         "The amount must be a whole number of đồng, zero or more."
     );
 
-    let (status, body) = app.post_json("/api/v1/reports", &json!({ "amount_vnd": 1.5 })).await;
+    let (status, body) = app.post_report(&json!({ "amount_vnd": 1.5 })).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(body["error"]["fields"]["category"], "Vui lòng điền mục này.");
     assert!(body["error"]["fields"]["amount_vnd"].is_string());
@@ -145,13 +143,10 @@ async fn the_reporter_sends_messages_with_the_code_alone() {
     let app = TestApp::spawn().await;
     let code = app.submit("Cán bộ thuế gợi ý nộp tiền để giảm thuế.").await;
     let (status, _) = app
-        .post_json(
-            "/api/v1/reports/messages",
-            &json!({ "code": code.to_lowercase(), "body": "Tôi có thêm hóa đơn." }),
-        )
+        .post_report_message(&code.to_lowercase(), "Tôi có thêm hóa đơn.")
         .await;
     assert_eq!(status, Status::Created);
-    let (_, view) = app.status_of(&code).await;
+    let (_, view) = app.post_report_status(&code).await;
     assert_eq!(view["messages"][0]["body"], "Tôi có thêm hóa đơn.");
     assert_eq!(view["messages"][0]["from"], "reporter");
     let kinds: Vec<&str> = view["events"]
@@ -162,17 +157,10 @@ async fn the_reporter_sends_messages_with_the_code_alone() {
         .collect();
     assert_eq!(kinds, ["received", "assigned"], "messages are not status events");
 
-    let (status, body) = app
-        .post_json("/api/v1/reports/messages", &json!({ "code": code, "body": "   " }))
-        .await;
+    let (status, body) = app.post_report_message(&code, "   ").await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(body["error"]["fields"]["body"], "Vui lòng điền mục này.");
-    let (status, _) = app
-        .post_json(
-            "/api/v1/reports/messages",
-            &json!({ "code": "AAAA-AAAA-AAAA-AAAA-AAAA", "body": "xin chào" }),
-        )
-        .await;
+    let (status, _) = app.post_report_message("AAAA-AAAA-AAAA-AAAA-AAAA", "xin chào").await;
     assert_eq!(status, Status::NotFound);
     assert_eq!(app.count("messages").await, 1);
 }

@@ -4,56 +4,7 @@ use rocket::http::{ContentType, Header, Status};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::helpers::{report, urlencode, Session, TestApp, PASSWORD};
-
-/// A header name and value.
-type Headers = (&'static str, &'static str);
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn post_page(
-    app: &TestApp,
-    path: &str,
-    session: Option<&Session>,
-    body: String,
-    headers: &[Headers],
-) -> (Status, Option<String>, String) {
-    let mut request = app.client.post(path.to_owned()).header(ContentType::Form).body(body);
-    if let Some(session) = session {
-        request = request.cookie(session.0.clone());
-    }
-    for (name, value) in headers {
-        request = request.header(Header::new(*name, *value));
-    }
-    let response = request.dispatch().await;
-    let location = response.headers().get_one("Location").map(str::to_owned);
-    (
-        response.status(),
-        location,
-        response.into_string().await.unwrap_or_default(),
-    )
-}
-
-async fn page(app: &TestApp, path: &str, session: &Session) -> (Status, String) {
-    let response = app
-        .client
-        .get(path.to_owned())
-        .cookie(session.0.clone())
-        .dispatch()
-        .await;
-    (response.status(), response.into_string().await.unwrap_or_default())
-}
-
-fn csrf_on(page: &str) -> String {
-    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    page[start..].split('"').next().unwrap_or_default().to_owned()
-}
+use crate::helpers::{csrf_on, form, report, Headers, Session, TestApp, PASSWORD};
 
 #[rocket::async_test]
 async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
@@ -66,18 +17,17 @@ async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
         .expect("a setup code");
     assert_eq!(app.get("/admin/setup").await.status(), Status::Ok);
     let body = |code: &str| form(&[("code", code), ("username", "quan.tri"), ("password", PASSWORD)]);
-    let (status, _, _) = post_page(&app, "/admin/setup", None, body("AAAA-AAAA-AAAA-AAAA-AAAA"), &[]).await;
+    let (status, _, _) = app
+        .post_page("/admin/setup", None, body("AAAA-AAAA-AAAA-AAAA-AAAA"), &[])
+        .await;
     assert_eq!(status, Status::Forbidden);
-    let (status, _, _) = post_page(
-        &app,
-        "/admin/setup",
-        None,
-        body(&code),
-        &[("Origin", "https://evil.example")],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page("/admin/setup", None, body(&code), &[("Origin", "https://evil.example")])
+        .await;
     assert_eq!(status, Status::Forbidden, "a cross-site post is refused");
-    let (status, _, done) = post_page(&app, "/admin/setup", None, body(&code.to_lowercase()), &[]).await;
+    let (status, _, done) = app
+        .post_page("/admin/setup", None, body(&code.to_lowercase()), &[])
+        .await;
     assert_eq!(status, Status::Ok);
     assert!(done.contains("otpauth://totp/Minh%20Bach:quan.tri"), "{done}");
     assert_eq!(
@@ -85,43 +35,21 @@ async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
         Status::NotFound,
         "closed once an admin exists"
     );
-    let (status, _, _) = post_page(&app, "/admin/setup", None, body(&code), &[]).await;
+    let (status, _, _) = app.post_page("/admin/setup", None, body(&code), &[]).await;
     assert_eq!(status, Status::Forbidden, "the code works once");
     assert_eq!(minhbach::store::users::count_admins(app.db().pool()).await.unwrap(), 1);
 
     let session = app.sign_in("quan.tri").await;
-    let (status, admin_page) = page(&app, "/admin", &session).await;
+    let (status, admin_page) = app.get_page("/admin", &session).await;
     assert_eq!(status, Status::Ok);
     assert!(admin_page.contains("quan.tri") && admin_page.contains("hocmon-inspectorate"));
-}
-
-async fn sign_in_page(app: &TestApp, username: &str) -> (Session, Option<String>) {
-    let code = app.totp(username, 0).await;
-    let body = form(&[("username", username), ("password", PASSWORD), ("totp", &code)]);
-    let response = app
-        .client
-        .post("/inspector/sign-in")
-        .header(ContentType::Form)
-        .body(body)
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::SeeOther, "{username} signs in");
-    let location = response.headers().get_one("Location").map(str::to_owned);
-    let cookie = response
-        .cookies()
-        .get(minhbach::web::session::COOKIE)
-        .expect("session cookie")
-        .clone();
-    (Session(cookie.into_owned()), location)
 }
 
 #[rocket::async_test]
 async fn an_inspector_works_a_case_through_the_pages() {
     let app = TestApp::spawn().await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (_, reply) = app
-        .post_json("/api/v1/reports", &report("Cán bộ thu <b>phí</b> trái quy định."))
-        .await;
+    let (_, reply) = app.post_report(&report("Cán bộ thu <b>phí</b> trái quy định.")).await;
     let code = reply["code"].as_str().unwrap().to_owned();
     let case = app.report_id(&code).await;
     assert_eq!(
@@ -130,12 +58,12 @@ async fn an_inspector_works_a_case_through_the_pages() {
         "signed out: to the sign-in page"
     );
 
-    let (session, location) = sign_in_page(&app, "inspector").await;
+    let (session, location) = app.sign_in_page("inspector").await;
     assert_eq!(location.as_deref(), Some("/inspector"));
-    let (status, queue) = page(&app, "/inspector", &session).await;
+    let (status, queue) = app.get_page("/inspector", &session).await;
     assert_eq!(status, Status::Ok);
     assert!(queue.contains(&format!("/inspector/cases/{case}")) && queue.contains("Xã Bà Điểm"));
-    let (status, case_page) = page(&app, &format!("/inspector/cases/{case}"), &session).await;
+    let (status, case_page) = app.get_page(&format!("/inspector/cases/{case}"), &session).await;
     assert_eq!(status, Status::Ok);
     assert!(
         case_page.contains("Cán bộ thu &lt;b&gt;phí&lt;/b&gt; trái quy định."),
@@ -144,14 +72,14 @@ async fn an_inspector_works_a_case_through_the_pages() {
     let csrf = csrf_on(&case_page);
 
     let path = format!("/inspector/cases/{case}/transitions");
-    let (status, location, _) = post_page(
-        &app,
-        &path,
-        Some(&session),
-        form(&[("csrf", &csrf), ("to", "accepted"), ("reason", "Đủ điều kiện.")]),
-        &[],
-    )
-    .await;
+    let (status, location, _) = app
+        .post_page(
+            &path,
+            Some(&session),
+            form(&[("csrf", &csrf), ("to", "accepted"), ("reason", "Đủ điều kiện.")]),
+            &[],
+        )
+        .await;
     assert_eq!(
         (status, location.as_deref()),
         (
@@ -159,26 +87,26 @@ async fn an_inspector_works_a_case_through_the_pages() {
             Some(format!("/inspector/cases/{case}?done=transition").as_str())
         )
     );
-    let (status, _, page_text) = post_page(
-        &app,
-        &path,
-        Some(&session),
-        form(&[("csrf", &csrf), ("to", "closed"), ("reason", "Nhảy cóc.")]),
-        &[],
-    )
-    .await;
+    let (status, _, page_text) = app
+        .post_page(
+            &path,
+            Some(&session),
+            form(&[("csrf", &csrf), ("to", "closed"), ("reason", "Nhảy cóc.")]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::Conflict);
     assert!(page_text.contains("quy trình không cho phép"));
-    let (status, _, _) = post_page(
-        &app,
-        &format!("/inspector/cases/{case}/messages"),
-        Some(&session),
-        form(&[("csrf", &csrf), ("body", "Xin gửi thêm biên lai.")]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            &format!("/inspector/cases/{case}/messages"),
+            Some(&session),
+            form(&[("csrf", &csrf), ("body", "Xin gửi thêm biên lai.")]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::SeeOther);
-    let (_, view) = app.status_of(&code).await;
+    let (_, view) = app.post_report_status(&code).await;
     assert_eq!(view["status"], "accepted");
     assert_eq!(view["messages"][0]["body"], "Xin gửi thêm biên lai.");
 }
@@ -211,16 +139,13 @@ async fn every_staff_form_without_its_csrf_token_changes_nothing() {
     app.add_user("inspector", "inspector", None, None).await;
     app.add_user("second", "inspector", None, None).await;
     let (_, reply) = app
-        .post_json(
-            "/api/v1/reports",
-            &json!(report("Cán bộ địa chính nhận tiền để cấp sổ đỏ.")),
-        )
+        .post_report(&json!(report("Cán bộ địa chính nhận tiền để cấp sổ đỏ.")))
         .await;
     let case = app.report_id(reply["code"].as_str().unwrap()).await;
-    let (victim, _) = sign_in_page(&app, "supervisor").await;
-    let (other, _) = sign_in_page(&app, "inspector").await;
-    let (_, victim_page) = page(&app, &format!("/inspector/cases/{case}"), &victim).await;
-    let (_, other_page) = page(&app, "/inspector", &other).await;
+    let (victim, _) = app.sign_in_page("supervisor").await;
+    let (other, _) = app.sign_in_page("inspector").await;
+    let (_, victim_page) = app.get_page(&format!("/inspector/cases/{case}"), &victim).await;
+    let (_, other_page) = app.get_page("/inspector", &other).await;
     let (victim_csrf, other_csrf) = (csrf_on(&victim_page), csrf_on(&other_page));
     assert_ne!(victim_csrf, other_csrf);
 
@@ -253,7 +178,7 @@ async fn every_staff_form_without_its_csrf_token_changes_nothing() {
             if let Some(token) = token {
                 all.push(("csrf", token));
             }
-            let (status, _, _) = post_page(&app, path, Some(&victim), form(&all), headers).await;
+            let (status, _, _) = app.post_page(path, Some(&victim), form(&all), headers).await;
             assert!(status.code >= 400, "{path} with {token:?} {headers:?}: {status}");
             assert_eq!(
                 snapshot(&app, &case).await,
@@ -268,14 +193,14 @@ async fn every_staff_form_without_its_csrf_token_changes_nothing() {
         forms.len()
     );
     // And the genuine token works, so the check is what stopped them.
-    let (status, _, _) = post_page(
-        &app,
-        &format!("/inspector/cases/{case}/messages"),
-        Some(&victim),
-        form(&[("csrf", &victim_csrf), ("body", "Thật")]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            &format!("/inspector/cases/{case}/messages"),
+            Some(&victim),
+            form(&[("csrf", &victim_csrf), ("body", "Thật")]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::SeeOther);
     assert_ne!(snapshot(&app, &case).await, before);
 }
@@ -284,8 +209,8 @@ async fn every_staff_form_without_its_csrf_token_changes_nothing() {
 async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change_nothing() {
     let app = TestApp::spawn().await;
     app.add_user("admin", "admin", None, None).await;
-    let (admin, _) = sign_in_page(&app, "admin").await;
-    let (_, admin_page) = page(&app, "/admin", &admin).await;
+    let (admin, _) = app.sign_in_page("admin").await;
+    let (_, admin_page) = app.get_page("/admin", &admin).await;
     let csrf = csrf_on(&admin_page);
     let forms: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
@@ -328,93 +253,93 @@ async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change
             if let Some(token) = token {
                 all.push(("csrf", token));
             }
-            let (status, _, _) = post_page(&app, path, Some(&admin), form(&all), headers).await;
+            let (status, _, _) = app.post_page(path, Some(&admin), form(&all), headers).await;
             assert!(status.code >= 400, "{path} {token:?}: {status}");
         }
     }
     assert_eq!(state().await, before, "forged admin forms changed nothing");
 
-    let (status, _, created) = post_page(
-        &app,
-        "/admin/users",
-        Some(&admin),
-        form(&[
-            ("csrf", &csrf),
-            ("username", "moi.nguoi"),
-            ("role", "inspector"),
-            ("password", PASSWORD),
-        ]),
-        &[],
-    )
-    .await;
+    let (status, _, created) = app
+        .post_page(
+            "/admin/users",
+            Some(&admin),
+            form(&[
+                ("csrf", &csrf),
+                ("username", "moi.nguoi"),
+                ("role", "inspector"),
+                ("password", PASSWORD),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::Ok);
     assert!(created.contains("otpauth://totp/Minh%20Bach:moi.nguoi"));
-    let (status, _, _) = post_page(
-        &app,
-        "/admin/teams",
-        Some(&admin),
-        form(&[
-            ("csrf", &csrf),
-            ("id", "to-dat-dai"),
-            ("name_vi", "Tổ đất đai"),
-            ("parent", "hocmon-inspectorate"),
-        ]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            "/admin/teams",
+            Some(&admin),
+            form(&[
+                ("csrf", &csrf),
+                ("id", "to-dat-dai"),
+                ("name_vi", "Tổ đất đai"),
+                ("parent", "hocmon-inspectorate"),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::Ok);
-    let (status, _, _) = post_page(
-        &app,
-        "/admin/rules",
-        Some(&admin),
-        form(&[
-            ("csrf", &csrf),
-            ("category", "forgery"),
-            ("unit", "*"),
-            ("team", "to-dat-dai"),
-        ]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            "/admin/rules",
+            Some(&admin),
+            form(&[
+                ("csrf", &csrf),
+                ("category", "forgery"),
+                ("unit", "*"),
+                ("team", "to-dat-dai"),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::Ok);
-    let (status, _, _) = post_page(
-        &app,
-        "/admin/units",
-        Some(&admin),
-        form(&[
-            ("csrf", &csrf),
-            ("id", "phuong-moi"),
-            ("kind", "ward"),
-            ("name_vi", "Phường Mới"),
-            ("parent", "hoc-mon"),
-        ]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            "/admin/units",
+            Some(&admin),
+            form(&[
+                ("csrf", &csrf),
+                ("id", "phuong-moi"),
+                ("kind", "ward"),
+                ("name_vi", "Phường Mới"),
+                ("parent", "hoc-mon"),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(app.count("units").await, 14, "the new unit is there");
-    let (status, _, refused) = post_page(
-        &app,
-        "/admin/rules",
-        Some(&admin),
-        form(&[
-            ("csrf", &csrf),
-            ("category", "forgery"),
-            ("unit", "atlantis"),
-            ("team", "to-dat-dai"),
-        ]),
-        &[],
-    )
-    .await;
+    let (status, _, refused) = app
+        .post_page(
+            "/admin/rules",
+            Some(&admin),
+            form(&[
+                ("csrf", &csrf),
+                ("category", "forgery"),
+                ("unit", "atlantis"),
+                ("team", "to-dat-dai"),
+            ]),
+            &[],
+        )
+        .await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
-    let (status, _, _) = post_page(
-        &app,
-        "/admin/users/admin/disable",
-        Some(&admin),
-        form(&[("csrf", &csrf)]),
-        &[],
-    )
-    .await;
+    let (status, _, _) = app
+        .post_page(
+            "/admin/users/admin/disable",
+            Some(&admin),
+            form(&[("csrf", &csrf)]),
+            &[],
+        )
+        .await;
     assert_eq!(
         status,
         Status::UnprocessableEntity,
@@ -425,7 +350,7 @@ async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change
     // The new rule routes forgery to the new team.
     let mut body = report("Giả mạo chữ ký trên hồ sơ đất.");
     body["category"] = serde_json::json!("forgery");
-    let (_, reply) = app.post_json("/api/v1/reports", &body).await;
+    let (_, reply) = app.post_report(&body).await;
     let case = app.report_id(reply["code"].as_str().unwrap()).await;
     let team: Option<String> = sqlx::query("SELECT team_id FROM reports WHERE id = $1")
         .bind(&case)
@@ -441,21 +366,19 @@ async fn admins_see_accounts_and_rules_but_no_case() {
     let app = TestApp::spawn().await;
     app.add_user("admin", "admin", None, None).await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (_, reply) = app
-        .post_json("/api/v1/reports", &report("CANARY-ADMIN cán bộ nhận tiền."))
-        .await;
+    let (_, reply) = app.post_report(&report("CANARY-ADMIN cán bộ nhận tiền.")).await;
     let case = app.report_id(reply["code"].as_str().unwrap()).await;
-    let (admin, location) = sign_in_page(&app, "admin").await;
+    let (admin, location) = app.sign_in_page("admin").await;
     assert_eq!(location.as_deref(), Some("/admin"));
-    let (status, admin_page) = page(&app, "/admin", &admin).await;
+    let (status, admin_page) = app.get_page("/admin", &admin).await;
     assert_eq!(status, Status::Ok);
     assert!(admin_page.contains("inspector") && !admin_page.contains("CANARY-ADMIN"));
     assert_eq!(
-        page(&app, &format!("/inspector/cases/{case}"), &admin).await.0,
+        app.get_page(&format!("/inspector/cases/{case}"), &admin).await.0,
         Status::NotFound
     );
-    let (inspector, _) = sign_in_page(&app, "inspector").await;
-    assert_eq!(page(&app, "/admin", &inspector).await.0, Status::Forbidden);
+    let (inspector, _) = app.sign_in_page("inspector").await;
+    assert_eq!(app.get_page("/admin", &inspector).await.0, Status::Forbidden);
 }
 
 /// The confirmation a page shows after a successful action.
@@ -477,11 +400,11 @@ struct Action<'a> {
 async fn confirmed(app: &TestApp, session: &Session, url: &str, action: Action<'_>) -> String {
     let query = if action.english { "?lang=en" } else { "" };
     let path = format!("{url}/{}{query}", action.path);
-    let (status, location, body) = post_page(app, &path, Some(session), form(&action.fields), &[]).await;
+    let (status, location, body) = app.post_page(&path, Some(session), form(&action.fields), &[]).await;
     assert_eq!(status, Status::SeeOther, "{path}: {body}");
     let and = if action.english { "&lang=en" } else { "" };
     assert_eq!(location, Some(format!("{url}?done={}{and}", action.done)), "{path}");
-    let (status, shown) = page(app, &format!("{url}?done={}{and}", action.done), session).await;
+    let (status, shown) = app.get_page(&format!("{url}?done={}{and}", action.done), session).await;
     assert_eq!(status, Status::Ok, "{path}");
     assert!(
         shown.contains(&format!("{SUCCESS}{}</p>", action.confirmation)),
@@ -502,13 +425,13 @@ async fn each_case_action_is_confirmed_on_the_case_page() {
     let case = app.report_id(&code).await;
     // Joins after the report, so the case is thanhtra.binh's; the supervisor gives it to them later.
     app.add_user("thanhtra.chi", "inspector", None, None).await;
-    let (inspector, _) = sign_in_page(&app, "thanhtra.binh").await;
-    let (supervisor, _) = sign_in_page(&app, "truong.doan").await;
+    let (inspector, _) = app.sign_in_page("thanhtra.binh").await;
+    let (supervisor, _) = app.sign_in_page("truong.doan").await;
     let url = format!("/inspector/cases/{case}");
-    let (_, plain) = page(&app, &url, &inspector).await;
+    let (_, plain) = app.get_page(&url, &inspector).await;
     assert!(!plain.contains(SUCCESS), "no confirmation before any action");
     let inspector_csrf = csrf_on(&plain);
-    let supervisor_csrf = csrf_on(&page(&app, &url, &supervisor).await.1);
+    let supervisor_csrf = csrf_on(&app.get_page(&url, &supervisor).await.1);
 
     let transition = Action {
         path: "transitions",
@@ -555,7 +478,7 @@ async fn each_case_action_is_confirmed_on_the_case_page() {
         confirmation: "Đã giao lại vụ việc.",
     };
     confirmed(&app, &supervisor, &url, assignment).await;
-    let (_, unknown) = page(&app, &format!("{url}?done=deleted"), &supervisor).await;
+    let (_, unknown) = app.get_page(&format!("{url}?done=deleted"), &supervisor).await;
     assert!(!unknown.contains(SUCCESS), "an unknown action is ignored");
 }
 
@@ -567,9 +490,9 @@ async fn each_commendation_step_is_confirmed_on_the_officer_file() {
     app.add_user("thi.dua", "officer", None, None).await;
     let inspector = app.sign_in("thanhtra.binh").await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
-    let (officer, _) = sign_in_page(&app, "thi.dua").await;
+    let (officer, _) = app.sign_in_page("thi.dua").await;
     let url = format!("/officer/commendations/{id}");
-    let (status, plain) = page(&app, &url, &officer).await;
+    let (status, plain) = app.get_page(&url, &officer).await;
     assert_eq!(status, Status::Ok);
     assert!(!plain.contains(SUCCESS));
     assert!(
@@ -602,11 +525,9 @@ async fn each_commendation_step_is_confirmed_on_the_officer_file() {
         confirmation: "The commendation decision was recorded.",
     };
     confirmed(&app, &officer, &url, decision).await;
-    let (status, _) = app
-        .post_json("/api/v1/reports/claim", &json!({ "code": code, "accept": true }))
-        .await;
+    let (status, _) = app.post_claim(&code, json!({ "accept": true })).await;
     assert_eq!(status, Status::Ok);
-    let (_, file) = page(&app, &url, &officer).await;
+    let (_, file) = app.get_page(&url, &officer).await;
     let seen = file
         .split("name=\"claim_seen\" value=\"")
         .nth(1)
@@ -626,7 +547,7 @@ async fn each_commendation_step_is_confirmed_on_the_officer_file() {
         confirmation: "Đã ghi nhận việc chi trả.",
     };
     confirmed(&app, &officer, &url, payment).await;
-    let (_, unknown) = page(&app, &format!("{url}?done=transition"), &officer).await;
+    let (_, unknown) = app.get_page(&format!("{url}?done=transition"), &officer).await;
     assert!(!unknown.contains(SUCCESS), "a case action is not a file action");
 }
 
@@ -639,8 +560,8 @@ async fn the_admin_page_names_roles_and_unit_kinds_in_the_readers_language() {
     app.add_user("truong.doan", "supervisor", None, None).await;
     app.add_user("thanhtra.binh", "inspector", None, None).await;
     app.add_user("thi.dua", "officer", None, None).await;
-    let (admin, _) = sign_in_page(&app, "quan.tri").await;
-    let (status, vi) = page(&app, "/admin", &admin).await;
+    let (admin, _) = app.sign_in_page("quan.tri").await;
+    let (status, vi) = app.get_page("/admin", &admin).await;
     assert_eq!(status, Status::Ok);
     for name in [
         "<td>Quản trị viên</td>",
@@ -672,12 +593,12 @@ async fn the_admin_page_names_roles_and_unit_kinds_in_the_readers_language() {
         assert!(!vi.contains(&format!(">{id}<")), "the id {id} is shown");
     }
     assert!(!vi.contains("(admin)"), "the header shows the role's name");
-    let (_, en) = page(&app, "/admin?lang=en", &admin).await;
+    let (_, en) = app.get_page("/admin?lang=en", &admin).await;
     assert!(en.contains("<td>Inspector</td>") && en.contains("<option value=\"ward\">Ward</option>"));
     assert!(en.contains("Unit name (Vietnamese)") && en.contains("quan.tri (Administrator)"));
 
-    let (inspector, _) = sign_in_page(&app, "thanhtra.binh").await;
-    let (_, queue) = page(&app, "/inspector", &inspector).await;
+    let (inspector, _) = app.sign_in_page("thanhtra.binh").await;
+    let (_, queue) = app.get_page("/inspector", &inspector).await;
     assert!(queue.contains("thanhtra.binh (Thanh tra viên)") && !queue.contains("(inspector)"));
 }
 
@@ -687,8 +608,8 @@ async fn each_admin_action_is_confirmed() {
     let app = TestApp::spawn().await;
     app.add_user("quan.tri", "admin", None, None).await;
     app.add_user("cu.thanhtra", "inspector", None, None).await;
-    let (admin, _) = sign_in_page(&app, "quan.tri").await;
-    let csrf = csrf_on(&page(&app, "/admin", &admin).await.1);
+    let (admin, _) = app.sign_in_page("quan.tri").await;
+    let csrf = csrf_on(&app.get_page("/admin", &admin).await.1);
     let actions: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
             "/admin/users",
@@ -708,7 +629,7 @@ async fn each_admin_action_is_confirmed() {
     ];
     for (path, mut fields) in actions {
         fields.push(("csrf", &csrf));
-        let (status, _, shown) = post_page(&app, path, Some(&admin), form(&fields), &[]).await;
+        let (status, _, shown) = app.post_page(path, Some(&admin), form(&fields), &[]).await;
         assert_eq!(status, Status::Ok, "{path}: {shown}");
         assert!(shown.contains(&format!("{SUCCESS}Đã lưu.</p>")), "{path}");
     }
@@ -742,7 +663,9 @@ async fn sign_in_forms_posted_as_browsers_post_them() {
         } else {
             "/inspector/sign-in"
         };
-        let (status, _, body) = post_page(&app, path, None, sign_in(app.totp("lan.nguyen", 0).await), headers).await;
+        let (status, _, body) = app
+            .post_page(path, None, sign_in(app.totp("lan.nguyen", 0).await), headers)
+            .await;
         assert_eq!(status, Status::Forbidden, "{headers:?}");
         let said = if lang == "en" {
             "This form was sent from another site or has expired"
@@ -765,14 +688,14 @@ async fn sign_in_forms_posted_as_browsers_post_them() {
         ("Origin", "http://127.0.0.1:8000"),
         ("Sec-Fetch-Site", "same-origin"),
     ];
-    let (status, location, _) = post_page(
-        &app,
-        "/inspector/sign-in",
-        None,
-        sign_in(app.totp("lan.nguyen", 0).await),
-        browser,
-    )
-    .await;
+    let (status, location, _) = app
+        .post_page(
+            "/inspector/sign-in",
+            None,
+            sign_in(app.totp("lan.nguyen", 0).await),
+            browser,
+        )
+        .await;
     assert_eq!((status, location.as_deref()), (Status::SeeOther, Some("/inspector")));
     assert_eq!(count().await, 1);
 

@@ -1,0 +1,162 @@
+//! `TestApp`: the application on a fresh database, driven through Rocket's local client. Its requests are
+//! split by kind: [`api`] has one method per JSON endpoint, [`pages`] the staff pages and their forms,
+//! [`fixtures`] the staff, reports and organisations the tests start from.
+
+use minhbach::store::{Backend, Db};
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::Value;
+use tempfile::TempDir;
+
+mod api;
+mod fixtures;
+mod pages;
+
+pub use fixtures::{file, report, two_teams, PASSWORD};
+pub use pages::{csrf_on, form, Headers};
+
+#[path = "../../common/postgres.rs"]
+mod postgres;
+pub use postgres::fresh_postgres_url;
+
+pub struct TestApp {
+    pub client: Client,
+    pub data_dir: TempDir,
+}
+
+/// A staff member's session cookie.
+#[derive(Clone)]
+pub struct Session(pub rocket::http::Cookie<'static>);
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let mut figment = minhbach::config::base().merge(("data_dir", data_dir.path().join("data")));
+        if let Some(url) = fresh_postgres_url().await {
+            figment = figment.merge(("database_url", url));
+        }
+        let rocket = minhbach::rocket(figment).expect("the application builds");
+        // Untracked: staff tests carry each user's session cookie themselves.
+        let client = Client::untracked(rocket).await.expect("the application ignites");
+        Self { client, data_dir }
+    }
+
+    pub fn db(&self) -> &Db {
+        self.client.rocket().state::<Db>().expect("the database is managed")
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db().backend()
+    }
+
+    pub fn secret(&self) -> &minhbach::config::ServerSecret {
+        self.client.rocket().state().expect("the server secret is managed")
+    }
+
+    pub async fn get(&self, path: &str) -> LocalResponse<'_> {
+        self.client.get(path.to_owned()).dispatch().await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (Status, Value) {
+        self.post_raw(path, ContentType::JSON, body.to_string()).await
+    }
+
+    /// Posts any bytes and reads the reply as JSON (`Value::Null` when it is not JSON).
+    pub async fn post_raw(&self, path: &str, content_type: ContentType, body: impl AsRef<[u8]>) -> (Status, Value) {
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(content_type)
+            .body(body)
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (Status, String) {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    }
+
+    pub async fn staff_get(&self, path: &str, session: &Session) -> (Status, Value) {
+        let response = self
+            .client
+            .get(path.to_owned())
+            .cookie(session.0.clone())
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn staff_post(&self, path: &str, session: &Session, body: &Value) -> (Status, Value) {
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::JSON)
+            .cookie(session.0.clone())
+            .body(body.to_string())
+            .dispatch()
+            .await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(self.db().pool())
+            .await
+            .expect("count")
+            .get::<i64, _>("n")
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Whether `text` holds something shaped like a grouped retrieval code (`XXXX-XXXX-XXXX-XXXX-XXXX`).
+pub fn contains_code_shape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(24).any(|w| {
+        w.iter().enumerate().all(|(i, b)| {
+            if i % 5 == 4 {
+                *b == b'-'
+            } else {
+                b.is_ascii_uppercase() || b.is_ascii_digit()
+            }
+        })
+    })
+}
+
+/// The code's symbols that look alike for a typist, used to make a code with one wrong symbol.
+pub fn with_one_symbol_changed(code: &str) -> String {
+    let mut chars: Vec<char> = code.chars().collect();
+    chars[7] = if chars[7] == 'Z' { 'Y' } else { 'Z' };
+    chars.into_iter().collect()
+}

@@ -1,0 +1,147 @@
+//! Staff sessions: sign-in with a password and a fresh one-time code, the same answer and the same cost for
+//! unknown users, throttling per account, and signing out or being disabled.
+
+use rocket::http::Status;
+use serde_json::json;
+
+use crate::helpers::{TestApp, PASSWORD};
+
+#[rocket::async_test]
+async fn sign_in_needs_the_password_and_a_fresh_one_time_code() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let code = app.totp("lan.nguyen", 0).await;
+    let (wrong_password, _) = app.try_sign_in("lan.nguyen", "mật khẩu sai hoàn toàn", &code).await;
+    let (unknown_user, _) = app.try_sign_in("no.body", PASSWORD, &code).await;
+    let (wrong_code, _) = app.try_sign_in("lan.nguyen", PASSWORD, "000000").await;
+    assert_eq!([wrong_password, unknown_user, wrong_code], [Status::Unauthorized; 3]);
+
+    let (status, session) = app.try_sign_in("lan.nguyen", PASSWORD, &code).await;
+    assert_eq!(status, Status::NoContent);
+    let cookie = session.expect("cookie").0;
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(rocket::http::SameSite::Strict));
+    assert!(
+        !cookie.value().contains(&code) && cookie.value().len() > 100,
+        "the cookie is sealed"
+    );
+
+    let (replayed, _) = app.try_sign_in("lan.nguyen", PASSWORD, &code).await;
+    assert_eq!(replayed, Status::Unauthorized, "a used code is not accepted again");
+
+    // Sign-in CSRF: what a cross-site form can send does not sign anyone in.
+    let next = app.totp("lan.nguyen", 1).await;
+    let body = json!({ "username": "lan.nguyen", "password": PASSWORD, "totp": next }).to_string();
+    for content_type in [rocket::http::ContentType::Plain, rocket::http::ContentType::Form] {
+        let response = app
+            .client
+            .post("/api/v1/session")
+            .header(content_type)
+            .body(body.clone())
+            .dispatch()
+            .await;
+        assert_ne!(response.status(), Status::NoContent);
+        assert!(response.cookies().get(minhbach::web::session::COOKIE).is_none());
+    }
+    let response = app
+        .client
+        .post("/api/v1/session")
+        .header(rocket::http::ContentType::JSON)
+        .header(rocket::http::Header::new("Origin", "https://evil.example"))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    let unknown = app
+        .post_session(&json!({ "username": "x.y", "password": "p", "totp": "1" }))
+        .await;
+    let wrong = app
+        .post_session(&json!({ "username": "lan.nguyen", "password": "p", "totp": "1" }))
+        .await;
+    assert_eq!(unknown, wrong);
+    assert_eq!(unknown.0, Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn sign_in_is_throttled_per_account_without_locking_out_others() {
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    app.add_user("minh.tran", "inspector", None, None).await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(app.try_sign_in("lan.nguyen", "wrong password!!", "000000").await.0.code);
+    }
+    println!("8 wrong sign-ins for one account: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "throttled after 5");
+    app.sign_in("minh.tran").await;
+}
+
+#[rocket::async_test]
+async fn signing_out_or_being_disabled_ends_the_session() {
+    let app = TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    app.add_user("other", "inspector", None, None).await;
+    let session = app.sign_in("inspector").await;
+    assert_eq!(app.get_cases(&session, "").await.0, Status::Ok);
+    assert_eq!(app.delete_session(&session).await, Status::NoContent);
+    assert_eq!(app.get_cases(&session, "").await.0, Status::Unauthorized);
+
+    let other = app.sign_in("other").await;
+    minhbach::app::accounts::user_disable(app.db(), "other").await.expect("disabled");
+    assert_eq!(app.get_cases(&other, "").await.0, Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn an_unknown_user_costs_as_much_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    // One known account per attempt, so that the per-account throttle stays out of the way.
+    const PAIRS: usize = 24;
+    for i in 0..PAIRS {
+        app.add_user(&format!("known{i}"), "inspector", None, None).await;
+    }
+    let attempt = |username: String| {
+        let app = &app;
+        async move {
+            let body = json!({ "username": username, "password": "wrong password!", "totp": "123456" });
+            let t = std::time::Instant::now();
+            let (status, _) = app.post_session(&body).await;
+            assert_eq!(status, Status::Unauthorized);
+            t.elapsed().as_secs_f64()
+        }
+    };
+    attempt("warm.up".into()).await;
+    let (mut unknown, mut known) = (Vec::new(), Vec::new());
+    for i in 0..PAIRS {
+        // Alternate which goes first, so drifts in machine load fall on both.
+        if i % 2 == 0 {
+            unknown.push(attempt(format!("ghost{i}")).await);
+            known.push(attempt(format!("known{i}")).await);
+        } else {
+            known.push(attempt(format!("known{i}")).await);
+            unknown.push(attempt(format!("ghost{i}")).await);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (u, k) = (median(&mut unknown), median(&mut known));
+    println!(
+        "sign-in median over {PAIRS}: unknown user {:.1} ms, known user with a wrong password {:.1} ms",
+        u * 1e3,
+        k * 1e3
+    );
+    assert!(
+        u > 0.010,
+        "an unknown user costs a full password check ({:.1} ms)",
+        u * 1e3
+    );
+    // Without the decoy check an unknown user would answer in well under a millisecond: a ratio near 0.
+    assert!((0.7..1.43).contains(&(u / k)), "ratio {:.2}", u / k);
+}
