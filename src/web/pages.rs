@@ -110,6 +110,11 @@ pub fn status_name(lang: Lang, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// A ledger entry as a timeline shows it: when, and what happened, in the reader's language.
+pub fn event(lang: Lang, entry: &crate::store::ledger::Entry) -> serde_json::Value {
+    serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, &entry.kind, &entry.detail) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,9 +129,4 @@ mod tests {
         assert_eq!(amount(Lang::En, 999), "999 VND");
         assert_eq!(money(Lang::Vi, 3_000_000_000, "KRW"), "3.000.000.000 KRW");
     }
-}
-
-/// A ledger entry as a timeline shows it: when, and what happened, in the reader's language.
-pub fn event(lang: Lang, entry: &crate::store::ledger::Entry) -> serde_json::Value {
-    serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, &entry.kind, &entry.detail) })
 }

@@ -78,7 +78,9 @@ async fn audit_verify_catches_a_clock_column_that_disagrees_with_the_ledger() {
         .post_transition(&session, &id, &json!({ "to": "accepted", "reason": "Đủ điều kiện." }))
         .await;
     assert_eq!(status, Status::Ok);
-    minhbach::app::audit::audit_verify(app.db()).await.expect("clock matches");
+    minhbach::app::audit::audit_verify(app.db())
+        .await
+        .expect("clock matches");
     let pool = app.db().pool();
     pool.execute(format!("UPDATE reports SET clock = '' WHERE id = '{id}'").as_str())
         .await

@@ -327,7 +327,12 @@ async fn review_regressions_stay_fixed() {
         .expect_err("last admin");
     assert!(error.to_string().contains("last active admin"), "{error}");
     // A disabled account gets no keys back from the recovery key.
-    minhbach::app::accounts::user_disable(app.db(), "third").await.expect("disabled");
-    let recovery = minhbach::app::accounts::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
-    assert!(minhbach::app::accounts::keys_regrant(app.db(), &recovery, "third").await.is_err());
+    minhbach::app::accounts::user_disable(app.db(), "third")
+        .await
+        .expect("disabled");
+    let recovery =
+        minhbach::app::accounts::read_recovery_key(&app.data_dir.path().join("data").join("recovery.key")).unwrap();
+    assert!(minhbach::app::accounts::keys_regrant(app.db(), &recovery, "third")
+        .await
+        .is_err());
 }

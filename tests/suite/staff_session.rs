@@ -93,7 +93,9 @@ async fn signing_out_or_being_disabled_ends_the_session() {
     assert_eq!(app.get_cases(&session, "").await.0, Status::Unauthorized);
 
     let other = app.sign_in("other").await;
-    minhbach::app::accounts::user_disable(app.db(), "other").await.expect("disabled");
+    minhbach::app::accounts::user_disable(app.db(), "other")
+        .await
+        .expect("disabled");
     assert_eq!(app.get_cases(&other, "").await.0, Status::Unauthorized);
 }
 
