@@ -61,18 +61,18 @@ fn record(i: usize, now: i64, assignee: &Holder, supervisor: &Holder, recovery: 
     let report = SealedReport {
         locator: code.locator.to_hex(),
         category: CATEGORIES[i % CATEGORIES.len()].to_owned(),
-        unit_id: UNITS[i % UNITS.len()].to_owned(),
+        unit_id: UNITS[i % UNITS.len()].into(),
         status: status.to_owned(),
         // Spread over the last 200 days, one every ~3 minutes.
         received_at: now - (i as i64) * 172_800,
-        team_id: Some("hocmon-inspectorate".to_owned()),
-        assignee_id: Some(assignee.id.clone()),
+        team_id: Some("hocmon-inspectorate".into()),
+        assignee_id: Some(assignee.id.as_str().into()),
         wrapped,
         narrative: seal("narrative", &narrative),
         accused: Some(seal("accused", "Ông Nguyễn Văn A, cán bộ địa chính")),
         incident_date: None,
         amount_vnd: Some(seal("amount_vnd", "15000000")),
-        id: id.clone(),
+        id: id.as_str().into(),
     };
     let grants = [
         (assignee.id.as_str(), &assignee.key),
@@ -109,7 +109,7 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
                 .unwrap()
                 .unwrap();
             Holder {
-                id: user.id,
+                id: user.id.to_string(),
                 key: user.public_key,
             }
         }
@@ -145,7 +145,7 @@ async fn seed(settings: &Settings, reports: usize) -> (minhbach::config::ServerS
         });
         let records: Vec<NewRecord> = a.into_iter().chain(b).collect();
         if case_id.is_empty() {
-            case_id = records[0].0.id.clone();
+            case_id = records[0].0.id.to_string();
         }
         minhbach::store::reports::insert_batch(db.pool(), &records)
             .await

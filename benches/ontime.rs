@@ -167,7 +167,7 @@ fn main() {
         let mut figures = None;
         for _ in 0..10 {
             let started = Instant::now();
-            let rows = minhbach::store::ledger::team_clocks(db.pool(), "hocmon-inspectorate")
+            let rows = minhbach::store::ledger::team_clocks(db.pool(), &"hocmon-inspectorate".into())
                 .await
                 .expect("query");
             let queried = Instant::now();

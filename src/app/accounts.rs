@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::config::ServerSecret;
 use crate::crypto::{self, aad, KdfParams, PrivateKey, RetrievalCode};
+use crate::domain::ids::{SessionId, TeamId, UnitId, UserId};
 use crate::domain::staff::{check_password, Role, Username};
 use crate::store::{self, grants, ledger, users, Db};
 
@@ -28,7 +29,7 @@ pub fn open_totp_secret(secret: &ServerSecret, user: &users::User) -> Option<Zer
 
 /// A new staff account and the URI its owner enrols in an authenticator app.
 pub struct UserAdded {
-    pub id: String,
+    pub id: UserId,
     pub otpauth_uri: String,
     /// The TOTP secret the URI carries, for an authenticator that is handed it directly (the demo's).
     pub totp_secret: Zeroizing<Vec<u8>>,
@@ -84,11 +85,11 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
     };
     let totp = crypto::new_totp_secret();
     let user = users::User {
-        id: id.clone(),
+        id: UserId::new(id.clone()),
         username: username.as_str().to_owned(),
         role,
-        team_id: team,
-        home_unit_id: new.home_unit.map(str::to_owned),
+        team_id: team.map(TeamId::new),
+        home_unit_id: new.home_unit.map(UnitId::from),
         password_hash: hash,
         public_key: public,
         sealed_private_key: sealed,
@@ -104,7 +105,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
     let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str())
         .ok_or_else(|| Error::Refused("could not build the enrolment URI".into()))?;
     Ok(UserAdded {
-        id,
+        id: UserId::new(id),
         otpauth_uri,
         totp_secret: totp,
     })
@@ -288,7 +289,7 @@ pub struct Credentials<'a> {
 /// A new session: who signed in (with the private key their password unsealed) and the session row's id.
 pub struct SignedIn {
     pub actor: Actor,
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// Checks the password (Argon2id) and the TOTP code (RFC 6238, each step accepted once) and opens a
@@ -327,7 +328,7 @@ pub async fn sign_in(
         .run(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
         .await
         .map_err(|_| Error::Rejected)?;
-    let session_id = crypto::random_id();
+    let session_id = SessionId::new(crypto::random_id());
     store::sessions::insert_session(db.pool(), &session_id, &user.id, now).await?;
     Ok(SignedIn {
         actor: Actor { user, private_key },
@@ -339,8 +340,8 @@ pub async fn sign_in(
 /// revoked, or its user disabled). Touches the session row.
 pub async fn session_user(
     db: &Db,
-    session_id: &str,
-    user_id: &str,
+    session_id: &SessionId,
+    user_id: &UserId,
     clock: Clock,
     idle_millis: i64,
 ) -> Result<Option<users::User>> {
@@ -351,7 +352,7 @@ pub async fn session_user(
 }
 
 /// Ends a session: its row is revoked.
-pub async fn sign_out(db: &Db, session_id: &str) -> Result<()> {
+pub async fn sign_out(db: &Db, session_id: &SessionId) -> Result<()> {
     store::sessions::revoke(db.pool(), session_id).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! report key must then open from the reader's own HPKE grant: without it nothing decrypts.
 
 use crate::crypto::{self, aad, ReportKey};
+use crate::domain::ids::{MessageId, NoteId, ReportId, UnitId, UserId};
 use crate::domain::report::parse_message;
 use crate::domain::routing;
 use crate::domain::staff::Role;
@@ -49,7 +50,7 @@ pub async fn queue(db: &Db, actor: &Actor, filter: &Filter<'_>, page: i64) -> Re
 
 /// A supervisor's action, checked before any key is opened. Anyone else gets the answer the access rule
 /// gives: "no such case" for a case they may not read, "forbidden" for one they may.
-async fn supervisor_only(db: &Db, actor: &Actor, id: &str) -> Result<()> {
+async fn supervisor_only(db: &Db, actor: &Actor, id: &ReportId) -> Result<()> {
     if actor.as_role(Role::Supervisor).is_ok() {
         return Ok(());
     }
@@ -60,7 +61,7 @@ async fn supervisor_only(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 /// The case and its key, if the caller may read it.
-pub async fn open_case(db: &Db, actor: &Actor, id: &str) -> Result<(CaseRow, Opened)> {
+pub async fn open_case(db: &Db, actor: &Actor, id: &ReportId) -> Result<(CaseRow, Opened)> {
     let case = cases::find(db.pool(), id).await?.ok_or(Error::NotFound)?;
     if !may_read(&actor.user, &case) {
         return Err(Error::NotFound);
@@ -91,7 +92,7 @@ pub async fn transition(
     db: &Db,
     actor: &Actor,
     clock: Clock,
-    id: &str,
+    id: &ReportId,
     to: Option<&str>,
     reason: Option<&str>,
 ) -> Result<Status> {
@@ -105,7 +106,7 @@ pub async fn transition(
     if !from.can_become(to) {
         return Err(Error::Conflict);
     }
-    let note_id = crypto::random_id();
+    let note_id = NoteId::new(crypto::random_id());
     let sealed = crypto::seal(opened.key(), &aad::note(id, &note_id), reason.as_bytes());
     // A request for more information reaches the reporter, in the same transaction: its reason is the
     // question they read.
@@ -140,7 +141,7 @@ pub async fn transition(
 /// A message from staff to the reporter, sealed under the report key.
 fn staff_message(opened: &Opened, body: &str, clock: Clock) -> StoredMessage {
     let id = &opened.report.id;
-    let message_id = crypto::random_id();
+    let message_id = MessageId::new(crypto::random_id());
     StoredMessage {
         body: crypto::seal(opened.key(), &aad::message(id, &message_id), body.as_bytes()),
         id: message_id,
@@ -151,7 +152,7 @@ fn staff_message(opened: &Opened, body: &str, clock: Clock) -> StoredMessage {
 }
 
 /// Sends a message to the reporter, sealed under the report key.
-pub async fn message(db: &Db, actor: &Actor, clock: Clock, id: &str, body: Option<&str>) -> Result<()> {
+pub async fn message(db: &Db, actor: &Actor, clock: Clock, id: &ReportId, body: Option<&str>) -> Result<()> {
     let body = parse_message(body).map_err(|e| Error::Invalid("body", e))?;
     let (_, opened) = open_case(db, actor, id).await?;
     store::messages::insert_message(db.pool(), &staff_message(&opened, &body, clock), &actor.user.id).await?;
@@ -160,7 +161,7 @@ pub async fn message(db: &Db, actor: &Actor, clock: Clock, id: &str, body: Optio
 
 /// A supervisor gives a case of their team to another active inspector of the team (never one from the
 /// reported unit): the new assignee gets a grant, the previous one loses theirs.
-pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &str, assignee: Option<&str>) -> Result<()> {
+pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &ReportId, assignee: Option<&str>) -> Result<()> {
     supervisor_only(db, actor, id).await?;
     let username = assignee.ok_or(Error::Invalid("assignee", FieldError::Required))?;
     let (case, opened) = open_case(db, actor, id).await?;
@@ -169,8 +170,8 @@ pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &str, assignee: 
         .filter(|u| u.active && u.role == Role::Inspector && u.team_id == case.team_id)
         .ok_or(Error::Invalid("assignee", FieldError::UnknownAssignee))?;
     let candidate = routing::Candidate {
-        user_id: next.id.clone(),
-        home_unit: next.home_unit_id.clone(),
+        user_id: next.id.to_string(),
+        home_unit: next.home_unit_id.as_ref().map(UnitId::to_string),
         open_cases: 0,
     };
     if routing::choose_assignee(std::slice::from_ref(&candidate), &case.unit_id).is_none() {
@@ -182,7 +183,7 @@ pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &str, assignee: 
     let moved = cases::reassign(
         db.pool(),
         id,
-        case.assignee_id.as_deref(),
+        case.assignee_id.as_ref(),
         &next.id,
         &grant,
         &actor.user.id,
@@ -197,13 +198,13 @@ pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &str, assignee: 
 }
 
 /// The id of the inspector in charge of a case, if any (no access check: ids only, no content).
-pub async fn assignee_id(db: &Db, id: &str) -> Result<Option<String>> {
+pub async fn assignee_id(db: &Db, id: &ReportId) -> Result<Option<UserId>> {
     Ok(cases::find(db.pool(), id).await?.and_then(|c| c.assignee_id))
 }
 
 /// The username of the inspector in charge of a case, if any.
 pub async fn assignee_name(db: &Db, case: &CaseRow) -> Result<Option<String>> {
-    let Some(id) = case.assignee_id.as_deref() else {
+    let Some(id) = case.assignee_id.as_ref() else {
         return Ok(None);
     };
     Ok(users::find_by_id(db.pool(), id).await?.map(|u| u.username))
@@ -211,14 +212,14 @@ pub async fn assignee_name(db: &Db, case: &CaseRow) -> Result<Option<String>> {
 
 /// The usernames of the active inspectors of a case's team: whom a supervisor may give it to.
 pub async fn team_inspectors(db: &Db, case: &CaseRow) -> Result<Vec<String>> {
-    match case.team_id.as_deref() {
+    match case.team_id.as_ref() {
         Some(team) => Ok(users::team_inspectors(db.pool(), team).await?),
         None => Ok(vec![]),
     }
 }
 
 /// The decrypted reasons of a case's transitions, by ledger sequence number.
-pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, String)>> {
+pub async fn notes(db: &Db, id: &ReportId, key: &ReportKey) -> Result<Vec<(i64, String)>> {
     let notes = cases::list_notes(db.pool(), id).await?;
     notes
         .iter()
@@ -233,7 +234,7 @@ pub async fn notes(db: &Db, id: &str, key: &ReportKey) -> Result<Vec<(i64, Strin
 pub fn next_deadlines(
     rows: &[CaseRow],
     clock: Clock,
-) -> std::collections::HashMap<String, crate::domain::calendar::Deadline> {
+) -> std::collections::HashMap<ReportId, crate::domain::calendar::Deadline> {
     let now = clock.millis();
     rows.iter()
         .filter_map(|row| {
@@ -249,7 +250,7 @@ pub async fn extend(
     db: &Db,
     actor: &Actor,
     clock: Clock,
-    id: &str,
+    id: &ReportId,
     kind: Option<&str>,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -286,7 +287,7 @@ pub async fn extend(
         Err(ExtensionRefused::Limit) => return Err(Error::ExtensionLimit),
         Err(ExtensionRefused::NotRunning) => return Err(Error::Conflict),
     }
-    let note_id = crypto::random_id();
+    let note_id = NoteId::new(crypto::random_id());
     let sealed = crypto::seal(opened.key(), &aad::note(id, &note_id), reason.as_bytes());
     let detail = serde_json::json!({ "stage": "resolution", "type": kind, "note": note_id }).to_string();
     let at = clock.millis();

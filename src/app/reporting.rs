@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::Deadline;
+use crate::domain::ids::{MessageId, ReportId, TeamId, UnitId, UserId};
 use crate::domain::{routing, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
@@ -39,7 +40,7 @@ impl KdfGate {
 pub struct Submitted {
     pub code: RetrievalCode,
     pub received_at: i64,
-    pub id: String,
+    pub id: ReportId,
     /// The report key, for callers that go on working on the report (the demo data).
     pub key: ReportKey,
 }
@@ -54,7 +55,7 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) ->
     let code = RetrievalCode::generate();
     let secrets = code.derive();
     let key = ReportKey::generate();
-    let id = crypto::random_id();
+    let id = ReportId::new(crypto::random_id());
     let wrapping = secrets.wrapping.clone();
     let (wrap_key, wrap_id) = (key.clone(), id.clone());
     let wrapped = gate
@@ -70,7 +71,7 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) ->
     let sealed = SealedReport {
         locator: secrets.locator.to_hex(),
         category: report.category.id().to_owned(),
-        unit_id: report.unit.clone(),
+        unit_id: UnitId::new(report.unit.clone()),
         status: Status::Received.as_str().to_owned(),
         received_at,
         team_id: routed.team,
@@ -97,8 +98,8 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) ->
 
 /// Where a new report goes and who may open it.
 struct Routed {
-    team: Option<String>,
-    assignee: Option<String>,
+    team: Option<TeamId>,
+    assignee: Option<UserId>,
     /// (holder id, public key): the assignee, the team's supervisors and the recovery key.
     holders: Vec<(String, crypto::PublicKey)>,
 }
@@ -107,18 +108,19 @@ async fn route(db: &Db, category: &str, unit: &str) -> Result<Routed> {
     let pool = db.pool();
     let rules = store::org::list_rules(pool).await?;
     let teams = store::org::list_teams(pool).await?;
-    let team = routing::route(&rules, &store::org::team_nodes(&teams), category, unit);
+    let team = routing::route(&rules, &store::org::team_nodes(&teams), category, unit).map(TeamId::new);
     let mut holders = Vec::new();
     let mut assignee = None;
     if let Some(team) = &team {
         let candidates = store::users::list_candidates(pool, team).await?;
         if let Some(chosen) = routing::choose_assignee(&candidates, unit) {
-            if let Some(user) = store::users::find_by_id(pool, &chosen.user_id).await? {
-                holders.push((user.id.clone(), user.public_key));
+            if let Some(user) = store::users::find_by_id(pool, &UserId::new(chosen.user_id.clone())).await? {
+                holders.push((user.id.to_string(), user.public_key));
                 assignee = Some(user.id);
             }
         }
-        holders.extend(store::users::list_supervisors(pool, team).await?);
+        let supervisors = store::users::list_supervisors(pool, team).await?;
+        holders.extend(supervisors.into_iter().map(|(id, key)| (id.to_string(), key)));
     }
     if let Some(recovery) = store::grants::recovery_public_key(pool).await? {
         holders.push((store::grants::RECOVERY.to_owned(), recovery));
@@ -252,7 +254,7 @@ impl Opened {
         Ok(StatusView {
             status: Status::parse(&r.status).ok_or(Error::Corrupt("status"))?,
             category: r.category.clone(),
-            unit: r.unit_id.clone(),
+            unit: r.unit_id.to_string(),
             received_at: r.received_at,
             events: events.into_iter().filter(|e| e.kind != "message").collect(),
             messages,
@@ -263,7 +265,7 @@ impl Opened {
 
     /// Stores a message from the reporter, sealed under the report key.
     pub async fn reply(&self, db: &Db, body: &str, clock: Clock) -> Result<()> {
-        let id = crypto::random_id();
+        let id = MessageId::new(crypto::random_id());
         let sealed = crypto::seal(&self.key, &aad::message(&self.report.id, &id), body.as_bytes());
         let message = StoredMessage {
             id,

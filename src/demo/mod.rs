@@ -23,6 +23,7 @@ use crate::config::ServerSecret;
 mod history;
 
 use crate::crypto::{self, RetrievalCode};
+use crate::domain::ids::{ReportId, UserId};
 use crate::domain::reward::Scheme;
 use crate::domain::Status;
 use crate::store::Db;
@@ -74,10 +75,10 @@ const ACCOUNTS: [(&str, &str, Option<&str>); 6] = [
 
 /// What the demo knows of a report while replaying its history.
 struct Filed {
-    id: String,
+    id: ReportId,
     code: RetrievalCode,
     /// Whoever holds the case: its inspector, or the supervisor when none was free.
-    holder: String,
+    holder: UserId,
     status: Status,
     /// Whether a conclusion opened its commendation.
     commendation: bool,
@@ -86,15 +87,15 @@ struct Filed {
 
 /// Who acts in the demo organisation, signed in.
 struct Staffing {
-    staff: BTreeMap<String, Actor>,
-    supervisor: String,
-    officer: String,
+    staff: BTreeMap<UserId, Actor>,
+    supervisor: UserId,
+    officer: UserId,
     /// The organisation's town and communes (a report about the district itself would go to a team above).
     units: Vec<String>,
 }
 
 impl Staffing {
-    fn actor(&self, id: &str) -> Result<&Actor, Error> {
+    fn actor(&self, id: &UserId) -> Result<&Actor, Error> {
         self.staff
             .get(id)
             .ok_or_else(|| Error::Refused(format!("demo account {id} is not signed in")))

@@ -7,6 +7,7 @@ pub mod claim;
 pub mod clock;
 pub mod commendation;
 pub mod deadlines;
+pub mod ids;
 pub mod money;
 pub mod org;
 pub mod policy;

@@ -4,17 +4,18 @@ use sqlx::{AnyPool, Row};
 
 use super::{grants, ledger, Tx};
 use crate::crypto::Grant;
+use crate::domain::ids::{NoteId, ReportId, TeamId, UnitId, UserId};
 use crate::domain::Status;
 
 /// A queue row: routing metadata only.
 #[derive(Debug, Clone)]
 pub struct CaseRow {
-    pub id: String,
+    pub id: ReportId,
     pub category: String,
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub status: Status,
-    pub team_id: Option<String>,
-    pub assignee_id: Option<String>,
+    pub team_id: Option<TeamId>,
+    pub assignee_id: Option<UserId>,
     pub received_at: i64,
     /// The clock entries of its ledger (see the `clock` column): the queue's deadlines come from them.
     pub clock: String,
@@ -23,8 +24,8 @@ pub struct CaseRow {
 /// Whose queue.
 #[derive(Debug, Clone)]
 pub enum Scope {
-    Assignee(String),
-    Team(String),
+    Assignee(UserId),
+    Team(TeamId),
 }
 
 pub struct Filter<'a> {
@@ -52,12 +53,12 @@ fn decode_status(name: String) -> Result<Status, sqlx::Error> {
 
 fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     Ok(CaseRow {
-        id: r.try_get("id")?,
+        id: super::id(r, "id")?,
         category: r.try_get("category")?,
-        unit_id: r.try_get("unit_id")?,
+        unit_id: super::id(r, "unit_id")?,
         status: decode_status(r.try_get("status")?)?,
-        team_id: r.try_get("team_id")?,
-        assignee_id: r.try_get("assignee_id")?,
+        team_id: super::optional_id(r, "team_id")?,
+        assignee_id: super::optional_id(r, "assignee_id")?,
         received_at: r.try_get("received_at")?,
         clock: r.try_get("clock")?,
     })
@@ -106,7 +107,7 @@ pub async fn list(
     Ok((cases, total))
 }
 
-pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
+pub async fn find(pool: &AnyPool, id: &ReportId) -> Result<Option<CaseRow>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {QUEUE_COLUMNS} FROM reports WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
@@ -116,12 +117,12 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<CaseRow>, sqlx::Err
 
 /// A transition and its sealed reason.
 pub struct Transition<'a> {
-    pub report_id: &'a str,
+    pub report_id: &'a ReportId,
     pub from: &'a str,
     pub to: &'a str,
-    pub actor_id: &'a str,
+    pub actor_id: &'a UserId,
     pub at: i64,
-    pub note_id: &'a str,
+    pub note_id: &'a NoteId,
     pub sealed_reason: &'a [u8],
     /// A message to the reporter written with the transition (a request for more information).
     pub message: Option<&'a super::messages::StoredMessage>,
@@ -192,12 +193,12 @@ async fn insert_note(
 
 /// A sealed note and the ledger entry it belongs to.
 pub struct Note {
-    pub id: String,
+    pub id: NoteId,
     pub ledger_seq: i64,
     pub body: Vec<u8>,
 }
 
-pub async fn list_notes(pool: &AnyPool, report_id: &str) -> Result<Vec<Note>, sqlx::Error> {
+pub async fn list_notes(pool: &AnyPool, report_id: &ReportId) -> Result<Vec<Note>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, ledger_seq, body FROM case_notes WHERE report_id = $1 ORDER BY at, id")
         .bind(report_id)
         .fetch_all(pool)
@@ -205,7 +206,7 @@ pub async fn list_notes(pool: &AnyPool, report_id: &str) -> Result<Vec<Note>, sq
     rows.iter()
         .map(|r| {
             Ok(Note {
-                id: r.try_get("id")?,
+                id: super::id(r, "id")?,
                 ledger_seq: r.try_get("ledger_seq")?,
                 body: r.try_get("body")?,
             })
@@ -217,11 +218,11 @@ pub async fn list_notes(pool: &AnyPool, report_id: &str) -> Result<Vec<Note>, sq
 /// both win): their grant in, the previous assignee's grant out, one ledger entry. Returns whether it moved.
 pub async fn reassign(
     pool: &AnyPool,
-    report_id: &str,
-    previous: Option<&str>,
-    next: &str,
+    report_id: &ReportId,
+    previous: Option<&UserId>,
+    next: &UserId,
     grant: &Grant,
-    actor_id: &str,
+    actor_id: &UserId,
     at: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
@@ -251,7 +252,7 @@ pub async fn reassign(
 /// Appends a case event (an extension, an escalation) with its optional sealed note, in one transaction.
 pub async fn add_event(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     kind: &str,
     actor_id: &str,
     at: i64,

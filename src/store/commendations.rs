@@ -5,6 +5,7 @@ use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
 use crate::crypto::Grant;
+use crate::domain::ids::{ReportId, UserId};
 
 /// What a grant of a commendation opens: the commendation key (the file) or the claim key (identity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ impl Purpose {
 /// A commendation as stored. Sealed fields stay sealed here.
 #[derive(Debug, Clone)]
 pub struct Commendation {
-    pub report_id: String,
+    pub report_id: ReportId,
     pub status: String,
     pub scheme: String,
     pub currency: String,
@@ -68,7 +69,7 @@ const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
     Ok(Commendation {
-        report_id: r.try_get("report_id")?,
+        report_id: super::id(r, "report_id")?,
         status: r.try_get("status")?,
         scheme: r.try_get("scheme")?,
         currency: r.try_get("currency")?,
@@ -104,7 +105,7 @@ pub struct Opening {
     pub scheme: &'static str,
     pub currency: &'static str,
     pub key_for_reporter: Vec<u8>,
-    pub grants: Vec<(String, Grant)>,
+    pub grants: Vec<(UserId, Grant)>,
 }
 
 /// Opens the commendation of a concluded report, inside the conclusion's transaction.
@@ -160,9 +161,9 @@ pub async fn insert_grant(
 /// Adds grants (for officers who had none), in a transaction of their own.
 pub async fn add_grants(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     purpose: Purpose,
-    grants: &[(String, Grant)],
+    grants: &[(UserId, Grant)],
 ) -> Result<(), sqlx::Error> {
     if grants.is_empty() {
         return Ok(());
@@ -176,7 +177,7 @@ pub async fn add_grants(
 
 pub async fn find_grant(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     purpose: Purpose,
     holder: &str,
 ) -> Result<Option<Grant>, sqlx::Error> {
@@ -192,16 +193,16 @@ pub async fn find_grant(
 }
 
 /// The holders of a commendation's grants of one purpose.
-pub async fn holders(pool: &AnyPool, report_id: &str, purpose: Purpose) -> Result<Vec<String>, sqlx::Error> {
+pub async fn holders(pool: &AnyPool, report_id: &ReportId, purpose: Purpose) -> Result<Vec<UserId>, sqlx::Error> {
     let rows = sqlx::query("SELECT holder FROM commendation_grants WHERE report_id = $1 AND purpose = $2")
         .bind(report_id)
         .bind(purpose.as_str())
         .fetch_all(pool)
         .await?;
-    rows.iter().map(|r| r.try_get("holder")).collect()
+    rows.iter().map(|r| super::id(r, "holder")).collect()
 }
 
-pub async fn find(pool: &AnyPool, report_id: &str) -> Result<Option<Commendation>, sqlx::Error> {
+pub async fn find(pool: &AnyPool, report_id: &ReportId) -> Result<Option<Commendation>, sqlx::Error> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM commendations c JOIN reports r ON r.id = c.report_id WHERE c.report_id = $1"
     ))
@@ -246,7 +247,7 @@ async fn step<'q>(
     update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     event: Event<'_>,
     // A claim: the grants of its key, which replace those of any previous claim.
-    claim_grants: Option<&[(String, Grant)]>,
+    claim_grants: Option<&[(UserId, Grant)]>,
 ) -> Result<bool, sqlx::Error> {
     let Event {
         report_id,
@@ -288,7 +289,7 @@ pub struct ProposalRecord<'a> {
 /// Records (or, before the decision, corrects) the proposal of a pending commendation.
 pub async fn record_proposal(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     p: &ProposalRecord<'_>,
     actor: &str,
     at: i64,
@@ -340,7 +341,7 @@ pub struct DecisionRecord<'a> {
 /// Records the decision of a pending, proposed commendation: `decided` or `no_reward`.
 pub async fn record_decision(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     d: &DecisionRecord<'_>,
     actor: &str,
     at: i64,
@@ -386,11 +387,11 @@ pub async fn record_decision(
 /// caller saw: if another answer came first, nothing changes.
 pub async fn record_answer(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     from: &str,
     accept: bool,
     claim: Option<&[u8]>,
-    grants: &[(String, Grant)],
+    grants: &[(UserId, Grant)],
     at: i64,
 ) -> Result<bool, sqlx::Error> {
     let state = if accept { "claimed" } else { "declined" };
@@ -432,7 +433,7 @@ pub async fn record_answer(
 /// Records the payment of a claimed reward, if the claim is still the one made at `claimed_at`.
 pub async fn record_payment(
     pool: &AnyPool,
-    report_id: &str,
+    report_id: &ReportId,
     claimed_at: i64,
     amount: i64,
     reference: &[u8],

@@ -1,5 +1,6 @@
 //! Report keys wrapped (HPKE) for their holders, and the organisation's recovery key.
 
+use crate::domain::ids::{ReportId, UserId};
 use sqlx::{AnyPool, Row};
 
 use super::Tx;
@@ -22,7 +23,7 @@ pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant:
     Ok(())
 }
 
-pub async fn find_grant(pool: &AnyPool, report_id: &str, holder: &str) -> Result<Option<Grant>, sqlx::Error> {
+pub async fn find_grant(pool: &AnyPool, report_id: &ReportId, holder: &str) -> Result<Option<Grant>, sqlx::Error> {
     let row = sqlx::query("SELECT encapped_key, sealed_key FROM key_grants WHERE report_id = $1 AND holder = $2")
         .bind(report_id)
         .bind(holder)
@@ -60,7 +61,7 @@ pub async fn delete_all_of(tx: &mut Tx<'_>, holder: &str) -> Result<(), sqlx::Er
 }
 
 /// Ids of the reports a user should hold a key for: assigned to them, or in a team they supervise.
-pub async fn reports_for_user(pool: &AnyPool, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+pub async fn reports_for_user(pool: &AnyPool, user_id: &UserId) -> Result<Vec<ReportId>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT r.id AS id FROM reports r WHERE r.assignee_id = $1 \
          OR r.team_id IN (SELECT u.team_id FROM users u WHERE u.id = $1 AND u.role = 'supervisor' AND u.active = 1)",
@@ -68,7 +69,7 @@ pub async fn reports_for_user(pool: &AnyPool, user_id: &str) -> Result<Vec<Strin
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|r| r.try_get("id")).collect()
+    rows.iter().map(|r| super::id(r, "id")).collect()
 }
 
 /// The recovery key's public half, if the organisation has one yet.

@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::Tx;
 use crate::crypto::{entry_hash, ChainFields};
 use crate::domain::clock::clock_fragment;
+use crate::domain::ids::{ReportId, TeamId};
 
 /// One entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,7 +100,7 @@ fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
 const COLUMNS: &str = "seq, at, kind, report_id, actor, detail, prev_hash, hash";
 
 /// The entries about one report, oldest first.
-pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &str) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &ReportId) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM ledger WHERE report_id = $1 ORDER BY seq"
     ))
@@ -157,7 +158,7 @@ pub async fn counts_by_status(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>
 /// over 100 000 cases is most of the time saved.
 pub struct TeamClocks(String);
 
-pub async fn team_clocks(pool: &sqlx::AnyPool, team_id: &str) -> Result<TeamClocks, sqlx::Error> {
+pub async fn team_clocks(pool: &sqlx::AnyPool, team_id: &TeamId) -> Result<TeamClocks, sqlx::Error> {
     let row =
         sqlx::query("SELECT string_agg(received_at || '|' || clock, '#') AS clocks FROM reports WHERE team_id = $1")
             .bind(team_id)

@@ -3,6 +3,7 @@
 use sqlx::{AnyPool, Row};
 
 use super::ledger;
+use crate::domain::ids::{MessageId, ReportId};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +31,8 @@ impl Author {
 
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
-    pub id: String,
-    pub report_id: String,
+    pub id: MessageId,
+    pub report_id: ReportId,
     pub author: Author,
     pub created_at: i64,
     pub body: Vec<u8>,
@@ -69,7 +70,7 @@ pub async fn insert_in(tx: &mut super::Tx<'_>, message: &StoredMessage, actor: &
 }
 
 /// A report's messages, oldest first.
-pub async fn list_for_report(pool: &AnyPool, report_id: &str) -> Result<Vec<StoredMessage>, sqlx::Error> {
+pub async fn list_for_report(pool: &AnyPool, report_id: &ReportId) -> Result<Vec<StoredMessage>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, report_id, author, created_at, body FROM messages WHERE report_id = $1 ORDER BY created_at, id",
     )
@@ -79,8 +80,8 @@ pub async fn list_for_report(pool: &AnyPool, report_id: &str) -> Result<Vec<Stor
     rows.iter()
         .map(|row| {
             Ok(StoredMessage {
-                id: row.try_get("id")?,
-                report_id: row.try_get("report_id")?,
+                id: super::id(row, "id")?,
+                report_id: super::id(row, "report_id")?,
                 author: Author::parse(&row.try_get::<String, _>("author")?),
                 created_at: row.try_get("created_at")?,
                 body: row.try_get("body")?,

@@ -129,3 +129,47 @@ pub fn now_millis() -> i64 {
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// An id column, as its type.
+pub(crate) fn id<T: From<String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    Ok(T::from(sqlx::Row::try_get::<String, _>(row, column)?))
+}
+
+/// A nullable id column, as its type.
+pub(crate) fn optional_id<T: From<String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<T>, sqlx::Error> {
+    Ok(sqlx::Row::try_get::<Option<String>, _>(row, column)?.map(T::from))
+}
+
+/// Ids bind as the text they are.
+macro_rules! bind_as_text {
+    ($($id:ty),*) => {$(
+        impl sqlx::Type<sqlx::Any> for $id {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $id {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.as_str().to_owned(), buf)
+            }
+        }
+    )*};
+}
+
+bind_as_text!(
+    crate::domain::ids::ReportId,
+    crate::domain::ids::UserId,
+    crate::domain::ids::TeamId,
+    crate::domain::ids::UnitId,
+    crate::domain::ids::NoteId,
+    crate::domain::ids::MessageId,
+    crate::domain::ids::SessionId
+);

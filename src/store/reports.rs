@@ -4,19 +4,20 @@ use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
 use crate::crypto::{Grant, KdfParams, WrappedKey};
+use crate::domain::ids::{ReportId, TeamId, UnitId, UserId};
 
 /// A report ready to store: every field a reporter typed is already sealed.
 #[derive(Debug, Clone)]
 pub struct SealedReport {
-    pub id: String,
+    pub id: ReportId,
     pub locator: String,
     pub category: String,
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub status: String,
     pub received_at: i64,
     /// The team that handles the report and the inspector assigned, as routing decided.
-    pub team_id: Option<String>,
-    pub assignee_id: Option<String>,
+    pub team_id: Option<TeamId>,
+    pub assignee_id: Option<UserId>,
     pub wrapped: WrappedKey,
     pub narrative: Vec<u8>,
     pub accused: Option<Vec<u8>>,
@@ -109,14 +110,14 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, sqlx::Error>
         .try_into()
         .map_err(|_| sqlx::Error::Decode("key_salt is not 16 bytes".into()))?;
     Ok(StoredReport {
-        id: row.try_get("id")?,
+        id: super::id(row, "id")?,
         locator: row.try_get("locator")?,
         category: row.try_get("category")?,
-        unit_id: row.try_get("unit_id")?,
+        unit_id: super::id(row, "unit_id")?,
         status: row.try_get("status")?,
         received_at: row.try_get("received_at")?,
-        team_id: row.try_get("team_id")?,
-        assignee_id: row.try_get("assignee_id")?,
+        team_id: super::optional_id(row, "team_id")?,
+        assignee_id: super::optional_id(row, "assignee_id")?,
         wrapped: WrappedKey {
             salt,
             params: KdfParams {
@@ -137,7 +138,7 @@ const SELECT_REPORT: &str = "SELECT id, locator, category, unit_id, status, rece
      key_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, \
      amount_vnd FROM reports";
 
-pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<StoredReport>, sqlx::Error> {
+pub async fn find_by_id(pool: &AnyPool, id: &ReportId) -> Result<Option<StoredReport>, sqlx::Error> {
     let row = sqlx::query(&format!("{SELECT_REPORT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)

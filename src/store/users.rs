@@ -4,16 +4,17 @@ use sqlx::{AnyPool, Row};
 
 use super::Tx;
 use crate::crypto::{PublicKey, SealedPrivateKey};
+use crate::domain::ids::{TeamId, UnitId, UserId};
 use crate::domain::routing::Candidate;
 use crate::domain::staff::Role;
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
-    pub team_id: Option<String>,
-    pub home_unit_id: Option<String>,
+    pub team_id: Option<TeamId>,
+    pub home_unit_id: Option<UnitId>,
     pub password_hash: String,
     pub public_key: PublicKey,
     pub sealed_private_key: SealedPrivateKey,
@@ -29,11 +30,11 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let salt: Vec<u8> = row.try_get("private_key_salt")?;
     Ok(User {
-        id: row.try_get("id")?,
+        id: super::id(row, "id")?,
         username: row.try_get("username")?,
         role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
-        team_id: row.try_get("team_id")?,
-        home_unit_id: row.try_get("home_unit_id")?,
+        team_id: super::optional_id(row, "team_id")?,
+        home_unit_id: super::optional_id(row, "home_unit_id")?,
         password_hash: row.try_get("password_hash")?,
         public_key: PublicKey(super::bytes32(row, "public_key")?),
         sealed_private_key: SealedPrivateKey {
@@ -76,7 +77,7 @@ pub async fn find_by_username(pool: &AnyPool, username: &str) -> Result<Option<U
     row.as_ref().map(user_from_row).transpose()
 }
 
-pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn find_by_id(pool: &AnyPool, id: &UserId) -> Result<Option<User>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
@@ -84,7 +85,7 @@ pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<User>, sqlx::
     row.as_ref().map(user_from_row).transpose()
 }
 
-pub async fn set_active(tx: &mut Tx<'_>, id: &str, active: bool) -> Result<(), sqlx::Error> {
+pub async fn set_active(tx: &mut Tx<'_>, id: &UserId, active: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
         .bind(id)
@@ -94,7 +95,7 @@ pub async fn set_active(tx: &mut Tx<'_>, id: &str, active: bool) -> Result<(), s
 }
 
 /// Accepts a TOTP step for a user only if it is later than every step accepted before: a code is good once.
-pub async fn accept_totp_step(pool: &AnyPool, id: &str, step: i64) -> Result<bool, sqlx::Error> {
+pub async fn accept_totp_step(pool: &AnyPool, id: &UserId, step: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
         .bind(step)
         .bind(id)
@@ -124,7 +125,7 @@ pub async fn replace_credentials(
 }
 
 /// Active inspectors of a team with their number of open cases.
-pub async fn list_candidates(pool: &AnyPool, team_id: &str) -> Result<Vec<Candidate>, sqlx::Error> {
+pub async fn list_candidates(pool: &AnyPool, team_id: &TeamId) -> Result<Vec<Candidate>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT u.id AS id, u.home_unit_id AS home_unit_id, \
          (SELECT COUNT(*) FROM reports r WHERE r.assignee_id = u.id AND r.status <> 'closed') AS open_cases \
@@ -145,24 +146,24 @@ pub async fn list_candidates(pool: &AnyPool, team_id: &str) -> Result<Vec<Candid
 }
 
 /// Active supervisors of a team: (user id, public key).
-pub async fn list_supervisors(pool: &AnyPool, team_id: &str) -> Result<Vec<(String, PublicKey)>, sqlx::Error> {
+pub async fn list_supervisors(pool: &AnyPool, team_id: &TeamId) -> Result<Vec<(UserId, PublicKey)>, sqlx::Error> {
     let rows =
         sqlx::query("SELECT id, public_key FROM users WHERE team_id = $1 AND role = 'supervisor' AND active = 1")
             .bind(team_id)
             .fetch_all(pool)
             .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, PublicKey(super::bytes32(r, "public_key")?))))
+        .map(|r| Ok((super::id(r, "id")?, PublicKey(super::bytes32(r, "public_key")?))))
         .collect()
 }
 
 /// Active commendation officers: (user id, public key). Claims and commendation files are sealed to them.
-pub async fn list_officers(pool: &AnyPool) -> Result<Vec<(String, PublicKey)>, sqlx::Error> {
+pub async fn list_officers(pool: &AnyPool) -> Result<Vec<(UserId, PublicKey)>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, public_key FROM users WHERE role = 'officer' AND active = 1 ORDER BY id")
         .fetch_all(pool)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, PublicKey(super::bytes32(r, "public_key")?))))
+        .map(|r| Ok((super::id(r, "id")?, PublicKey(super::bytes32(r, "public_key")?))))
         .collect()
 }
 
@@ -201,7 +202,7 @@ pub async fn list_all(pool: &AnyPool) -> Result<Vec<Listing>, sqlx::Error> {
 }
 
 /// The usernames of a team's active inspectors, by username.
-pub async fn team_inspectors(pool: &AnyPool, team_id: &str) -> Result<Vec<String>, sqlx::Error> {
+pub async fn team_inspectors(pool: &AnyPool, team_id: &TeamId) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT username FROM users WHERE team_id = $1 AND role = 'inspector' AND active = 1 ORDER BY username",
     )

@@ -16,6 +16,7 @@ use super::session::{self, Staff};
 use crate::app::accounts::{Credentials, SignInLimits};
 use crate::app::{self, casework, org, Clock, Error, KdfGate};
 use crate::config::ServerSecret;
+use crate::domain::ids::ReportId;
 use crate::domain::staff::Role;
 use crate::domain::{Category, Status as CaseStatus};
 use crate::store::cases::{CaseRow, Filter};
@@ -242,9 +243,9 @@ async fn case_page(
     done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
-    let (case, opened) = casework::open_case(db, staff, id).await?;
+    let (case, opened) = casework::open_case(db, staff, &ReportId::from(id)).await?;
     let view = opened.status(db, Clock::now()).await?;
-    let notes = casework::notes(db, id, opened.key()).await?;
+    let notes = casework::notes(db, &ReportId::from(id), opened.key()).await?;
     let units = unit_names(db, lang).await?;
     let events = timeline(lang, &view.events, &notes);
     let messages: Vec<Value> = view
@@ -384,9 +385,16 @@ async fn post_transition(
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async {
-        casework::transition(db, &staff, Clock::now(), id, form.to.as_deref(), form.reason.as_deref())
-            .await
-            .map(|_| ())
+        casework::transition(
+            db,
+            &staff,
+            Clock::now(),
+            &ReportId::from(id),
+            form.to.as_deref(),
+            form.reason.as_deref(),
+        )
+        .await
+        .map(|_| ())
     };
     act(db, &staff, lang, id, "transition", &form, work).await
 }
@@ -401,7 +409,7 @@ async fn post_message(
     form: Form<ActionForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { casework::message(db, &staff, Clock::now(), id, form.body.as_deref()).await };
+    let work = async { casework::message(db, &staff, Clock::now(), &ReportId::from(id), form.body.as_deref()).await };
     act(db, &staff, lang, id, "message", &form, work).await
 }
 
@@ -415,7 +423,8 @@ async fn post_assignment(
     form: Form<ActionForm>,
 ) -> ActionResult {
     // Lazy: `act` checks the CSRF token before it runs this.
-    let work = async { casework::reassign(db, &staff, Clock::now(), id, form.assignee.as_deref()).await };
+    let work =
+        async { casework::reassign(db, &staff, Clock::now(), &ReportId::from(id), form.assignee.as_deref()).await };
     act(db, &staff, lang, id, "assignment", &form, work).await
 }
 
@@ -434,7 +443,7 @@ async fn post_extension(
             db,
             &staff,
             Clock::now(),
-            id,
+            &ReportId::from(id),
             form.kind.as_deref(),
             form.reason.as_deref(),
         )

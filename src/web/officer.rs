@@ -18,6 +18,7 @@ use crate::app::commendations::{self, ClaimIdentity, ProposalInput};
 use crate::app::{self, Clock, Error};
 use crate::domain::calendar::Deadline;
 use crate::domain::commendation::{forms, State as CommendationState, NO_REWARD};
+use crate::domain::ids::ReportId;
 use crate::domain::reward::Scheme;
 use crate::store::commendations::Commendation;
 use crate::store::Db;
@@ -126,7 +127,7 @@ async fn file_page(
     done: Option<String>,
     error: Option<String>,
 ) -> PageResult<(Status, Template)> {
-    let file = commendations::open_file(db, staff, id).await?;
+    let file = commendations::open_file(db, staff, &ReportId::from(id)).await?;
     let identity = commendations::claim_identity(db, staff, &file).await?;
     let now = Clock::now();
     let entries = commendations::history(db, &file).await?;
@@ -268,7 +269,7 @@ async fn post_proposal(
             form: form.form.as_deref(),
             evidence: form.evidence.as_deref(),
         };
-        commendations::propose(db, &staff, Clock::now(), id, &input).await
+        commendations::propose(db, &staff, Clock::now(), &ReportId::from(id), &input).await
     };
     act(db, &staff, lang, id, "proposal", &form, work).await
 }
@@ -285,7 +286,7 @@ async fn post_decision(
     // Lazy: `act` checks the CSRF token before it runs this.
     let work = async {
         let (f, amount, reason) = (form.form.as_deref(), form.amount.as_deref(), form.reason.as_deref());
-        commendations::decide(db, &staff, Clock::now(), id, f, amount, reason).await
+        commendations::decide(db, &staff, Clock::now(), &ReportId::from(id), f, amount, reason).await
     };
     act(db, &staff, lang, id, "decision", &form, work).await
 }
@@ -306,7 +307,7 @@ async fn post_payment(
             form.reference.as_deref(),
             form.claim_seen.as_deref(),
         );
-        commendations::pay(db, &staff, Clock::now(), id, amount, reference, seen).await
+        commendations::pay(db, &staff, Clock::now(), &ReportId::from(id), amount, reference, seen).await
     };
     act(db, &staff, lang, id, "payment", &form, work).await
 }

@@ -11,6 +11,7 @@ use crate::app::accounts::{self, Credentials, SignInLimits};
 use crate::app::{self, Actor, Clock, KdfGate};
 use crate::config::{ServerSecret, Settings};
 use crate::crypto::{self, PrivateKey};
+use crate::domain::ids::{SessionId, UserId};
 use crate::domain::staff::Role;
 use crate::store::{sessions, Db};
 
@@ -28,7 +29,7 @@ struct CookieData {
 /// A signed-in staff member: who acts (the user and their private key) and the session's CSRF token.
 pub struct Staff {
     pub actor: Actor,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub csrf: String,
     /// After how many idle minutes (rounded up) the session ends, for the pages to say.
     pub idle_minutes: i64,
@@ -67,7 +68,15 @@ impl<'r> FromRequest<'r> for Staff {
             || Settings::default().session_idle_millis(),
             Settings::session_idle_millis,
         );
-        let user = match accounts::session_user(db, &data.sid, &data.uid, Clock::now(), idle).await {
+        let user = match accounts::session_user(
+            db,
+            &SessionId::new(data.sid.clone()),
+            &UserId::new(data.uid.clone()),
+            Clock::now(),
+            idle,
+        )
+        .await
+        {
             Ok(Some(user)) => user,
             Ok(None) => {
                 req.cookies().remove_private(COOKIE);
@@ -84,7 +93,7 @@ impl<'r> FromRequest<'r> for Staff {
                 user,
                 private_key: PrivateKey::from_bytes(*key),
             },
-            session_id: data.sid.clone(),
+            session_id: SessionId::new(data.sid.clone()),
             csrf: data.csrf.clone(),
             idle_minutes: (idle + 59_999) / 60_000,
         })
@@ -104,8 +113,8 @@ pub async fn sign_in(
     let signed_in = accounts::sign_in(db, gate, limits, secret, credentials, Clock::now()).await?;
     let user = &signed_in.actor.user;
     let data = CookieData {
-        sid: signed_in.session_id.clone(),
-        uid: user.id.clone(),
+        sid: signed_in.session_id.to_string(),
+        uid: user.id.to_string(),
         key: hex::encode(signed_in.actor.private_key.as_bytes()),
         csrf: hex::encode(crypto::random_bytes::<32>()),
     };

@@ -140,7 +140,7 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     assert_eq!(status["commendation"]["paid_amount"], 150_000_000);
 
     // Every step is in the ledger, which verifies; no identity or reference is in it.
-    let entries = minhbach::store::ledger::list_for_report(app.db().pool(), &id)
+    let entries = minhbach::store::ledger::list_for_report(app.db().pool(), &id.as_str().into())
         .await
         .unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
@@ -257,7 +257,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
             .unwrap()
             .unwrap();
         crypto::open_private_key(&user.sealed_private_key, PASSWORD, &user.id, KdfParams::default())
-            .map(|k| (user.id, k))
+            .map(|k| (user.id.to_string(), k))
             .expect("the password opens the account's key")
     };
     let claim_grants = sqlx::query(
@@ -279,7 +279,10 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     for (holder, key) in &holders {
         // Every report key the holder can open, and the commendation key sealed under it.
         let mut symmetric: Vec<Vec<u8>> = Vec::new();
-        if let Some(grant) = minhbach::store::grants::find_grant(pool, &id, holder).await.unwrap() {
+        if let Some(grant) = minhbach::store::grants::find_grant(pool, &id.as_str().into(), holder)
+            .await
+            .unwrap()
+        {
             let report_key = crypto::open_grant(&grant, key, &id, holder).expect("their own grant opens");
             with_report_key += 1;
             attempts += 1;
@@ -322,7 +325,7 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     let (officer_id, officer_key) = private_key("mai.tran").await;
     let grant = minhbach::store::commendations::find_grant(
         pool,
-        &id,
+        &id.as_str().into(),
         minhbach::store::commendations::Purpose::Claim,
         &officer_id,
     )

@@ -230,7 +230,7 @@ async fn after_reassignment_the_new_inspector_reads_the_case_and_the_old_one_can
         .unwrap()
         .unwrap()
         .id;
-    let grant = minhbach::store::grants::find_grant(app.db().pool(), &case, &first_id)
+    let grant = minhbach::store::grants::find_grant(app.db().pool(), &case.as_str().into(), &first_id)
         .await
         .unwrap();
     assert!(grant.is_none(), "the old assignee's copy of the key is gone");
@@ -366,7 +366,7 @@ async fn a_stolen_data_directory_without_passwords_decrypts_nothing() {
     candidates.sort_unstable();
     candidates.dedup();
 
-    let report = minhbach::store::reports::find_by_id(pool, &case)
+    let report = minhbach::store::reports::find_by_id(pool, &case.as_str().into())
         .await
         .unwrap()
         .unwrap();

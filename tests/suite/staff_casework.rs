@@ -304,12 +304,28 @@ async fn review_regressions_stay_fixed() {
         encapped: vec![0; 32],
         sealed: vec![0; 48],
     };
-    let won = minhbach::store::cases::reassign(pool, &case, Some(&first), &second.id, &grant, "test", 1)
-        .await
-        .unwrap();
-    let lost = minhbach::store::cases::reassign(pool, &case, Some(&first), &third.id, &grant, "test", 2)
-        .await
-        .unwrap();
+    let won = minhbach::store::cases::reassign(
+        pool,
+        &case.as_str().into(),
+        Some(&first),
+        &second.id,
+        &grant,
+        &"test".into(),
+        1,
+    )
+    .await
+    .unwrap();
+    let lost = minhbach::store::cases::reassign(
+        pool,
+        &case.as_str().into(),
+        Some(&first),
+        &third.id,
+        &grant,
+        &"test".into(),
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!((won, lost), (true, false));
     let (status, body) = app.post_assignment(&a, &case, &json!({ "assignee": "third" })).await;
     assert_eq!(status, Status::Ok, "from the current assignee, it works: {body}");

@@ -18,6 +18,7 @@ use crate::crypto::{self, aad, ReportKey};
 use crate::domain::calendar::Deadline;
 pub use crate::domain::claim::Identity;
 use crate::domain::commendation::{self, State};
+use crate::domain::ids::{ReportId, UserId};
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
 use crate::domain::staff::Role;
 use crate::store::commendations::{self as stored, Commendation, Opening, Purpose};
@@ -38,7 +39,7 @@ fn binding(id: &str, purpose: Purpose) -> String {
 
 /// A new commendation for a report being concluded by `report_key`'s holder: its key, sealed for the
 /// reporter and granted to the active officers.
-pub async fn opening(db: &Db, report_key: &ReportKey, id: &str) -> Result<Opening> {
+pub async fn opening(db: &Db, report_key: &ReportKey, id: &ReportId) -> Result<Opening> {
     let key = ReportKey::generate();
     let scheme = Scheme::active();
     let officers = users::list_officers(db.pool()).await?;
@@ -55,8 +56,8 @@ fn grants_for(
     key: &ReportKey,
     id: &str,
     purpose: Purpose,
-    officers: &[(String, crypto::PublicKey)],
-) -> Vec<(String, crypto::Grant)> {
+    officers: &[(UserId, crypto::PublicKey)],
+) -> Vec<(UserId, crypto::Grant)> {
     officers
         .iter()
         .filter_map(|(holder, public)| {
@@ -67,9 +68,9 @@ fn grants_for(
 }
 
 /// Grants `key` to the active officers who hold no grant of it yet.
-async fn heal(db: &Db, key: &ReportKey, id: &str, purpose: Purpose) -> Result<()> {
+async fn heal(db: &Db, key: &ReportKey, id: &ReportId, purpose: Purpose) -> Result<()> {
     let holders = stored::holders(db.pool(), id, purpose).await?;
-    let missing: Vec<(String, crypto::PublicKey)> = users::list_officers(db.pool())
+    let missing: Vec<(UserId, crypto::PublicKey)> = users::list_officers(db.pool())
         .await?
         .into_iter()
         .filter(|(officer, _)| !holders.contains(officer))
@@ -89,7 +90,7 @@ pub fn seal_field(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8>
 pub async fn heal_with_report_key(
     db: &Db,
     report_key: &ReportKey,
-    id: &str,
+    id: &ReportId,
 ) -> Result<Option<(Commendation, ReportKey)>> {
     let Some(row) = stored::find(db.pool(), id).await? else {
         return Ok(None);
@@ -181,7 +182,7 @@ fn officer_only(actor: &Actor) -> Result<()> {
 }
 
 /// Opens a commendation for an officer, with their own grant of its key.
-pub async fn open_file(db: &Db, actor: &Actor, id: &str) -> Result<File> {
+pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
     officer_only(actor)?;
     let row = stored::find(db.pool(), id).await?.ok_or(Error::NotFound)?;
     let grant = stored::find_grant(db.pool(), id, Purpose::File, &actor.user.id)
@@ -202,7 +203,7 @@ pub async fn open_file(db: &Db, actor: &Actor, id: &str) -> Result<File> {
 }
 
 /// The state of a report's commendation, if a conclusion opened one (no content).
-pub async fn state_of(db: &Db, id: &str) -> Result<Option<State>> {
+pub async fn state_of(db: &Db, id: &ReportId) -> Result<Option<State>> {
     match stored::find(db.pool(), id).await? {
         Some(row) => State::parse(&row.status)
             .map(Some)

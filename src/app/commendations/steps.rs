@@ -5,6 +5,7 @@ use super::{officer_only, open_file, seal_field};
 use crate::app::{Actor, Clock, Error, Result};
 use crate::domain::calendar;
 use crate::domain::commendation::{self, DecisionError, State};
+use crate::domain::ids::ReportId;
 use crate::domain::report::parse_message;
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
 use crate::domain::FieldError;
@@ -33,7 +34,13 @@ pub struct ProposalInput<'a> {
 
 /// Records the recovered amount, the evidence reference and the scheme's proposal (one ledger entry).
 /// Before the decision the officer may correct it; the proposal clock ends at the first.
-pub async fn propose(db: &Db, actor: &Actor, clock: Clock, id: &str, input: &ProposalInput<'_>) -> Result<Proposal> {
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    clock: Clock,
+    id: &ReportId,
+    input: &ProposalInput<'_>,
+) -> Result<Proposal> {
     officer_only(actor)?;
     let recovered = parse_amount(input.recovered).map_err(|e| Error::Invalid("recovered", e))?;
     let evidence = parse_message(input.evidence).map_err(|e| Error::Invalid("evidence", e))?;
@@ -93,7 +100,7 @@ pub async fn decide(
     db: &Db,
     actor: &Actor,
     clock: Clock,
-    id: &str,
+    id: &ReportId,
     form: Option<&str>,
     amount: Option<&str>,
     reason: Option<&str>,
@@ -145,7 +152,7 @@ pub async fn pay(
     db: &Db,
     actor: &Actor,
     clock: Clock,
-    id: &str,
+    id: &ReportId,
     amount: Option<&str>,
     reference: Option<&str>,
     claim_seen: Option<&str>,

@@ -9,6 +9,7 @@ use super::JsonBody;
 use crate::app::commendations::{self, ClaimIdentity, ProposalInput};
 use crate::app::{self, Clock, Error};
 use crate::domain::commendation::State as CommendationState;
+use crate::domain::ids::ReportId;
 use crate::domain::FieldError;
 use crate::store::Db;
 use crate::web::guards::SameOrigin;
@@ -62,7 +63,7 @@ async fn get_queue(staff: Staff, db: &State<Db>, status: Option<&str>, page: Opt
 /// the claim with the identity the reporter revealed (decrypted with the officer's own key), the payment.
 #[get("/commendations/<id>")]
 async fn get_file(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
-    let file = commendations::open_file(db, &staff, id).await?;
+    let file = commendations::open_file(db, &staff, &ReportId::from(id)).await?;
     let identity = commendations::claim_identity(db, &staff, &file).await?;
     let now = Clock::now();
     let deadlines: Vec<Value> = file
@@ -108,7 +109,7 @@ async fn post_proposal(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &s
         form: body.str("form"),
         evidence: body.str("evidence"),
     };
-    let proposal = commendations::propose(db, &staff, Clock::now(), id, &input).await?;
+    let proposal = commendations::propose(db, &staff, Clock::now(), &ReportId::from(id), &input).await?;
     Ok(Json(json!({ "proposal": proposal })))
 }
 
@@ -120,7 +121,7 @@ async fn post_decision(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &s
         db,
         &staff,
         Clock::now(),
-        id,
+        &ReportId::from(id),
         body.str("form"),
         decided_amount.as_deref(),
         body.str("reason"),
@@ -138,7 +139,7 @@ async fn post_payment(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &st
         db,
         &staff,
         Clock::now(),
-        id,
+        &ReportId::from(id),
         paid.as_deref(),
         body.str("reference"),
         body.str("claimed_at"),

@@ -11,6 +11,7 @@ use super::JsonBody;
 use crate::app::accounts::{Credentials, SignInLimits};
 use crate::app::{self, casework, Clock, KdfGate};
 use crate::config::ServerSecret;
+use crate::domain::ids::ReportId;
 use crate::store::cases::Filter;
 use crate::store::Db;
 use crate::web::guards::SameOrigin;
@@ -92,9 +93,9 @@ async fn get_cases(
 
 #[get("/cases/<id>")]
 async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
-    let (case, opened) = casework::open_case(db, &staff, id).await?;
+    let (case, opened) = casework::open_case(db, &staff, &ReportId::from(id)).await?;
     let view = opened.status(db, Clock::now()).await?;
-    let notes = casework::notes(db, id, opened.key()).await?;
+    let notes = casework::notes(db, &ReportId::from(id), opened.key()).await?;
     let events: Vec<Value> = view
         .events
         .iter()
@@ -130,7 +131,15 @@ async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
 /// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.
 #[post("/cases/<id>/transitions", format = "json", data = "<body>")]
 async fn post_transition(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
-    let to = casework::transition(db, &staff, Clock::now(), id, body.str("to"), body.str("reason")).await?;
+    let to = casework::transition(
+        db,
+        &staff,
+        Clock::now(),
+        &ReportId::from(id),
+        body.str("to"),
+        body.str("reason"),
+    )
+    .await?;
     Ok(Json(json!({ "status": to.as_str() })))
 }
 
@@ -143,14 +152,14 @@ async fn post_case_message(
     id: &str,
     body: JsonBody,
 ) -> ApiResult<(Status, Json<Value>)> {
-    casework::message(db, &staff, Clock::now(), id, body.str("body")).await?;
+    casework::message(db, &staff, Clock::now(), &ReportId::from(id), body.str("body")).await?;
     Ok((Status::Created, Json(json!({ "status": "sent" }))))
 }
 
 /// `{"assignee": username}` → 200: a supervisor reassigns a case of their team.
 #[post("/cases/<id>/assignment", format = "json", data = "<body>")]
 async fn post_assignment(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
-    casework::reassign(db, &staff, Clock::now(), id, body.str("assignee")).await?;
+    casework::reassign(db, &staff, Clock::now(), &ReportId::from(id), body.str("assignee")).await?;
     Ok(Json(json!({ "assignee": body.str("assignee") })))
 }
 
@@ -158,7 +167,15 @@ async fn post_assignment(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: 
 /// policy's count or cap → 409.
 #[post("/cases/<id>/extensions", format = "json", data = "<body>")]
 async fn post_extension(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
-    casework::extend(db, &staff, Clock::now(), id, body.str("type"), body.str("reason")).await?;
+    casework::extend(
+        db,
+        &staff,
+        Clock::now(),
+        &ReportId::from(id),
+        body.str("type"),
+        body.str("reason"),
+    )
+    .await?;
     Ok(Json(json!({ "extended": body.str("type") })))
 }
 

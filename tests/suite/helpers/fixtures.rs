@@ -63,6 +63,7 @@ impl TestApp {
             .unwrap()
             .expect("stored")
             .id
+            .to_string()
     }
 
     /// A report filed, then taken by its inspector to `conclusion` through the staff API.
@@ -97,6 +98,7 @@ impl TestApp {
             .await
             .expect("user added")
             .id
+            .to_string()
     }
 
     /// The user's TOTP code `steps_ahead` steps after now (each step is accepted once per user).
