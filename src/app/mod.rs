@@ -85,13 +85,27 @@ pub enum Error {
     )]
     ClockMismatch { reports: usize, first: String },
     #[error("storage: {0}")]
-    Storage(#[from] sqlx::Error),
+    Storage(sqlx::Error),
     /// Stored data that does not decrypt or decode: which kind, for the log.
     #[error("stored data does not decrypt or decode: {0}")]
     Corrupt(&'static str),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A row that does not decode (an unknown stored status, a malformed id) is corrupt data, the server's
+/// fault (500, logged); anything else from the database is storage trouble (503).
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } => {
+                tracing::error!(error = %e, "a stored row does not decode");
+                Error::Corrupt("stored row")
+            }
+            other => Error::Storage(other),
+        }
+    }
+}
 
 impl Error {
     /// The error of one invalid field.

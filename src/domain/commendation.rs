@@ -70,10 +70,10 @@ pub const NO_REWARD: &str = "none";
 
 /// The clock the officer works against now: the proposal until it is recorded, then the decision; none once
 /// decided (payment has no legal clock).
-pub fn current_deadline(status: &str, proposed: bool, deadlines: &[Deadline]) -> Option<Deadline> {
-    let stage = match (State::parse(status), proposed) {
-        (Some(State::Pending), false) => "commendation_proposal",
-        (Some(State::Pending), true) => "commendation_decision",
+pub fn current_deadline(status: State, proposed: bool, deadlines: &[Deadline]) -> Option<Deadline> {
+    let stage = match (status, proposed) {
+        (State::Pending, false) => "commendation_proposal",
+        (State::Pending, true) => "commendation_decision",
         _ => return None,
     };
     deadlines.iter().find(|d| d.stage == stage).copied()

@@ -5,6 +5,7 @@ use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
 use crate::crypto::Grant;
+use crate::domain::commendation::State;
 use crate::domain::ids::{ReportId, UserId};
 
 /// What a grant of a commendation opens: the commendation key (the file) or the claim key (identity).
@@ -27,7 +28,7 @@ impl Purpose {
 #[derive(Debug, Clone)]
 pub struct Commendation {
     pub report_id: ReportId,
-    pub status: String,
+    pub status: State,
     pub scheme: String,
     pub currency: String,
     pub conclusion: String,
@@ -70,7 +71,11 @@ const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
     Ok(Commendation {
         report_id: super::id(r, "report_id")?,
-        status: r.try_get("status")?,
+        status: {
+            let name: String = r.try_get("status")?;
+            State::parse(&name)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown commendation state {name:?}").into()))?
+        },
         scheme: r.try_get("scheme")?,
         currency: r.try_get("currency")?,
         conclusion: r.try_get("conclusion")?,

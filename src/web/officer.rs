@@ -37,10 +37,8 @@ pub fn routes() -> Vec<Route> {
 type PageResult<T = Template> = app::Result<T>;
 
 /// A commendation state as staff read it: the neutral name, not the words written for the reporter.
-fn state_name(lang: Lang, status: &str) -> String {
-    CommendationState::parse(status)
-        .map(|s| lang.tr(&s.neutral_message_key()))
-        .unwrap_or_else(|| status.to_owned())
+fn state_name(lang: Lang, state: CommendationState) -> String {
+    lang.tr(&state.neutral_message_key())
 }
 
 fn form_name(lang: Lang, form: &str) -> String {
@@ -95,7 +93,7 @@ fn queue_items(lang: Lang, rows: &[(Commendation, Option<Deadline>)], units: &[(
                 "short_id": &c.report_id[..8.min(c.report_id.len())],
                 "category": category_name(lang, &c.category),
                 "unit": name_of(units, &c.unit_id),
-                "status": state_name(lang, &c.status),
+                "status": state_name(lang, c.status),
                 "opened": pages::time(lang, c.opened_at),
                 "amount": c.decided_amount.map(|a| pages::money(lang, a, &c.currency)),
                 "deadline": deadline.as_ref().map(|d| pages::deadline(lang, d)),
@@ -147,8 +145,8 @@ async fn file_page(
     let context = json!({
         "staff": staff_context(staff, lang),
         "id": row.report_id,
-        "status": row.status,
-        "status_label": state_name(lang, &row.status),
+        "status": row.status.as_str(),
+        "status_label": state_name(lang, row.status),
         "conclusion": lang.tr(&format!("status-{}", row.conclusion.replace('_', "-"))),
         "category": category_name(lang, &row.category),
         "unit": name_of(&units, &row.unit_id),

@@ -542,3 +542,34 @@ async fn an_ambiguous_amount_is_refused_not_guessed() {
     let (status, body) = app.post_proposal(&officer, &id, &record).await;
     assert_eq!(status, Status::Ok, "{body}");
 }
+
+/// A stored commendation state this code does not know is corrupt data: the officer gets the internal
+/// error (500, no detail), never a file read as if it were pending; the reporter's status likewise.
+#[rocket::async_test]
+async fn an_unknown_stored_commendation_state_is_an_error_not_a_default() {
+    let Staffed {
+        app,
+        inspector,
+        officer,
+    } = staffed().await;
+    let (code, id) = app.concluded(&inspector, "substantiated").await;
+    // Positive control: the file opens while the state is one this code knows.
+    let (status, body) = app.get_commendation(&officer, &id).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], "pending");
+
+    sqlx::query("UPDATE commendations SET status = 'bogus' WHERE report_id = $1")
+        .bind(&id)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let (status, body) = app.get_commendation(&officer, &id).await;
+    assert_eq!(status, Status::InternalServerError, "{body}");
+    assert_eq!(body["error"]["code"], "internal");
+    assert!(
+        !body.to_string().contains("bogus"),
+        "no stored detail on the answer: {body}"
+    );
+    let (status, body) = app.post_report_status(&code).await;
+    assert_eq!(status, Status::InternalServerError, "{body}");
+}

@@ -191,8 +191,9 @@ pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
     let key = crypto::open_grant(&grant, &actor.private_key, &binding(id, Purpose::File), &actor.user.id)
         .map_err(|_| Error::NoKey)?;
     heal(db, &key, id, Purpose::File).await?;
-    // A stored state or scheme this code does not know is corrupt data, never read as a default.
-    let state = State::parse(&row.status).ok_or(Error::Corrupt("commendation state"))?;
+    // A stored scheme this code does not know is corrupt data, never read as today's (an unknown state
+    // does not decode in the first place).
+    let state = row.status;
     let scheme = Scheme::parse(&row.scheme).ok_or(Error::Corrupt("commendation scheme"))?;
     Ok(File {
         row,
@@ -205,9 +206,7 @@ pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
 /// The state of a report's commendation, if a conclusion opened one (no content).
 pub async fn state_of(db: &Db, id: &ReportId) -> Result<Option<State>> {
     match stored::find(db.pool(), id).await? {
-        Some(row) => State::parse(&row.status)
-            .map(Some)
-            .ok_or(Error::Corrupt("commendation state")),
+        Some(row) => Ok(Some(row.status)),
         None => Ok(None),
     }
 }
@@ -279,11 +278,11 @@ pub async fn queue(
         .into_iter()
         .map(|row| {
             let deadlines = crate::domain::clock::deadlines_of_clock(row.received_at, &row.clock, clock.millis());
-            let deadline = commendation::current_deadline(&row.status, row.proposed_at.is_some(), &deadlines);
+            let deadline = commendation::current_deadline(row.status, row.proposed_at.is_some(), &deadlines);
             (row, deadline)
         })
         .collect();
-    let waiting = |row: &Commendation| State::parse(&row.status).is_some_and(State::awaits_officer);
+    let waiting = |row: &Commendation| row.status.awaits_officer();
     out.sort_by(|(a, da), (b, db)| {
         waiting(b)
             .cmp(&waiting(a))

@@ -36,7 +36,7 @@ pub async fn for_reporter(db: &Db, opened: &Opened) -> Result<Option<ReporterVie
     let Some((row, key)) = heal_with_report_key(db, opened.key(), id).await? else {
         return Ok(None);
     };
-    let state = State::parse(&row.status).ok_or(Error::Corrupt("commendation"))?;
+    let state = row.status;
     let decided = !matches!(state, State::Pending);
     let reason = match (&row.reason, decided) {
         (Some(sealed), true) => {
@@ -74,7 +74,7 @@ pub async fn answer(
     let at = clock.millis();
     let id = &opened.report.id;
     let row = stored::find(db.pool(), id).await?.ok_or(Error::NotClaimable)?;
-    let claimable = row.status == State::Decided.as_str() || (accept && row.status == State::Claimed.as_str());
+    let claimable = row.status == State::Decided || (accept && row.status == State::Claimed);
     if !claimable {
         return Err(Error::NotClaimable);
     }
@@ -92,7 +92,17 @@ pub async fn answer(
         }
         None => (None, vec![]),
     };
-    if !stored::record_answer(db.pool(), id, &row.status, accept, sealed.as_deref(), &grants, at).await? {
+    if !stored::record_answer(
+        db.pool(),
+        id,
+        row.status.as_str(),
+        accept,
+        sealed.as_deref(),
+        &grants,
+        at,
+    )
+    .await?
+    {
         return Err(Error::NotClaimable);
     }
     Ok(if accept { State::Claimed } else { State::Declined })

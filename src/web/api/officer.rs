@@ -48,7 +48,7 @@ async fn get_queue(staff: Staff, db: &State<Db>, status: Option<&str>, page: Opt
     let rows: Vec<Value> = rows
         .iter()
         .map(|(c, deadline)| {
-            json!({ "id": c.report_id, "status": c.status, "category": c.category, "unit": c.unit_id,
+            json!({ "id": c.report_id, "status": c.status.as_str(), "category": c.category, "unit": c.unit_id,
                 "conclusion": c.conclusion, "opened_at": pages::rfc3339(c.opened_at),
                 "amount": c.decided_amount, "currency": c.currency,
                 "next_deadline": pages::deadline_json(deadline.as_ref()) })
@@ -78,7 +78,7 @@ async fn get_file(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
     let reference = file.payment_reference()?;
     Ok(Json(json!({
         "id": row.report_id,
-        "status": row.status,
+        "status": row.status.as_str(),
         "scheme": row.scheme,
         "currency": row.currency,
         "conclusion": row.conclusion,
