@@ -284,7 +284,11 @@ async fn apply(
         Step::Extend(kind) => {
             let supervisor = staffing.actor(&staffing.supervisor)?;
             let reason = Some("Vụ việc phức tạp, cần xác minh thêm.");
-            casework::extend(db, supervisor, clock, &id, Some(kind), reason).await?;
+            // A policy that allows fewer extensions than the history asks for refuses the rest, as live.
+            match casework::extend(db, supervisor, clock, &id, Some(kind), reason).await {
+                Ok(()) | Err(Error::ExtensionLimit) => {}
+                Err(other) => return Err(other),
+            }
         }
         Step::Claim { reveal } => claim(db, gate, report, clock, Some(reveal)).await?,
         Step::Decline => claim(db, gate, report, clock, None).await?,
@@ -338,14 +342,11 @@ async fn commend(
             let file = commendations::open_file(db, officer, &id).await?;
             let proposed = file.proposal_on(clock.today()).map(|p| p.amount);
             let form = file.row.proposed_form.clone().unwrap_or_else(|| "money".into());
-            let (form, amount, reason) = if rng.gen_bool(0.12) {
-                (
-                    "none".to_owned(),
-                    0,
-                    Some("Thông tin tố cáo không góp phần trực tiếp vào kết quả xử lý."),
-                )
-            } else {
-                (form, proposed.unwrap_or(0), None)
+            let no_reward = Some("Thông tin tố cáo không góp phần trực tiếp vào kết quả xử lý.");
+            let (form, amount, reason) = match (rng.gen_bool(0.12), proposed) {
+                // Some schemes propose nothing for nothing recovered: then there is no reward to decide.
+                (true, _) | (false, None | Some(0)) => ("none".to_owned(), 0, no_reward),
+                (false, Some(amount)) => (form, amount, None),
             };
             let amount_text = amount.to_string();
             let decided = commendations::decide(db, officer, clock, &id, Some(&form), Some(&amount_text), reason);

@@ -84,7 +84,6 @@ pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], n
     out
 }
 
-/// The deadline to show first: the earliest open one, else the latest.
 /// Why the resolution of a case cannot be extended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExtensionRefused {
@@ -119,6 +118,7 @@ pub fn check_extension(
     }
 }
 
+/// The deadline to show first: the earliest open one, else the latest.
 pub fn next(deadlines: &[Deadline]) -> Option<&Deadline> {
     deadlines
         .iter()

@@ -151,7 +151,8 @@ fn log_cause(error: &Error) {
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let lang = Lang::of(req);
-        if req.uri().path().starts_with("/api/") {
+        // By segment, as Rocket routes (`//api/…` reaches the API too).
+        if req.uri().path().segments().get(0) == Some("api") {
             ApiError::from_app(lang, self).respond_to(req)
         } else {
             PageError::from_app(lang, self).respond_to(req)

@@ -91,3 +91,33 @@ fn the_reward_calculator_prints_an_integer_amount() {
     let (ok, _, error) = run(&["reward", "--scheme", "vn_ttlt_01_2015", "--recovered", "-5"]);
     assert!(!ok, "{error}");
 }
+
+/// `minhbach demo` goes through the same use cases as users, so it must live with every deployment's
+/// rules: a scheme that proposes nothing for nothing recovered, a policy with fewer extensions. Run as an
+/// operator would, on a fresh data directory, under each scheme with the EU policy.
+#[test]
+fn the_demo_fills_a_database_under_every_scheme_and_policy() {
+    for (policy, scheme) in [
+        ("vn-2018", "vn_ttlt_01_2015"),
+        ("eu-2019", "kr_acrc"),
+        ("eu-2019", "us_sec"),
+        ("vn-2018", "id_pp43_2018"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+            .args(["demo", "--reports", "60", "--seed", "7"])
+            .env("MINHBACH_DATA_DIR", dir.path().join("data"))
+            .env("MINHBACH_POLICY", policy)
+            .env("MINHBACH_REWARD_SCHEME", scheme)
+            .env_remove("MINHBACH_DATABASE_URL")
+            .output()
+            .expect("the binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{policy} / {scheme}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("60 reports"), "{policy} / {scheme}: {stdout}");
+    }
+}
