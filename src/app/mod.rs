@@ -107,13 +107,6 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-impl Error {
-    /// The error of one invalid field.
-    pub fn field(field: &'static str) -> impl FnOnce(FieldError) -> Error {
-        move |e| Error::Invalid(field, e)
-    }
-}
-
 /// The instant a use case acts at, in milliseconds since the epoch. A request acts now; the demo acts at
 /// the back-dated time of each step of its simulated history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -110,13 +110,12 @@ pub async fn heal_with_report_key(
 pub struct File {
     pub row: Commendation,
     key: ReportKey,
-    state: State,
     scheme: Scheme,
 }
 
 impl File {
     pub fn state(&self) -> State {
-        self.state
+        self.row.status
     }
 
     pub fn scheme(&self) -> Scheme {
@@ -173,17 +172,9 @@ fn proposal_of(row: &Commendation, scheme: Scheme, on: time::Date) -> Option<Pro
     reward::propose(scheme, &claim, on).ok()
 }
 
-fn officer_only(actor: &Actor) -> Result<()> {
-    if actor.user.role == Role::Officer && actor.user.active {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 /// Opens a commendation for an officer, with their own grant of its key.
 pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
-    officer_only(actor)?;
+    actor.as_role(Role::Officer)?;
     let row = stored::find(db.pool(), id).await?.ok_or(Error::NotFound)?;
     let grant = stored::find_grant(db.pool(), id, Purpose::File, &actor.user.id)
         .await?
@@ -193,14 +184,8 @@ pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
     heal(db, &key, id, Purpose::File).await?;
     // A stored scheme this code does not know is corrupt data, never read as today's (an unknown state
     // does not decode in the first place).
-    let state = row.status;
     let scheme = Scheme::parse(&row.scheme).ok_or(Error::Corrupt("commendation scheme"))?;
-    Ok(File {
-        row,
-        key,
-        state,
-        scheme,
-    })
+    Ok(File { row, key, scheme })
 }
 
 /// The state of a report's commendation, if a conclusion opened one (no content).
@@ -245,9 +230,7 @@ pub async fn claim_identity(db: &Db, actor: &Actor, file: &File) -> Result<Claim
     let Some(sealed) = file.row.claim.as_deref() else {
         return Ok(ClaimIdentity::Nothing);
     };
-    if actor.user.role != Role::Officer {
-        return Err(Error::Forbidden);
-    }
+    actor.as_role(Role::Officer)?;
     let Some(grant) = stored::find_grant(db.pool(), id, Purpose::Claim, &actor.user.id).await? else {
         return Ok(ClaimIdentity::NotForYou);
     };
@@ -270,9 +253,7 @@ pub async fn queue(
     page: usize,
     clock: Clock,
 ) -> Result<(Vec<(Commendation, Option<Deadline>)>, usize)> {
-    if actor.user.role != Role::Officer {
-        return Err(Error::Forbidden);
-    }
+    actor.as_role(Role::Officer)?;
     let rows = stored::list(db.pool(), state.map(State::as_str)).await?;
     let mut out: Vec<(Commendation, Option<Deadline>)> = rows
         .into_iter()

@@ -1,13 +1,14 @@
 //! The officer's steps on a commendation: the proposal, the decision and the payment, each one guarded
 //! ledger entry.
 
-use super::{officer_only, open_file, seal_field};
+use super::{open_file, seal_field};
 use crate::app::{Actor, Clock, Error, Result};
 use crate::domain::calendar;
 use crate::domain::commendation::{self, DecisionError, State};
 use crate::domain::ids::ReportId;
 use crate::domain::report::parse_message;
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
+use crate::domain::staff::Role;
 use crate::domain::FieldError;
 use crate::store::commendations as stored;
 use crate::store::Db;
@@ -41,7 +42,7 @@ pub async fn propose(
     id: &ReportId,
     input: &ProposalInput<'_>,
 ) -> Result<Proposal> {
-    officer_only(actor)?;
+    actor.as_role(Role::Officer)?;
     let recovered = parse_amount(input.recovered).map_err(|e| Error::Invalid("recovered", e))?;
     let evidence = parse_message(input.evidence).map_err(|e| Error::Invalid("evidence", e))?;
     let file = open_file(db, actor, id).await?;
@@ -105,7 +106,7 @@ pub async fn decide(
     amount: Option<&str>,
     reason: Option<&str>,
 ) -> Result<State> {
-    officer_only(actor)?;
+    actor.as_role(Role::Officer)?;
     let form = form
         .map(str::trim)
         .filter(|f| !f.is_empty())
@@ -157,7 +158,7 @@ pub async fn pay(
     reference: Option<&str>,
     claim_seen: Option<&str>,
 ) -> Result<()> {
-    officer_only(actor)?;
+    actor.as_role(Role::Officer)?;
     let amount = parse_amount(amount).map_err(|e| Error::Invalid("amount", e))?;
     let reference = parse_message(reference).map_err(|e| Error::Invalid("reference", e))?;
     let file = open_file(db, actor, id).await?;
