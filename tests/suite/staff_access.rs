@@ -8,7 +8,7 @@ use rocket::http::Status;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::helpers::{file, two_teams, Session, TestApp};
+use crate::helpers::{bribe_case, file, two_teams, Session, TestApp};
 
 /// Every staff route × role × own/foreign case. Prints the matrix size; every cell must be right.
 #[rocket::async_test]
@@ -22,13 +22,7 @@ async fn the_authorization_matrix_holds_in_every_cell() {
     app.add_user("land.inspector", "inspector", Some("land-team"), None)
         .await;
     // Own case: the district team's, assigned to "inspector". Foreign: the land team's.
-    let (_, own) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, own) = bribe_case(&app).await;
     let (_, foreign) = file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
 
     let roles = ["admin", "officer", "supervisor", "inspector"];
@@ -133,13 +127,7 @@ async fn the_authorization_matrix_holds_on_the_staff_pages_too() {
     }
     app.add_user("land.inspector", "inspector", Some("land-team"), None)
         .await;
-    let (_, own) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, own) = bribe_case(&app).await;
     let (_, foreign) = file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
     let readers = ["supervisor", "inspector"];
     let mut cells = 0;
@@ -204,13 +192,7 @@ async fn after_reassignment_the_new_inspector_reads_the_case_and_the_old_one_can
     let app = TestApp::spawn().await;
     app.add_user("supervisor", "supervisor", None, None).await;
     app.add_user("first", "inspector", None, None).await;
-    let (_, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, case) = bribe_case(&app).await;
     app.add_user("second", "inspector", None, None).await;
     let first = app.sign_in("first").await;
     assert_eq!(app.get_case(&first, &case).await.0, Status::Ok);
@@ -240,13 +222,7 @@ async fn after_reassignment_the_new_inspector_reads_the_case_and_the_old_one_can
 async fn after_a_password_reset_and_a_regrant_the_user_reads_their_cases_again() {
     let app = TestApp::spawn().await;
     app.add_user("lan.nguyen", "inspector", None, None).await;
-    let (_, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, case) = bribe_case(&app).await;
     minhbach::app::accounts::user_reset_password(app.db(), "lan.nguyen", "một mật khẩu mới dài")
         .await
         .expect("reset");

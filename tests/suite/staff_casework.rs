@@ -5,20 +5,14 @@ use rocket::http::Status;
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use crate::helpers::{file, TestApp};
+use crate::helpers::{bribe_case, file, TestApp};
 
 #[rocket::async_test]
 async fn of_two_simultaneous_transitions_exactly_one_succeeds_and_the_ledger_verifies() {
     let app = TestApp::spawn().await;
     app.add_user("supervisor", "supervisor", None, None).await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (_, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, case) = bribe_case(&app).await;
     let (a, b) = (app.sign_in("inspector").await, app.sign_in("supervisor").await);
     let accept = json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý." });
     let reject = json!({ "to": "rejected", "reason": "Không đủ điều kiện." });
@@ -60,13 +54,7 @@ async fn of_two_simultaneous_transitions_exactly_one_succeeds_and_the_ledger_ver
 async fn the_reporter_reads_the_inspectors_message_with_the_code() {
     let app = TestApp::spawn().await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (code, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (code, case) = bribe_case(&app).await;
     let session = app.sign_in("inspector").await;
     let (status, _) = app
         .post_case_message(&session, &case, &json!({ "body": "Bạn có biên lai không?" }))
@@ -94,13 +82,7 @@ async fn the_reporter_reads_the_inspectors_message_with_the_code() {
 async fn a_state_change_without_json_changes_nothing() {
     let app = TestApp::spawn().await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (_, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, case) = bribe_case(&app).await;
     let session = app.sign_in("inspector").await;
     // What a cross-site form can send: url-encoded or plain text.
     for content_type in [rocket::http::ContentType::Form, rocket::http::ContentType::Plain] {
@@ -128,13 +110,7 @@ async fn extensions_follow_the_policy_and_an_overdue_resolution_is_escalated_onc
     let app = TestApp::spawn().await;
     app.add_user("supervisor", "supervisor", None, None).await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (code, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (code, case) = bribe_case(&app).await;
     let (sup, insp) = (app.sign_in("supervisor").await, app.sign_in("inspector").await);
     let extend = |kind: &'static str| json!({ "type": kind, "reason": "Phải xác minh ở nhiều nơi." });
     assert_eq!(
@@ -225,13 +201,7 @@ async fn supervisors_see_the_on_time_rate_per_stage() {
     let app = TestApp::spawn().await;
     app.add_user("supervisor", "supervisor", None, None).await;
     app.add_user("inspector", "inspector", None, None).await;
-    let (_, handled) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, handled) = bribe_case(&app).await;
     file(&app, "harassment", "tan-xuan", "Cán bộ một cửa đòi tiền bồi dưỡng.").await;
     let (sup, insp) = (app.sign_in("supervisor").await, app.sign_in("inspector").await);
     let accept = json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý." });
@@ -273,13 +243,7 @@ async fn review_regressions_stay_fixed() {
     let app = TestApp::spawn().await;
     app.add_user("supervisor", "supervisor", None, None).await;
     app.add_user("first", "inspector", None, None).await;
-    let (_, case) = file(
-        &app,
-        "bribe-taking",
-        "ba-diem",
-        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
-    )
-    .await;
+    let (_, case) = bribe_case(&app).await;
     app.add_user("second", "inspector", None, None).await;
     app.add_user("third", "inspector", None, None).await;
     let (a, b) = (app.sign_in("supervisor").await, app.sign_in_with_csrf("second").await.0);

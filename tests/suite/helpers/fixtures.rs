@@ -46,6 +46,17 @@ pub async fn file(app: &TestApp, category: &str, unit: &str, narrative: &str) ->
     (code, id)
 }
 
+/// The staff tests' usual case: a bribe-taking report about Bà Điểm. Returns (code, report id).
+pub async fn bribe_case(app: &TestApp) -> (String, String) {
+    file(
+        app,
+        "bribe-taking",
+        "ba-diem",
+        "Cán bộ địa chính nhận tiền để cấp sổ đỏ.",
+    )
+    .await
+}
+
 impl TestApp {
     /// Files a valid report through the API and returns its code.
     pub async fn submit(&self, narrative: &str) -> String {

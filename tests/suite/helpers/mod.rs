@@ -12,7 +12,7 @@ mod api;
 mod fixtures;
 mod pages;
 
-pub use fixtures::{file, report, two_teams, PASSWORD};
+pub use fixtures::{bribe_case, file, report, two_teams, PASSWORD};
 pub use pages::{csrf_on, form, Headers};
 
 #[path = "../../common/postgres.rs"]
@@ -93,14 +93,7 @@ impl TestApp {
     }
 
     pub async fn staff_get(&self, path: &str, session: &Session) -> (Status, Value) {
-        let response = self
-            .client
-            .get(path.to_owned())
-            .cookie(session.0.clone())
-            .dispatch()
-            .await;
-        let status = response.status();
-        let text = response.into_string().await.unwrap_or_default();
+        let (status, text) = self.get_page(path, session).await;
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
