@@ -10,6 +10,7 @@
 //! Seeding uses cheap Argon2id parameters for the reporters' code wrap (the pages measured never run it);
 //! everything else — HPKE grants for assignee, supervisor and recovery key, AES-GCM fields, ledger — is real.
 
+use minhbach::domain::EntryKind;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -191,10 +192,13 @@ async fn history(db: &minhbach::store::Db, records: &[NewRecord]) {
         };
         for (days, from, to) in steps {
             let (kind, detail) = if *to == "message" {
-                ("message", serde_json::json!({ "message": crypto::random_id() }))
+                (
+                    EntryKind::Message,
+                    serde_json::json!({ "message": crypto::random_id() }),
+                )
             } else {
                 (
-                    "transition",
+                    EntryKind::Transition,
                     serde_json::json!({ "from": from, "to": to, "note": crypto::random_id() }),
                 )
             };

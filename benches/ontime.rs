@@ -111,6 +111,7 @@ async fn seed(db: &minhbach::store::Db, cases: usize, now: i64) {
             let clock: String = entries
                 .iter()
                 .filter_map(|(days, kind, actor, detail)| {
+                    let kind = minhbach::domain::EntryKind::parse(kind).expect("a kind the ledger knows");
                     minhbach::domain::clock::clock_fragment(received + days * DAY, kind, actor, detail)
                 })
                 .collect();

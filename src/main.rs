@@ -363,8 +363,12 @@ fn parse_day(text: &str) -> Result<time::Date, String> {
 }
 
 fn deadline(policy: &str, stage: &str, from: &str, extensions: &[String]) -> Result<(), String> {
-    use minhbach::domain::policy::Policy;
+    use minhbach::domain::policy::{Policy, Stage};
     let policy = Policy::preset(policy).map_err(|e| e.to_string())?;
+    let stage = Stage::parse(stage).ok_or_else(|| {
+        let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown stage {stage:?} (known: {})", known.join(", "))
+    })?;
     let start = parse_day(from)?;
     let kinds: Vec<&str> = extensions.iter().map(String::as_str).collect();
     let due = policy.due(stage, start, &kinds).map_err(|e| e.to_string())?;

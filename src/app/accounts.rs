@@ -1,6 +1,7 @@
 //! Staff accounts: creation (by an operator or an admin), disabling, password resets, key re-grants from
 //! the recovery key, and sign-in. Each change and its ledger entry share one transaction.
 
+use crate::domain::EntryKind;
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Mutex;
@@ -12,7 +13,7 @@ use zeroize::Zeroizing;
 use crate::config::ServerSecret;
 use crate::crypto::{self, aad, KdfParams, PrivateKey, RetrievalCode};
 use crate::domain::ids::{SessionId, TeamId, UnitId, UserId};
-use crate::domain::staff::{check_password, Role, Username};
+use crate::domain::staff::{check_password, Role, StaffRefusal, Username};
 use crate::store::{self, grants, ledger, users, Db};
 
 use super::{Actor, Clock, Error, KdfGate, Result};
@@ -52,23 +53,23 @@ pub async fn user_add(db: &Db, secret: &ServerSecret, new: NewUser<'_>) -> Resul
 /// [`user_add`] on behalf of `actor` (an admin's user id, or `"operator"` for the command line), as the
 /// ledger records it.
 pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor: &str) -> Result<UserAdded> {
-    let username = Username::parse(new.username).map_err(|e| Error::Refused(e.into()))?;
-    let role = Role::parse(new.role).ok_or_else(|| Error::Refused(format!("unknown role {:?}", new.role)))?;
-    check_password(new.password).map_err(|e| Error::Refused(e.into()))?;
+    let username = Username::parse(new.username)?;
+    let role = Role::parse(new.role).ok_or_else(|| StaffRefusal::UnknownRole(new.role.to_owned()))?;
+    check_password(new.password)?;
     let pool = db.pool();
     if users::find_by_username(pool, username.as_str()).await?.is_some() {
-        return Err(Error::UserExists(username.as_str().to_owned()));
+        return Err(StaffRefusal::UserExists(username.as_str().to_owned()).into());
     }
     let teams = store::org::list_teams(pool).await?;
     let team = match (new.team, role) {
-        (Some(id), _) if teams.iter().any(|t| t.id == id) => Some(id.to_owned()),
-        (Some(id), _) => return Err(Error::Refused(format!("unknown team {id:?}"))),
+        (Some(id), _) if teams.iter().any(|t| t.id == *id) => Some(TeamId::new(id)),
+        (Some(id), _) => return Err(StaffRefusal::UnknownTeam(id.to_owned()).into()),
         (None, Role::Admin) => None,
         (None, _) => teams.iter().find(|t| t.default).map(|t| t.id.clone()),
     };
     let units = store::units::list_units(pool).await?;
     if let Some(unit) = new.home_unit.filter(|u| !units.iter().any(|x| x.id == *u)) {
-        return Err(Error::Refused(format!("unknown unit {unit:?}")));
+        return Err(StaffRefusal::UnknownUnit(unit.to_owned()).into());
     }
     let id = crypto::random_id();
     let (private, public) = crypto::generate_keypair();
@@ -88,7 +89,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
         id: UserId::new(id.clone()),
         username: username.as_str().to_owned(),
         role,
-        team_id: team.map(TeamId::new),
+        team_id: team,
         home_unit_id: new.home_unit.map(UnitId::from),
         password_hash: hash,
         public_key: public,
@@ -100,7 +101,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
     let mut tx = pool.begin().await?;
     users::insert_user(&mut tx, &user, now).await?;
     let detail = serde_json::json!({ "user": id, "role": role.as_str(), "team": user.team_id }).to_string();
-    ledger::append(&mut tx, now, "user_added", None, actor, &detail).await?;
+    ledger::append(&mut tx, now, EntryKind::UserAdded, None, actor, &detail).await?;
     tx.commit().await?;
     let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str())
         .ok_or_else(|| Error::Refused("could not build the enrolment URI".into()))?;
@@ -114,7 +115,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
 async fn user_named(db: &Db, username: &str) -> Result<users::User> {
     users::find_by_username(db.pool(), username.trim())
         .await?
-        .ok_or_else(|| Error::NoSuchUser(username.to_owned()))
+        .ok_or_else(|| StaffRefusal::NoSuchUser(username.to_owned()).into())
 }
 
 /// Disables an account for the operator: it can no longer sign in, and no new case is routed to it.
@@ -128,7 +129,7 @@ pub async fn user_disable_by(db: &Db, username: &str, admin: &Actor) -> Result<(
     // Compare accounts, not the typed name (which could carry spaces or another case).
     let user = user_named(db, username).await?;
     if user.id == admin.user.id {
-        return Err(Error::DisableSelf);
+        return Err(StaffRefusal::DisableSelf.into());
     }
     disable(db, user, &admin.user.id).await
 }
@@ -136,7 +137,7 @@ pub async fn user_disable_by(db: &Db, username: &str, admin: &Actor) -> Result<(
 /// The last active admin cannot be disabled.
 async fn disable(db: &Db, user: users::User, actor: &str) -> Result<()> {
     if user.role == Role::Admin && user.active && users::count_admins(db.pool()).await? <= 1 {
-        return Err(Error::Refused("the last active admin cannot be disabled".into()));
+        return Err(StaffRefusal::LastAdmin.into());
     }
     let now = store::now_millis();
     let mut tx = db.pool().begin().await?;
@@ -146,7 +147,7 @@ async fn disable(db: &Db, user: users::User, actor: &str) -> Result<()> {
     ledger::append(
         &mut tx,
         now,
-        "user_disabled",
+        EntryKind::UserDisabled,
         None,
         actor,
         &serde_json::json!({ "user": user.id }).to_string(),
@@ -160,7 +161,7 @@ async fn disable(db: &Db, user: users::User, actor: &str) -> Result<()> {
 /// Sets a new password. The old private key died with the old password, so the user gets a new key pair
 /// and loses their grants until `keys regrant` restores them from the recovery key.
 pub async fn user_reset_password(db: &Db, username: &str, password: &str) -> Result<()> {
-    check_password(password).map_err(|e| Error::Refused(e.into()))?;
+    check_password(password)?;
     let user = user_named(db, username).await?;
     let (private, public) = crypto::generate_keypair();
     let (password, user_id) = (password.to_owned(), user.id.clone());
@@ -179,7 +180,7 @@ pub async fn user_reset_password(db: &Db, username: &str, password: &str) -> Res
     let mut tx = db.pool().begin().await?;
     users::replace_credentials(&mut tx, &user.id, &hash, &public, &sealed).await?;
     let detail = serde_json::json!({ "user": user.id }).to_string();
-    ledger::append(&mut tx, now, "password_reset", None, "operator", &detail).await?;
+    ledger::append(&mut tx, now, EntryKind::PasswordReset, None, "operator", &detail).await?;
     tx.commit().await?;
     // Sessions opened with the old password carry the old private key: end them.
     store::sessions::revoke_all_of(db.pool(), &user.id).await?;
@@ -234,7 +235,7 @@ pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Res
     ledger::append(
         &mut tx,
         store::now_millis(),
-        "keys_regranted",
+        EntryKind::KeysRegranted,
         None,
         "operator",
         &detail,

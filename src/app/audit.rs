@@ -13,7 +13,7 @@ pub async fn audit_verify(db: &Db) -> Result<usize> {
         fields: ChainFields {
             seq: e.seq,
             at: e.at,
-            kind: &e.kind,
+            kind: e.kind.as_str(),
             report_id: e.report_id.as_deref(),
             actor: &e.actor,
             detail: &e.detail,

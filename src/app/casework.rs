@@ -6,11 +6,11 @@
 //! report key must then open from the reader's own HPKE grant: without it nothing decrypts.
 
 use crate::crypto::{self, aad, ReportKey};
-use crate::domain::ids::{MessageId, NoteId, ReportId, UnitId, UserId};
+use crate::domain::ids::{MessageId, NoteId, ReportId, UserId};
 use crate::domain::report::parse_message;
 use crate::domain::routing;
 use crate::domain::staff::Role;
-use crate::domain::{FieldError, Status};
+use crate::domain::{EntryKind, FieldError, Stage, Status};
 use crate::store::cases::{self, CaseRow, Filter, Scope};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::{self, grants, users, Db};
@@ -112,7 +112,7 @@ pub async fn transition(
     // question they read.
     let question = (to == Status::InfoRequested).then(|| staff_message(&opened, &reason, clock));
     // A substantiated conclusion opens the commendation, in the same transaction.
-    let opening = if crate::domain::commendation::OPENING_CONCLUSIONS.contains(&to.as_str()) {
+    let opening = if crate::domain::commendation::OPENING_CONCLUSIONS.contains(&to) {
         Some(super::commendations::opening(db, opened.key(), id).await?)
     } else {
         None
@@ -170,8 +170,8 @@ pub async fn reassign(db: &Db, actor: &Actor, clock: Clock, id: &ReportId, assig
         .filter(|u| u.active && u.role == Role::Inspector && u.team_id == case.team_id)
         .ok_or(Error::Invalid("assignee", FieldError::UnknownAssignee))?;
     let candidate = routing::Candidate {
-        user_id: next.id.to_string(),
-        home_unit: next.home_unit_id.as_ref().map(UnitId::to_string),
+        user_id: next.id.clone(),
+        home_unit: next.home_unit_id.clone(),
         open_cases: 0,
     };
     if routing::choose_assignee(std::slice::from_ref(&candidate), &case.unit_id).is_none() {
@@ -264,17 +264,19 @@ pub async fn extend(
     let (case, opened) = open_case(db, actor, id).await?;
     let status = case.status;
     let entries = store::ledger::list_for_report(db.pool(), id).await?;
-    let detail = |e: &store::ledger::Entry| serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or_default();
-    let accepted = entries
+    let events: Vec<_> = entries
         .iter()
-        .find(|e| e.kind == "transition" && detail(e)["to"] == Status::Accepted.as_str())
-        .map(|e| crate::domain::calendar::local_date(e.at));
-    let earlier: Vec<String> = entries
-        .iter()
-        .filter(|e| e.kind == "extension")
-        .filter_map(|e| detail(e)["type"].as_str().map(str::to_owned))
+        .map(|e| crate::domain::clock::clock_event(e.at, e.kind, &e.actor, &e.detail))
         .collect();
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    let accepted = events
+        .iter()
+        .find(|e| e.moves_to(&[Status::Accepted]))
+        .map(|e| crate::domain::calendar::local_date(e.at));
+    let earlier: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == EntryKind::Extension)
+        .filter_map(|e| e.to)
+        .collect();
     match check_extension(
         crate::domain::policy::Policy::active(),
         status,
@@ -289,12 +291,12 @@ pub async fn extend(
     }
     let note_id = NoteId::new(crypto::random_id());
     let sealed = crypto::seal(opened.key(), &aad::note(id, &note_id), reason.as_bytes());
-    let detail = serde_json::json!({ "stage": "resolution", "type": kind, "note": note_id }).to_string();
+    let detail = serde_json::json!({ "stage": Stage::Resolution, "type": kind, "note": note_id }).to_string();
     let at = clock.millis();
     cases::add_event(
         db.pool(),
         id,
-        "extension",
+        EntryKind::Extension,
         &actor.user.id,
         at,
         &detail,
@@ -313,11 +315,12 @@ pub async fn escalate_overdue(db: &Db, clock: Clock) -> Result<usize> {
         let deadlines = crate::domain::clock::deadlines_of_clock(case.received_at, &case.clock, now);
         let overdue = deadlines
             .iter()
-            .find(|d| d.stage == "resolution" && d.state == crate::domain::calendar::DeadlineState::Overdue);
+            .find(|d| d.stage == Stage::Resolution && d.state == crate::domain::calendar::DeadlineState::Overdue);
         if let Some(d) = overdue {
-            let detail = serde_json::json!({ "stage": "resolution", "due": d.due.to_string(), "team": case.team_id })
-                .to_string();
-            cases::add_event(db.pool(), &case.id, "escalation", "system", now, &detail, None).await?;
+            let detail =
+                serde_json::json!({ "stage": Stage::Resolution, "due": d.due.to_string(), "team": case.team_id })
+                    .to_string();
+            cases::add_event(db.pool(), &case.id, EntryKind::Escalation, "system", now, &detail, None).await?;
             raised += 1;
         }
     }
@@ -329,7 +332,7 @@ pub async fn team_on_time(
     db: &Db,
     actor: &Actor,
     clock: Clock,
-) -> Result<(usize, Vec<(&'static str, crate::domain::deadlines::OnTime)>)> {
+) -> Result<(usize, Vec<(Stage, crate::domain::deadlines::OnTime)>)> {
     let team = match (actor.user.role, &actor.user.team_id) {
         (Role::Supervisor, Some(team)) => team,
         _ => return Err(Error::Forbidden),

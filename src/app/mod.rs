@@ -70,13 +70,9 @@ pub enum Error {
     /// it).
     #[error("{0}")]
     Refused(String),
-    /// An admin tried to disable their own account.
-    #[error("an admin cannot disable their own account")]
-    DisableSelf,
-    #[error("no user named {0:?}")]
-    NoSuchUser(String),
-    #[error("a user named {0:?} already exists")]
-    UserExists(String),
+    /// An account that cannot be added, changed or disabled as asked.
+    #[error("{0}")]
+    Staff(#[from] crate::domain::staff::StaffRefusal),
     #[error("the ledger is broken at entry #{seq}: {reason}")]
     LedgerBroken { seq: i64, reason: &'static str },
     #[error(

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::Deadline;
 use crate::domain::ids::{MessageId, ReportId, TeamId, UnitId, UserId};
-use crate::domain::{routing, NewReport, Status};
+use crate::domain::{routing, EntryKind, NewReport, Status};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
@@ -108,13 +108,13 @@ async fn route(db: &Db, category: &str, unit: &str) -> Result<Routed> {
     let pool = db.pool();
     let rules = store::org::list_rules(pool).await?;
     let teams = store::org::list_teams(pool).await?;
-    let team = routing::route(&rules, &store::org::team_nodes(&teams), category, unit).map(TeamId::new);
+    let team = routing::route(&rules, &store::org::team_nodes(&teams), category, unit);
     let mut holders = Vec::new();
     let mut assignee = None;
     if let Some(team) = &team {
         let candidates = store::users::list_candidates(pool, team).await?;
         if let Some(chosen) = routing::choose_assignee(&candidates, unit) {
-            if let Some(user) = store::users::find_by_id(pool, &UserId::new(chosen.user_id.clone())).await? {
+            if let Some(user) = store::users::find_by_id(pool, &chosen.user_id).await? {
                 holders.push((user.id.to_string(), user.public_key));
                 assignee = Some(user.id);
             }
@@ -249,14 +249,14 @@ impl Opened {
             .collect::<Result<Vec<_>>>()?;
         let entries = events
             .iter()
-            .map(|e| (e.at, e.kind.as_str(), e.actor.as_str(), e.detail.as_str()));
+            .map(|e| (e.at, e.kind, e.actor.as_str(), e.detail.as_str()));
         let deadlines = crate::domain::clock::deadlines_of(r.received_at, entries, now);
         Ok(StatusView {
             status: Status::parse(&r.status).ok_or(Error::Corrupt("status"))?,
             category: r.category.clone(),
             unit: r.unit_id.to_string(),
             received_at: r.received_at,
-            events: events.into_iter().filter(|e| e.kind != "message").collect(),
+            events: events.into_iter().filter(|e| e.kind != EntryKind::Message).collect(),
             messages,
             deadlines,
             content: self.content()?,

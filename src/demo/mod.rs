@@ -207,7 +207,7 @@ async fn sign_in_staff(
         .await?
         .into_iter()
         .filter(|u| u.kind != "district")
-        .map(|u| u.id)
+        .map(|u| u.id.to_string())
         .collect();
     if units.is_empty() {
         return Err(Error::Refused(
@@ -269,7 +269,7 @@ async fn apply(
             let moved = casework::transition(db, holder, clock, &id, Some(to.as_str()), Some(reason_for(to))).await;
             if skipped(moved)?.is_some() {
                 report.status = to;
-                report.commendation |= crate::domain::commendation::OPENING_CONCLUSIONS.contains(&to.as_str());
+                report.commendation |= crate::domain::commendation::OPENING_CONCLUSIONS.contains(&to);
             }
         }
         Step::Tell => {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use time::{macros::offset, Date, Duration, OffsetDateTime, UtcOffset, Weekday};
 
-use super::policy::Policy;
+use super::policy::{Policy, Stage};
 
 /// Asia/Ho_Chi_Minh.
 pub const VIETNAM: UtcOffset = offset!(+7);
@@ -106,8 +106,7 @@ impl DeadlineState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
-    /// The policy's name of the stage (`triage`, `resolution`, …).
-    pub stage: &'static str,
+    pub stage: Stage,
     /// The last day of the period, inclusive, in Vietnam's time zone.
     pub due: Date,
     pub state: DeadlineState,
@@ -117,7 +116,7 @@ pub struct Deadline {
 /// given when the stage ended if it did. `None` when the policy has no such stage.
 pub fn deadline(
     policy: &Policy,
-    stage: &'static str,
+    stage: Stage,
     start_millis: i64,
     extensions: &[&str],
     ended_millis: Option<i64>,
@@ -196,20 +195,28 @@ mod tests {
     fn deadline_states_follow_the_clock() {
         let policy = Policy::default_preset();
         let received = millis(datetime!(2026-03-03 09:00 +7));
-        let at = |d: OffsetDateTime| deadline(policy, "triage", received, &[], None, millis(d)).map(|d| d.state);
+        let at = |d: OffsetDateTime| deadline(policy, Stage::Triage, received, &[], None, millis(d)).map(|d| d.state);
         assert_eq!(at(datetime!(2026-03-04 09:00 +7)), Some(DeadlineState::Due));
         assert_eq!(at(datetime!(2026-03-10 09:00 +7)), Some(DeadlineState::DueSoon));
         assert_eq!(at(datetime!(2026-03-12 23:00 +7)), Some(DeadlineState::DueSoon));
         assert_eq!(at(datetime!(2026-03-13 00:30 +7)), Some(DeadlineState::Overdue));
         let ended = deadline(
             policy,
-            "triage",
+            Stage::Triage,
             received,
             &[],
             Some(millis(datetime!(2026-03-12 16:00 +7))),
             0,
         );
         assert_eq!(ended.map(|d| d.state), Some(DeadlineState::Met));
-        assert_eq!(deadline(policy, "lunch", received, &[], None, 0), None);
+        // A policy without the stage gives no deadline for it.
+        let text = include_str!("../../policies/vn-2018.toml");
+        let (before, rest) = text
+            .split_once("[stages.feedback]")
+            .expect("the preset has a feedback stage");
+        let without = format!("{before}{}", &rest[rest.find("[stages.").expect("a stage follows")..]);
+        let without = Policy::parse(&without).expect("parses without feedback");
+        assert!(deadline(&without, Stage::Triage, received, &[], None, 0).is_some());
+        assert_eq!(deadline(&without, Stage::Feedback, received, &[], None, 0), None);
     }
 }

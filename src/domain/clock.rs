@@ -2,20 +2,23 @@
 //! (a projection of the ledger, checked by `audit verify`), the deadlines they give under the deployment's
 //! policy, and the on-time tally over many cases.
 
+use super::entry::EntryKind;
+use super::policy::Stage;
+
 /// The ledger kinds that start or end a deadline, and their letter in a report's `clock` column; the others
 /// (received, assigned, escalation, claims, payments, …) move no clock.
-const CLOCK_KINDS: [(&str, char); 6] = [
-    ("transition", 't'),
-    ("message", 'm'),
-    ("extension", 'e'),
-    ("commendation_opened", 'o'),
-    ("commendation_proposed", 'p'),
-    ("commendation_decided", 'd'),
+const CLOCK_KINDS: [(EntryKind, char); 6] = [
+    (EntryKind::Transition, 't'),
+    (EntryKind::Message, 'm'),
+    (EntryKind::Extension, 'e'),
+    (EntryKind::CommendationOpened, 'o'),
+    (EntryKind::CommendationProposed, 'p'),
+    (EntryKind::CommendationDecided, 'd'),
 ];
 
 /// An entry's part of its report's `clock` column (`at:k:value:s;`), if it moves a clock.
-pub fn clock_fragment(at: i64, kind: &str, actor: &str, detail: &str) -> Option<String> {
-    let letter = CLOCK_KINDS.iter().find(|(name, _)| *name == kind)?.1;
+pub fn clock_fragment(at: i64, kind: EntryKind, actor: &str, detail: &str) -> Option<String> {
+    let letter = CLOCK_KINDS.iter().find(|(k, _)| *k == kind)?.1;
     let event = clock_event(at, kind, actor, detail);
     // Values are identifiers (statuses, extension types): never a ':' or ';'.
     let value = event.to.filter(|v| !v.contains([':', ';'])).unwrap_or("");
@@ -61,7 +64,7 @@ fn detail_value<'a>(detail: &'a str, quoted_key: &str) -> Option<&'a str> {
 }
 
 /// What the deadlines need of one entry: for transitions the status moved to, for extensions their type.
-pub fn clock_event<'a>(at: i64, kind: &'a str, actor: &str, detail: &'a str) -> super::deadlines::Event<'a> {
+pub fn clock_event<'a>(at: i64, kind: EntryKind, actor: &str, detail: &'a str) -> super::deadlines::Event<'a> {
     super::deadlines::Event {
         at,
         kind,
@@ -74,7 +77,7 @@ pub fn clock_event<'a>(at: i64, kind: &'a str, actor: &str, detail: &'a str) -> 
 /// policy.
 pub fn deadlines_of<'a>(
     received_at: i64,
-    entries: impl IntoIterator<Item = (i64, &'a str, &'a str, &'a str)>,
+    entries: impl IntoIterator<Item = (i64, EntryKind, &'a str, &'a str)>,
     now: i64,
 ) -> Vec<super::calendar::Deadline> {
     let events: Vec<super::deadlines::Event<'_>> = entries
@@ -87,7 +90,7 @@ pub fn deadlines_of<'a>(
 
 /// The number of cases and the on-time figures per stage over every deadline of every case, as of `now`,
 /// from (receipt time, `clock`) pairs. The work is split over the cores.
-pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(&'static str, super::deadlines::OnTime)>) {
+pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(Stage, super::deadlines::OnTime)>) {
     use super::deadlines::{on_time, OnTime};
     let tally = |part: &[(i64, &str)]| {
         let mut deadlines = Vec::with_capacity(part.len() * 3);
@@ -98,7 +101,7 @@ pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(&'static str,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let size = cases.len().div_ceil(threads).max(1);
-    let parts: Vec<Vec<(&'static str, OnTime)>> = std::thread::scope(|scope| {
+    let parts: Vec<Vec<(Stage, OnTime)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = cases
             .chunks(size)
             .map(|part| scope.spawn(move || tally(part)))
@@ -109,7 +112,7 @@ pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(&'static str,
             .collect()
     });
     // Merged in the policy's stage order, as each part lists them.
-    let mut merged: Vec<(&'static str, OnTime)> = Vec::new();
+    let mut merged: Vec<(Stage, OnTime)> = Vec::new();
     for part in parts {
         for (stage, t) in part {
             match merged.iter_mut().find(|(s, _)| *s == stage) {
@@ -131,52 +134,66 @@ mod tests {
     #[test]
     fn clock_events_read_the_fields_serde_json_wrote() {
         let transition = serde_json::json!({ "from": "received", "note": "ab12", "to": "accepted" }).to_string();
-        assert_eq!(clock_event(1, "transition", "u1", &transition).to, Some("accepted"));
+        assert_eq!(
+            clock_event(1, EntryKind::Transition, "u1", &transition).to,
+            Some("accepted")
+        );
         let extension = serde_json::json!({ "note": "x", "stage": "resolution", "type": "complex" }).to_string();
-        assert_eq!(clock_event(1, "extension", "u1", &extension).to, Some("complex"));
+        assert_eq!(
+            clock_event(1, EntryKind::Extension, "u1", &extension).to,
+            Some("complex")
+        );
         // A value holding what looks like a key is escaped, so it is never mistaken for one.
         let tricky = serde_json::json!({ "note": "\"to\":\"closed", "to": "investigating" }).to_string();
-        assert_eq!(clock_event(1, "transition", "u1", &tricky).to, Some("investigating"));
+        assert_eq!(
+            clock_event(1, EntryKind::Transition, "u1", &tricky).to,
+            Some("investigating")
+        );
         let message = serde_json::json!({ "message": "m1" }).to_string();
-        let event = clock_event(1, "message", "reporter", &message);
+        let event = clock_event(1, EntryKind::Message, "reporter", &message);
         assert_eq!((event.to, event.by_staff), (None, false));
-        assert!(clock_event(1, "message", "u1", &message).by_staff);
+        assert!(clock_event(1, EntryKind::Message, "u1", &message).by_staff);
     }
 
     #[test]
     fn a_clock_column_gives_back_the_events_of_the_entries() {
         let entries = [
-            (10, "received", "reporter", r#"{"category":"forgery","unit":"ba-diem"}"#),
+            (
+                10,
+                EntryKind::Received,
+                "reporter",
+                r#"{"category":"forgery","unit":"ba-diem"}"#,
+            ),
             (
                 20,
-                "transition",
+                EntryKind::Transition,
                 "u1",
                 r#"{"from":"received","note":"n","to":"accepted"}"#,
             ),
-            (30, "message", "reporter", r#"{"message":"m"}"#),
+            (30, EntryKind::Message, "reporter", r#"{"message":"m"}"#),
             (
                 40,
-                "extension",
+                EntryKind::Extension,
                 "u2",
                 r#"{"note":"n","stage":"resolution","type":"very_complex"}"#,
             ),
-            (50, "escalation", "system", r#"{"stage":"resolution"}"#),
+            (50, EntryKind::Escalation, "system", r#"{"stage":"resolution"}"#),
             (
                 60,
-                "commendation_decided",
+                EntryKind::CommendationDecided,
                 "u3",
                 r#"{"amount":1,"form":"money","to":"decided"}"#,
             ),
         ];
         let clock: String = entries
             .iter()
-            .filter_map(|(at, kind, actor, detail)| clock_fragment(*at, kind, actor, detail))
+            .filter_map(|(at, kind, actor, detail)| clock_fragment(*at, *kind, actor, detail))
             .collect();
         assert_eq!(clock, "20:t:accepted:1;30:m::0;40:e:very_complex:1;60:d:decided:1;");
         let direct: Vec<_> = entries
             .iter()
-            .filter(|(_, kind, _, _)| !matches!(*kind, "received" | "escalation"))
-            .map(|(at, kind, actor, detail)| clock_event(*at, kind, actor, detail))
+            .filter(|(_, kind, _, _)| !matches!(kind, EntryKind::Received | EntryKind::Escalation))
+            .map(|(at, kind, actor, detail)| clock_event(*at, *kind, actor, detail))
             .collect();
         assert_eq!(clock_events(&clock), direct);
         assert!(clock_events("garbage;20:x:y:1;").is_empty());

@@ -63,7 +63,8 @@ impl State {
 }
 
 /// The conclusions that open a commendation case.
-pub const OPENING_CONCLUSIONS: [&str; 2] = ["substantiated", "partially_substantiated"];
+pub const OPENING_CONCLUSIONS: [super::Status; 2] =
+    [super::Status::Substantiated, super::Status::PartiallySubstantiated];
 
 /// The form of a decision with no reward.
 pub const NO_REWARD: &str = "none";
@@ -72,8 +73,8 @@ pub const NO_REWARD: &str = "none";
 /// decided (payment has no legal clock).
 pub fn current_deadline(status: State, proposed: bool, deadlines: &[Deadline]) -> Option<Deadline> {
     let stage = match (status, proposed) {
-        (State::Pending, false) => "commendation_proposal",
-        (State::Pending, true) => "commendation_decision",
+        (State::Pending, false) => super::Stage::CommendationProposal,
+        (State::Pending, true) => super::Stage::CommendationDecision,
         _ => return None,
     };
     deadlines.iter().find(|d| d.stage == stage).copied()

@@ -3,77 +3,99 @@
 //! event the law ties it to; until then it is due, due soon or overdue.
 
 use super::calendar::{self, Deadline, DeadlineState};
-use super::policy::Policy;
+use super::entry::EntryKind;
+use super::policy::{Policy, Stage};
+use super::Status;
 
 /// What the deadlines need to know of one ledger entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event<'a> {
     pub at: i64,
-    pub kind: &'a str,
+    pub kind: EntryKind,
     /// For transitions, the status moved to; for extensions, the extension's type.
     pub to: Option<&'a str>,
     /// Whether the entry was made by staff (messages: staff writing to the reporter).
     pub by_staff: bool,
 }
 
-const CONCLUSIONS: [&str; 3] = ["substantiated", "partially_substantiated", "unsubstantiated"];
+impl Event<'_> {
+    /// A transition to one of `targets`.
+    pub fn moves_to(&self, targets: &[Status]) -> bool {
+        self.kind == EntryKind::Transition && self.to.and_then(Status::parse).is_some_and(|t| targets.contains(&t))
+    }
+
+    /// Staff writing to the reporter at or after `since`.
+    fn tells_reporter(&self, since: i64) -> bool {
+        self.kind == EntryKind::Message && self.by_staff && self.at >= since
+    }
+}
+
+const CONCLUSIONS: [Status; 3] = [
+    Status::Substantiated,
+    Status::PartiallySubstantiated,
+    Status::Unsubstantiated,
+];
 
 fn first<'a>(events: &'a [Event<'a>], test: impl Fn(&Event<'_>) -> bool) -> Option<&'a Event<'a>> {
     events.iter().find(|e| test(e))
 }
 
+fn first_of(events: &[Event<'_>], kind: EntryKind) -> Option<i64> {
+    first(events, |e| e.kind == kind).map(|e| e.at)
+}
+
 /// The deadlines of a case received at `received_at`, from its events in order, as of `now`.
 pub fn case_deadlines(policy: &Policy, received_at: i64, events: &[Event<'_>], now: i64) -> Vec<Deadline> {
-    let transition_to = |targets: &'static [&'static str]| {
-        move |e: &Event<'_>| e.kind == "transition" && e.to.is_some_and(|t| targets.contains(&t))
-    };
     let mut out = Vec::new();
-    let triaged = first(events, |e| e.kind == "transition").map(|e| e.at);
-    out.extend(calendar::deadline(policy, "triage", received_at, &[], triaged, now));
-    if let Some(accepted) = first(events, transition_to(&["accepted"])).map(|e| e.at) {
-        let noticed = first(events, |e| e.kind == "message" && e.by_staff && e.at >= accepted).map(|e| e.at);
-        out.extend(calendar::deadline(policy, "notice", accepted, &[], noticed, now));
+    let triaged = first_of(events, EntryKind::Transition);
+    out.extend(calendar::deadline(
+        policy,
+        Stage::Triage,
+        received_at,
+        &[],
+        triaged,
+        now,
+    ));
+    if let Some(accepted) = first(events, |e| e.moves_to(&[Status::Accepted])).map(|e| e.at) {
+        let noticed = first(events, |e| e.tells_reporter(accepted)).map(|e| e.at);
+        out.extend(calendar::deadline(policy, Stage::Notice, accepted, &[], noticed, now));
         let extensions: Vec<&str> = events
             .iter()
-            .filter(|e| e.kind == "extension")
+            .filter(|e| e.kind == EntryKind::Extension)
             .filter_map(|e| e.to)
             .collect();
-        let concluded = first(events, transition_to(&CONCLUSIONS)).map(|e| e.at);
+        let concluded = first(events, |e| e.moves_to(&CONCLUSIONS)).map(|e| e.at);
         out.extend(calendar::deadline(
             policy,
-            "resolution",
+            Stage::Resolution,
             accepted,
             &extensions,
             concluded,
             now,
         ));
         if let Some(concluded) = concluded {
-            let told = first(events, |e| {
-                (e.kind == "message" && e.by_staff && e.at >= concluded)
-                    || (e.kind == "transition" && e.to == Some("closed"))
-            })
-            .map(|e| e.at);
-            out.extend(calendar::deadline(policy, "feedback", concluded, &[], told, now));
+            let told = first(events, |e| e.tells_reporter(concluded) || e.moves_to(&[Status::Closed])).map(|e| e.at);
+            out.extend(calendar::deadline(policy, Stage::Feedback, concluded, &[], told, now));
         }
     }
     // A substantiated conclusion opens the commendation (its own event, in the conclusion's transaction): a
     // proposal is due from then, the decision from the proposal. Reports concluded before commendations
     // existed have no such event, and no commendation clock.
-    if let Some(opened) = first(events, |e| e.kind == "commendation_opened").map(|e| e.at) {
-        let proposed = first(events, |e| e.kind == "commendation_proposed").map(|e| e.at);
+    if let Some(opened) = first_of(events, EntryKind::CommendationOpened) {
+        let proposed = first_of(events, EntryKind::CommendationProposed);
         out.extend(calendar::deadline(
             policy,
-            "commendation_proposal",
+            Stage::CommendationProposal,
             opened,
             &[],
             proposed,
             now,
         ));
         if let Some(proposed) = proposed {
-            let decided = first(events, |e| e.kind == "commendation_decided").map(|e| e.at);
+            let decided = first_of(events, EntryKind::CommendationDecided);
             out.extend(calendar::deadline(
                 policy,
-                "commendation_decision",
+                Stage::CommendationDecision,
                 proposed,
                 &[],
                 decided,
@@ -99,7 +121,7 @@ pub enum ExtensionRefused {
 /// extended by `kind` under `policy`.
 pub fn check_extension(
     policy: &Policy,
-    status: super::Status,
+    status: Status,
     accepted: Option<time::Date>,
     earlier: &[&str],
     kind: &str,
@@ -110,7 +132,7 @@ pub fn check_extension(
     };
     let mut kinds = earlier.to_vec();
     kinds.push(kind);
-    match policy.due("resolution", accepted, &kinds) {
+    match policy.due(Stage::Resolution, accepted, &kinds) {
         Ok(_) => Ok(()),
         Err(PolicyError::UnknownExtension { .. }) => Err(ExtensionRefused::UnknownType),
         Err(PolicyError::TooManyExtensions { .. } | PolicyError::PastCap { .. }) => Err(ExtensionRefused::Limit),
@@ -140,7 +162,7 @@ mod tests {
     fn transition(at: OffsetDateTime, to: &'static str) -> Event<'static> {
         Event {
             at: ms(at),
-            kind: "transition",
+            kind: EntryKind::Transition,
             to: Some(to),
             by_staff: true,
         }
@@ -154,13 +176,13 @@ mod tests {
             transition(datetime!(2026-03-05 10:00 +7), "accepted"),
             Event {
                 at: ms(datetime!(2026-03-06 10:00 +7)),
-                kind: "message",
+                kind: EntryKind::Message,
                 to: None,
                 by_staff: true,
             },
             Event {
                 at: ms(datetime!(2026-03-20 10:00 +7)),
-                kind: "extension",
+                kind: EntryKind::Extension,
                 to: Some("complex"),
                 by_staff: true,
             },
@@ -168,31 +190,36 @@ mod tests {
             transition(datetime!(2026-04-20 10:00 +7), "substantiated"),
             Event {
                 at: ms(datetime!(2026-04-20 10:00 +7)),
-                kind: "commendation_opened",
+                kind: EntryKind::CommendationOpened,
                 to: None,
                 by_staff: false,
             },
         ];
         let now = ms(datetime!(2026-04-21 10:00 +7));
         let all = case_deadlines(policy, received, &events, now);
-        let by = |name: &str| all.iter().find(|d| d.stage == name).copied().expect(name);
-        assert_eq!(by("triage").state, DeadlineState::Met);
-        assert_eq!(by("notice").state, DeadlineState::Met);
+        let by = |stage: Stage| {
+            all.iter()
+                .find(|d| d.stage == stage)
+                .copied()
+                .unwrap_or_else(|| panic!("no {stage} deadline"))
+        };
+        assert_eq!(by(Stage::Triage).state, DeadlineState::Met);
+        assert_eq!(by(Stage::Notice).state, DeadlineState::Met);
         // 30 days from Thursday 5 March, extended by 30 (complex): 4 May.
-        assert_eq!(by("resolution").due, time::macros::date!(2026 - 05 - 04));
-        assert_eq!(by("resolution").state, DeadlineState::Met);
-        assert_eq!(by("feedback").state, DeadlineState::Due);
-        assert_eq!(next(&all).map(|d| d.stage), Some("feedback"));
+        assert_eq!(by(Stage::Resolution).due, time::macros::date!(2026 - 05 - 04));
+        assert_eq!(by(Stage::Resolution).state, DeadlineState::Met);
+        assert_eq!(by(Stage::Feedback).state, DeadlineState::Due);
+        assert_eq!(next(&all).map(|d| d.stage), Some(Stage::Feedback));
         // Substantiated on 20 April: a proposal within 30 days (20 May); no decision clock before it.
-        assert_eq!(by("commendation_proposal").due, time::macros::date!(2026 - 05 - 20));
-        assert!(all.iter().all(|d| d.stage != "commendation_decision"));
+        assert_eq!(by(Stage::CommendationProposal).due, time::macros::date!(2026 - 05 - 20));
+        assert!(all.iter().all(|d| d.stage != Stage::CommendationDecision));
     }
 
     #[test]
     fn a_commendation_runs_against_its_two_clocks() {
         let policy = Policy::default_preset();
         let received = ms(datetime!(2026-03-02 09:00 +7));
-        let event = |at: OffsetDateTime, kind: &'static str| Event {
+        let event = |at: OffsetDateTime, kind: EntryKind| Event {
             at: ms(at),
             kind,
             to: None,
@@ -201,26 +228,31 @@ mod tests {
         let mut events = vec![
             transition(datetime!(2026-03-03 10:00 +7), "accepted"),
             transition(datetime!(2026-03-20 10:00 +7), "partially_substantiated"),
-            event(datetime!(2026-03-20 10:00 +7), "commendation_opened"),
-            event(datetime!(2026-04-30 10:00 +7), "commendation_proposed"),
+            event(datetime!(2026-03-20 10:00 +7), EntryKind::CommendationOpened),
+            event(datetime!(2026-04-30 10:00 +7), EntryKind::CommendationProposed),
         ];
         let now = ms(datetime!(2026-05-02 10:00 +7));
         let all = case_deadlines(policy, received, &events, now);
-        let by = |all: &[Deadline], name: &str| all.iter().find(|d| d.stage == name).copied().expect(name);
+        let by = |all: &[Deadline], stage: Stage| {
+            all.iter()
+                .find(|d| d.stage == stage)
+                .copied()
+                .unwrap_or_else(|| panic!("no {stage} deadline"))
+        };
         // 30 days from 20 March end on Sunday 19 April, so on Monday 20 April (Civil Code Art. 148);
         // proposed on 30 April: missed, and ended.
-        let proposal = by(&all, "commendation_proposal");
+        let proposal = by(&all, Stage::CommendationProposal);
         assert_eq!(proposal.due, time::macros::date!(2026 - 04 - 20));
         assert_eq!(proposal.state, DeadlineState::Overdue);
         // The decision is due 60 days after the proposal: 29 June.
         assert_eq!(
-            by(&all, "commendation_decision").due,
+            by(&all, Stage::CommendationDecision).due,
             time::macros::date!(2026 - 06 - 29)
         );
-        assert_eq!(by(&all, "commendation_decision").state, DeadlineState::Due);
-        events.push(event(datetime!(2026-05-10 10:00 +7), "commendation_decided"));
+        assert_eq!(by(&all, Stage::CommendationDecision).state, DeadlineState::Due);
+        events.push(event(datetime!(2026-05-10 10:00 +7), EntryKind::CommendationDecided));
         let all = case_deadlines(policy, received, &events, ms(datetime!(2026-07-01 10:00 +7)));
-        assert_eq!(by(&all, "commendation_decision").state, DeadlineState::Met);
+        assert_eq!(by(&all, Stage::CommendationDecision).state, DeadlineState::Met);
     }
 
     #[test]
@@ -233,7 +265,7 @@ mod tests {
             transition(datetime!(2026-03-20 10:00 +7), "substantiated"),
         ];
         let all = case_deadlines(policy, received, &events, ms(datetime!(2026-09-01 10:00 +7)));
-        assert!(all.iter().all(|d| !d.stage.starts_with("commendation")));
+        assert!(all.iter().all(|d| !d.stage.is_commendation()));
     }
 
     #[test]
@@ -245,7 +277,7 @@ mod tests {
             transition(datetime!(2026-03-20 10:00 +7), "unsubstantiated"),
         ];
         let all = case_deadlines(policy, received, &events, ms(datetime!(2026-06-01 10:00 +7)));
-        assert!(all.iter().all(|d| !d.stage.starts_with("commendation")));
+        assert!(all.iter().all(|d| !d.stage.is_commendation()));
     }
 
     #[test]
@@ -275,8 +307,8 @@ impl OnTime {
 }
 
 /// On-time figures per stage over many deadlines, in the policy's stage order.
-pub fn on_time<'a>(deadlines: impl IntoIterator<Item = &'a Deadline>) -> Vec<(&'static str, OnTime)> {
-    let mut out: Vec<(&'static str, OnTime)> = Vec::new();
+pub fn on_time<'a>(deadlines: impl IntoIterator<Item = &'a Deadline>) -> Vec<(Stage, OnTime)> {
+    let mut out: Vec<(Stage, OnTime)> = Vec::new();
     for d in deadlines {
         let index = match out.iter().position(|(stage, _)| *stage == d.stage) {
             Some(i) => i,
@@ -307,21 +339,20 @@ mod on_time_tests {
             state,
         };
         let all = [
-            d("triage", DeadlineState::Met),
-            d("triage", DeadlineState::Met),
-            d("triage", DeadlineState::Overdue),
-            d("triage", DeadlineState::Due),
-            d("resolution", DeadlineState::DueSoon),
+            d(Stage::Triage, DeadlineState::Met),
+            d(Stage::Triage, DeadlineState::Met),
+            d(Stage::Triage, DeadlineState::Overdue),
+            d(Stage::Triage, DeadlineState::Due),
+            d(Stage::Resolution, DeadlineState::DueSoon),
         ];
         let rates = on_time(all.iter());
-        assert_eq!(rates[0], ("triage", OnTime { met: 2, missed: 1 }));
+        assert_eq!(rates[0], (Stage::Triage, OnTime { met: 2, missed: 1 }));
         assert_eq!(rates[0].1.per_mille(), Some(666));
         assert_eq!(rates[1].1.per_mille(), None);
     }
 
     #[test]
     fn an_extension_needs_a_running_resolution_a_known_type_and_room_under_the_cap() {
-        use super::super::Status;
         let policy = Policy::preset("vn-2018").expect("preset");
         let accepted = Some(time::macros::date!(2026 - 03 - 02));
         let check =

@@ -7,6 +7,7 @@ pub mod claim;
 pub mod clock;
 pub mod commendation;
 pub mod deadlines;
+pub mod entry;
 pub mod ids;
 pub mod money;
 pub mod org;
@@ -18,5 +19,7 @@ pub mod staff;
 pub mod status;
 
 pub use category::Category;
+pub use entry::EntryKind;
+pub use policy::Stage;
 pub use report::{FieldError, FieldErrors, NewReport, RawReport};
 pub use status::Status;

@@ -2,17 +2,19 @@
 
 use serde::Deserialize;
 
+use super::ids::{TeamId, UnitId};
+
 /// The demo organisation shipped by default: Hóc Môn district and its 2021 units.
 pub const DEMO_ORGANISATION: &str = include_str!("../../org/hoc-mon.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Unit {
-    pub id: String,
+    pub id: UnitId,
     pub kind: String,
     pub name_vi: String,
     pub name_en: String,
     #[serde(default)]
-    pub parent: Option<String>,
+    pub parent: Option<UnitId>,
 }
 
 impl Unit {
@@ -35,14 +37,14 @@ pub struct Names {
 /// A team of inspectors.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Team {
-    pub id: String,
+    pub id: TeamId,
     pub name_vi: String,
     pub name_en: String,
     /// The unit the team belongs to: reports about it go to the parent team.
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: Option<UnitId>,
     #[serde(default)]
-    pub parent: Option<String>,
+    pub parent: Option<TeamId>,
     /// Where users created without a team go.
     #[serde(default)]
     pub default: bool,
@@ -56,7 +58,7 @@ impl Team {
 
     /// Whether the team's parent, if it names one, is another team that exists.
     pub fn parent_known(&self, has_team: impl Fn(&str) -> bool) -> bool {
-        self.parent.as_deref().is_none_or(|p| p != self.id && has_team(p))
+        self.parent.as_deref().is_none_or(|p| *self.id != *p && has_team(p))
     }
 
     /// The team's name in a language (`"en"`, else Vietnamese).
@@ -73,7 +75,7 @@ impl Team {
 pub struct RuleSpec {
     pub category: String,
     pub unit: String,
-    pub team: String,
+    pub team: TeamId,
 }
 
 impl RuleSpec {
@@ -102,7 +104,7 @@ pub fn is_slug(id: &str) -> bool {
 impl Unit {
     /// Whether the unit's parent, if it names one, is another unit that exists.
     pub fn parent_known(&self, has_unit: impl Fn(&str) -> bool) -> bool {
-        self.parent.as_deref().is_none_or(|p| p != self.id && has_unit(p))
+        self.parent.as_deref().is_none_or(|p| *self.id != *p && has_unit(p))
     }
 }
 
@@ -134,15 +136,15 @@ impl Organisation {
         let mut seen = std::collections::HashSet::new();
         for unit in &org.units {
             if !seen.insert(unit.id.as_str()) {
-                return Err(OrgError::DuplicateUnit(unit.id.clone()));
+                return Err(OrgError::DuplicateUnit(unit.id.to_string()));
             }
         }
         for unit in &org.units {
             if let Some(parent) = &unit.parent {
                 if !seen.contains(parent.as_str()) {
                     return Err(OrgError::UnknownParent {
-                        unit: unit.id.clone(),
-                        parent: parent.clone(),
+                        unit: unit.id.to_string(),
+                        parent: parent.to_string(),
                     });
                 }
             }

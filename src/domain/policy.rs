@@ -15,6 +15,70 @@ const PRESETS: [(&str, &str); 2] = [
     ("eu-2019", include_str!("../../policies/eu-2019.toml")),
 ];
 
+/// A stage of a case's handling, each with its own clock. Listed in the order a case meets them, which is
+/// the order of every deadline list and on-time table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Triage,
+    Notice,
+    Resolution,
+    Feedback,
+    CommendationProposal,
+    CommendationDecision,
+    /// The report the supervising head asks for once the resolution is overdue (vn-2018, Art. 38).
+    EscalationReport,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Triage,
+        Stage::Notice,
+        Stage::Resolution,
+        Stage::Feedback,
+        Stage::CommendationProposal,
+        Stage::CommendationDecision,
+        Stage::EscalationReport,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Triage => "triage",
+            Stage::Notice => "notice",
+            Stage::Resolution => "resolution",
+            Stage::Feedback => "feedback",
+            Stage::CommendationProposal => "commendation_proposal",
+            Stage::CommendationDecision => "commendation_decision",
+            Stage::EscalationReport => "escalation_report",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// A clock of the report's commendation rather than of its case.
+    pub fn is_commendation(self) -> bool {
+        matches!(self, Stage::CommendationProposal | Stage::CommendationDecision)
+    }
+
+    /// The key of the stage's name in the Fluent files.
+    pub fn message_key(self) -> String {
+        format!("stage-{}", self.as_str())
+    }
+}
+
+impl serde::Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How a stage's days count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,7 +127,11 @@ static ACTIVE: OnceLock<Policy> = OnceLock::new();
 #[derive(Debug, Clone, Deserialize)]
 pub struct Policy {
     pub policy: Header,
-    pub stages: BTreeMap<String, StageRule>,
+    /// Read by name from the file, checked into [`Stage`]s by `parse`.
+    #[serde(rename = "stages")]
+    stage_names: BTreeMap<String, StageRule>,
+    #[serde(skip)]
+    stages: BTreeMap<Stage, StageRule>,
     #[serde(default)]
     holidays: BTreeMap<String, Vec<String>>,
     #[serde(skip)]
@@ -76,10 +144,10 @@ pub enum PolicyError {
     UnknownPolicy(String),
     #[error("policy file: {0}")]
     Invalid(String),
-    #[error("unknown stage {0:?}")]
-    UnknownStage(String),
-    #[error("stage {stage:?} has no extension of type {kind:?}")]
-    UnknownExtension { stage: String, kind: String },
+    #[error("this policy has no {0} stage")]
+    UnknownStage(Stage),
+    #[error("stage {stage} has no extension of type {kind:?}")]
+    UnknownExtension { stage: Stage, kind: String },
     #[error("a {kind:?} extension is allowed at most {max} time(s)")]
     TooManyExtensions { kind: String, max: u32 },
     #[error("the extensions would pass the stage's cap of {cap_days} days")]
@@ -112,10 +180,12 @@ impl Policy {
                 days.insert(date);
             }
         }
-        for (name, stage) in &policy.stages {
-            if stage.days == 0 || stage.rule.trim().is_empty() {
+        for (name, rule) in std::mem::take(&mut policy.stage_names) {
+            let stage = Stage::parse(&name).ok_or_else(|| PolicyError::Invalid(format!("unknown stage {name:?}")))?;
+            if rule.days == 0 || rule.rule.trim().is_empty() {
                 return Err(PolicyError::Invalid(format!("stage {name} needs days and a rule")));
             }
+            policy.stages.insert(stage, rule);
         }
         policy.calendar = Some(Calendar::with_holidays(days));
         Ok(policy)
@@ -161,17 +231,15 @@ impl Policy {
         self.calendar.as_ref().unwrap_or_else(|| Calendar::empty())
     }
 
-    pub fn stage(&self, name: &str) -> Result<&StageRule, PolicyError> {
-        self.stages
-            .get(name)
-            .ok_or_else(|| PolicyError::UnknownStage(name.into()))
+    pub fn stage(&self, stage: Stage) -> Result<&StageRule, PolicyError> {
+        self.stages.get(&stage).ok_or(PolicyError::UnknownStage(stage))
     }
 
     /// The last day of `stage` started by an event on `start` (the event's own day is not counted), with
     /// the given extensions in order. A period of calendar days or months that ends on a day off ends on the
     /// next working day (Civil Code Art. 148). Extensions past their allowed number or past the stage's cap
     /// are refused.
-    pub fn due(&self, stage: &str, start: Date, extensions: &[&str]) -> Result<Date, PolicyError> {
+    pub fn due(&self, stage: Stage, start: Date, extensions: &[&str]) -> Result<Date, PolicyError> {
         let rule = self.stage(stage)?;
         let calendar = self.calendar();
         let mut due = match rule.unit {
@@ -185,7 +253,7 @@ impl Policy {
                 .extensions
                 .get(*kind)
                 .ok_or_else(|| PolicyError::UnknownExtension {
-                    stage: stage.into(),
+                    stage,
                     kind: (*kind).into(),
                 })?;
             let count = used.entry(kind).or_default();
@@ -211,14 +279,14 @@ impl Policy {
 
     fn due_in_working_days(
         &self,
-        stage: &str,
+        stage: Stage,
         rule: &StageRule,
         start: Date,
         extensions: &[&str],
     ) -> Result<Date, PolicyError> {
         if let Some(kind) = extensions.first() {
             return Err(PolicyError::UnknownExtension {
-                stage: stage.into(),
+                stage,
                 kind: (*kind).into(),
             });
         }
@@ -241,14 +309,7 @@ mod tests {
             let policy = Policy::preset(id).expect("parses");
             assert_eq!(policy.policy.id, id);
             assert!(!policy.policy.version.is_empty() && parse_date(&policy.policy.effective).is_some());
-            for stage in [
-                "triage",
-                "notice",
-                "resolution",
-                "feedback",
-                "commendation_proposal",
-                "commendation_decision",
-            ] {
+            for stage in Stage::ALL {
                 assert!(policy.stage(stage).is_ok(), "{id} {stage}");
             }
         }
@@ -262,21 +323,36 @@ mod tests {
     fn triage_worked_examples() {
         let p = vn();
         // Tuesday 3 March 2026 → Thursday 12 March (POLICY-REFERENCE.md's example).
-        assert_eq!(p.due("triage", date!(2026 - 03 - 03), &[]), Ok(date!(2026 - 03 - 12)));
+        assert_eq!(
+            p.due(Stage::Triage, date!(2026 - 03 - 03), &[]),
+            Ok(date!(2026 - 03 - 12))
+        );
         // From a Friday, across a weekend: Friday 6 March → Tuesday 17 March.
-        assert_eq!(p.due("triage", date!(2026 - 03 - 06), &[]), Ok(date!(2026 - 03 - 17)));
+        assert_eq!(
+            p.due(Stage::Triage, date!(2026 - 03 - 06), &[]),
+            Ok(date!(2026 - 03 - 17))
+        );
         // From the Friday before Tết (13 Feb 2026; Tết 14–22 Feb) → Tuesday 3 March.
-        assert_eq!(p.due("triage", date!(2026 - 02 - 13), &[]), Ok(date!(2026 - 03 - 03)));
+        assert_eq!(
+            p.due(Stage::Triage, date!(2026 - 02 - 13), &[]),
+            Ok(date!(2026 - 03 - 03))
+        );
         // Across 30 April – 1 May 2026 (Thursday, Friday): Tuesday 28 April → Monday 11 May.
-        assert_eq!(p.due("triage", date!(2026 - 04 - 28), &[]), Ok(date!(2026 - 05 - 11)));
+        assert_eq!(
+            p.due(Stage::Triage, date!(2026 - 04 - 28), &[]),
+            Ok(date!(2026 - 05 - 11))
+        );
     }
 
     #[test]
     fn notice_and_feedback_count_working_days() {
         let p = vn();
-        assert_eq!(p.due("notice", date!(2026 - 03 - 06), &[]), Ok(date!(2026 - 03 - 13)));
         assert_eq!(
-            p.due("feedback", date!(2026 - 08 - 28), &[]),
+            p.due(Stage::Notice, date!(2026 - 03 - 06), &[]),
+            Ok(date!(2026 - 03 - 13))
+        );
+        assert_eq!(
+            p.due(Stage::Feedback, date!(2026 - 08 - 28), &[]),
             Ok(date!(2026 - 09 - 08)),
             "across National Day"
         );
@@ -287,16 +363,19 @@ mod tests {
         let p = vn();
         let accepted = date!(2026 - 03 - 02); // Monday
                                               // 30 days: Wednesday 1 April.
-        assert_eq!(p.due("resolution", accepted, &[]), Ok(date!(2026 - 04 - 01)));
+        assert_eq!(p.due(Stage::Resolution, accepted, &[]), Ok(date!(2026 - 04 - 01)));
         // Complicated: one extension of 30 days → Friday 1 May is a holiday → Monday 4 May.
-        assert_eq!(p.due("resolution", accepted, &["complex"]), Ok(date!(2026 - 05 - 04)));
+        assert_eq!(
+            p.due(Stage::Resolution, accepted, &["complex"]),
+            Ok(date!(2026 - 05 - 04))
+        );
         // Particularly complicated: two extensions → 31 May is a Sunday → Monday 1 June (90 days is the cap).
         assert_eq!(
-            p.due("resolution", accepted, &["very_complex", "very_complex"]),
+            p.due(Stage::Resolution, accepted, &["very_complex", "very_complex"]),
             Ok(date!(2026 - 06 - 01))
         );
         assert_eq!(
-            p.due("resolution", accepted, &["complex", "complex"]),
+            p.due(Stage::Resolution, accepted, &["complex", "complex"]),
             Err(PolicyError::TooManyExtensions {
                 kind: "complex".into(),
                 max: 1
@@ -304,7 +383,7 @@ mod tests {
         );
         assert_eq!(
             p.due(
-                "resolution",
+                Stage::Resolution,
                 accepted,
                 &["very_complex", "very_complex", "very_complex"]
             ),
@@ -314,11 +393,15 @@ mod tests {
             })
         );
         assert_eq!(
-            p.due("resolution", accepted, &["complex", "very_complex", "very_complex"]),
+            p.due(
+                Stage::Resolution,
+                accepted,
+                &["complex", "very_complex", "very_complex"]
+            ),
             Err(PolicyError::PastCap { cap_days: 90 })
         );
         assert!(matches!(
-            p.due("resolution", accepted, &["urgent"]),
+            p.due(Stage::Resolution, accepted, &["urgent"]),
             Err(PolicyError::UnknownExtension { .. })
         ));
     }
@@ -327,10 +410,13 @@ mod tests {
     fn the_eu_preset_counts_calendar_days_and_months() {
         let eu = Policy::preset("eu-2019").expect("preset");
         // 7 days from Monday 2 March 2026: Monday 9 March.
-        assert_eq!(eu.due("triage", date!(2026 - 03 - 02), &[]), Ok(date!(2026 - 03 - 09)));
+        assert_eq!(
+            eu.due(Stage::Triage, date!(2026 - 03 - 02), &[]),
+            Ok(date!(2026 - 03 - 09))
+        );
         // 3 months from 30 November 2026: 28 February 2027 is a Sunday → Monday 1 March.
         assert_eq!(
-            eu.due("feedback", date!(2026 - 11 - 30), &[]),
+            eu.due(Stage::Feedback, date!(2026 - 11 - 30), &[]),
             Ok(date!(2027 - 03 - 01))
         );
         assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
@@ -346,5 +432,15 @@ mod tests {
             })
             .unwrap();
         assert!(matches!(Policy::parse(&text), Err(PolicyError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_stage_this_code_does_not_know_is_refused() {
+        let text = PRESETS[0].1.replace("[stages.notice]", "[stages.notise]");
+        assert_ne!(text, PRESETS[0].1, "the preset names the notice stage");
+        assert_eq!(
+            Policy::parse(&text).unwrap_err(),
+            PolicyError::Invalid("unknown stage \"notise\"".into())
+        );
     }
 }

@@ -5,20 +5,22 @@
 //! goes to that team's parent, so no one investigates their own office. Within the team, the active
 //! inspector with the fewest open cases is assigned, never one whose home unit is the reported unit.
 
-/// A routing rule as stored.
+use super::ids::{TeamId, UnitId, UserId};
+
+/// A routing rule as stored. Category and unit are patterns: a name, or `*` for any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub category: String,
     pub unit: String,
-    pub team: String,
+    pub team: TeamId,
 }
 
 /// A team as routing needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamNode {
-    pub id: String,
-    pub unit: Option<String>,
-    pub parent: Option<String>,
+    pub id: TeamId,
+    pub unit: Option<UnitId>,
+    pub parent: Option<TeamId>,
 }
 
 fn specificity(rule: &Rule, category: &str, unit: &str) -> Option<u8> {
@@ -31,7 +33,7 @@ fn specificity(rule: &Rule, category: &str, unit: &str) -> Option<u8> {
 }
 
 /// The team that handles a report of `category` about `unit`, if any rule matches.
-pub fn route(rules: &[Rule], teams: &[TeamNode], category: &str, unit: &str) -> Option<String> {
+pub fn route(rules: &[Rule], teams: &[TeamNode], category: &str, unit: &str) -> Option<TeamId> {
     let rule = rules
         .iter()
         .filter_map(|r| specificity(r, category, unit).map(|s| (s, r)))
@@ -43,7 +45,7 @@ pub fn route(rules: &[Rule], teams: &[TeamNode], category: &str, unit: &str) -> 
         if team.unit.as_deref() != Some(unit) {
             break;
         }
-        match team.parent.as_deref().and_then(|p| teams.iter().find(|t| t.id == p)) {
+        match team.parent.as_ref().and_then(|p| teams.iter().find(|t| t.id == *p)) {
             Some(parent) => team = parent,
             None => break,
         }
@@ -54,8 +56,8 @@ pub fn route(rules: &[Rule], teams: &[TeamNode], category: &str, unit: &str) -> 
 /// An inspector who could take the case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub user_id: String,
-    pub home_unit: Option<String>,
+    pub user_id: UserId,
+    pub home_unit: Option<UnitId>,
     pub open_cases: i64,
 }
 

@@ -35,21 +35,68 @@ impl Role {
     }
 }
 
+/// Why an account could not be added, changed or disabled. Said in words on the command line (`Display`)
+/// and by its message key on the admin's page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StaffRefusal {
+    #[error("a username has 3 to 32 characters")]
+    UsernameLength,
+    #[error("a username uses lowercase letters, digits, '.', '_' and '-' only")]
+    UsernameCharacters,
+    #[error("a password has at least 12 characters")]
+    PasswordShort,
+    #[error("a password has at most 256 characters")]
+    PasswordLong,
+    #[error("unknown role {0:?} (admin, supervisor, inspector, officer)")]
+    UnknownRole(String),
+    #[error("unknown team {0:?}")]
+    UnknownTeam(String),
+    #[error("unknown unit {0:?}")]
+    UnknownUnit(String),
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error("no user named {0:?}")]
+    NoSuchUser(String),
+    #[error("an admin cannot disable their own account")]
+    DisableSelf,
+    #[error("the last active admin cannot be disabled")]
+    LastAdmin,
+}
+
+impl StaffRefusal {
+    /// The key of the refusal in the Fluent files; the name it carries is the one the admin just typed.
+    pub fn key(&self) -> &'static str {
+        match self {
+            StaffRefusal::UsernameLength => "error-username-length",
+            StaffRefusal::UsernameCharacters => "error-username-characters",
+            StaffRefusal::PasswordShort => "error-password-short",
+            StaffRefusal::PasswordLong => "error-password-long",
+            StaffRefusal::UnknownRole(_) => "error-unknown-role",
+            StaffRefusal::UnknownTeam(_) => "error-unknown-team",
+            StaffRefusal::UnknownUnit(_) => "error-unknown-unit",
+            StaffRefusal::UserExists(_) => "error-user-exists",
+            StaffRefusal::NoSuchUser(_) => "error-no-such-user",
+            StaffRefusal::DisableSelf => "error-disable-self",
+            StaffRefusal::LastAdmin => "error-last-admin",
+        }
+    }
+}
+
 /// A username: 3 to 32 characters of lowercase ASCII letters, digits, `.`, `_` and `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
 impl Username {
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
+    pub fn parse(input: &str) -> Result<Self, StaffRefusal> {
         let name = input.trim();
         if !(3..=32).contains(&name.len()) {
-            return Err("a username has 3 to 32 characters");
+            return Err(StaffRefusal::UsernameLength);
         }
         if !name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
         {
-            return Err("a username uses lowercase letters, digits, '.', '_' and '-' only");
+            return Err(StaffRefusal::UsernameCharacters);
         }
         Ok(Self(name.to_owned()))
     }
@@ -64,10 +111,10 @@ impl Username {
 pub const PASSWORD_MIN: usize = 12;
 
 /// Checks a new password: at least [`PASSWORD_MIN`] characters, at most 256.
-pub fn check_password(password: &str) -> Result<(), &'static str> {
+pub fn check_password(password: &str) -> Result<(), StaffRefusal> {
     match password.chars().count() {
-        n if n < PASSWORD_MIN => Err("a password has at least 12 characters"),
-        n if n > 256 => Err("a password has at most 256 characters"),
+        n if n < PASSWORD_MIN => Err(StaffRefusal::PasswordShort),
+        n if n > 256 => Err(StaffRefusal::PasswordLong),
         _ => Ok(()),
     }
 }
@@ -82,14 +129,18 @@ mod tests {
             Username::parse(" lan.nguyen ").map(|u| u.as_str().to_owned()),
             Ok("lan.nguyen".into())
         );
-        for bad in ["ab", "Lan", "lan nguyen", "lân", &"a".repeat(33)] {
-            assert!(Username::parse(bad).is_err(), "{bad}");
+        for bad in ["ab", &"a".repeat(33)] {
+            assert_eq!(Username::parse(bad), Err(StaffRefusal::UsernameLength), "{bad}");
+        }
+        for bad in ["Lan", "lan nguyen", "lân"] {
+            assert_eq!(Username::parse(bad), Err(StaffRefusal::UsernameCharacters), "{bad}");
         }
     }
 
     #[test]
     fn passwords_need_twelve_characters() {
-        assert!(check_password("mười một ký").is_err());
+        assert_eq!(check_password("mười một ký"), Err(StaffRefusal::PasswordShort));
+        assert_eq!(check_password(&"a".repeat(257)), Err(StaffRefusal::PasswordLong));
         assert!(check_password("mười hai ký!").is_ok());
     }
 

@@ -1,5 +1,6 @@
 //! Cases as staff see them: queues, transitions with their sealed reasons, reassignment.
 
+use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use super::{grants, ledger, Tx};
@@ -147,7 +148,15 @@ pub async fn transition(pool: &AnyPool, t: &Transition<'_>) -> Result<bool, sqlx
         return Ok(false);
     }
     let detail = serde_json::json!({ "from": t.from, "to": t.to, "note": t.note_id }).to_string();
-    let entry = ledger::append(&mut tx, t.at, "transition", Some(t.report_id), t.actor_id, &detail).await?;
+    let entry = ledger::append(
+        &mut tx,
+        t.at,
+        EntryKind::Transition,
+        Some(t.report_id),
+        t.actor_id,
+        &detail,
+    )
+    .await?;
     insert_note(
         &mut tx,
         t.note_id,
@@ -244,7 +253,7 @@ pub async fn reassign(
         grants::delete_grant(&mut tx, report_id, previous).await?;
     }
     let detail = serde_json::json!({ "from": previous, "to": next }).to_string();
-    ledger::append(&mut tx, at, "reassigned", Some(report_id), actor_id, &detail).await?;
+    ledger::append(&mut tx, at, EntryKind::Reassigned, Some(report_id), actor_id, &detail).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -253,7 +262,7 @@ pub async fn reassign(
 pub async fn add_event(
     pool: &AnyPool,
     report_id: &ReportId,
-    kind: &str,
+    kind: EntryKind,
     actor_id: &str,
     at: i64,
     detail: &str,
@@ -273,8 +282,9 @@ pub async fn list_resolving_unescalated(pool: &AnyPool) -> Result<Vec<CaseRow>, 
     let resolving = resolving.join(", ");
     let rows = sqlx::query(&format!(
         "SELECT {QUEUE_COLUMNS} FROM reports WHERE status IN ({resolving}) \
-         AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.report_id = reports.id AND l.kind = 'escalation')"
+         AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.report_id = reports.id AND l.kind = $1)"
     ))
+    .bind(EntryKind::Escalation.as_str())
     .fetch_all(pool)
     .await?;
     rows.iter().map(case_from_row).collect()

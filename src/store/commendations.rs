@@ -1,6 +1,7 @@
 //! Commendation cases: opened with a substantiated conclusion, then proposal, decision, claim and payment,
 //! each a guarded update and its ledger entry in one transaction (so of two concurrent steps one wins).
 
+use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
@@ -137,7 +138,15 @@ pub async fn open_in(
         insert_grant(tx, report_id, Purpose::File, holder, grant).await?;
     }
     let detail = serde_json::json!({ "scheme": opening.scheme }).to_string();
-    ledger::append(tx, at, "commendation_opened", Some(report_id), "system", &detail).await?;
+    ledger::append(
+        tx,
+        at,
+        EntryKind::CommendationOpened,
+        Some(report_id),
+        "system",
+        &detail,
+    )
+    .await?;
     Ok(())
 }
 
@@ -240,7 +249,7 @@ pub async fn list(pool: &AnyPool, status: Option<&str>) -> Result<Vec<Commendati
 /// The ledger entry of a step.
 struct Event<'a> {
     report_id: &'a str,
-    kind: &'a str,
+    kind: EntryKind,
     actor: &'a str,
     at: i64,
     detail: serde_json::Value,
@@ -316,7 +325,7 @@ pub async fn record_proposal(
     let detail = serde_json::json!({
         "recovered": p.recovered, "form": p.form, "amount": p.amount, "min": p.min, "max": p.max,
     });
-    let kind = "commendation_proposed";
+    let kind = EntryKind::CommendationProposed;
     step(
         pool,
         update,
@@ -371,7 +380,7 @@ pub async fn record_decision(
     .bind(report_id)
     .bind(proposed_amount.unwrap_or(-1));
     let detail = serde_json::json!({ "to": state, "form": form, "amount": amount });
-    let kind = "commendation_decided";
+    let kind = EntryKind::CommendationDecided;
     step(
         pool,
         update,
@@ -414,9 +423,9 @@ pub async fn record_answer(
         .bind(report_id)
         .bind(from);
     let kind = if accept {
-        "commendation_claimed"
+        EntryKind::CommendationClaimed
     } else {
-        "commendation_declined"
+        EntryKind::CommendationDeclined
     };
     let detail = serde_json::json!({ "to": state });
     let actor = "reporter";
@@ -455,7 +464,7 @@ pub async fn record_payment(
     .bind(report_id)
     .bind(claimed_at);
     let detail = serde_json::json!({ "to": "paid", "amount": amount });
-    let kind = "commendation_paid";
+    let kind = EntryKind::CommendationPaid;
     step(
         pool,
         update,

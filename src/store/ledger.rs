@@ -7,13 +7,14 @@ use super::Tx;
 use crate::crypto::{entry_hash, ChainFields};
 use crate::domain::clock::clock_fragment;
 use crate::domain::ids::{ReportId, TeamId};
+use crate::domain::EntryKind;
 
 /// One entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     pub seq: i64,
     pub at: i64,
-    pub kind: String,
+    pub kind: EntryKind,
     pub report_id: Option<String>,
     pub actor: String,
     pub detail: String,
@@ -26,7 +27,7 @@ pub struct Entry {
 pub async fn append(
     tx: &mut Tx<'_>,
     at: i64,
-    kind: &str,
+    kind: EntryKind,
     report_id: Option<&str>,
     actor: &str,
     detail: &str,
@@ -41,7 +42,7 @@ pub async fn append(
         &ChainFields {
             seq,
             at,
-            kind,
+            kind: kind.as_str(),
             report_id,
             actor,
             detail,
@@ -53,7 +54,7 @@ pub async fn append(
     )
     .bind(seq)
     .bind(at)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(report_id)
     .bind(actor)
     .bind(detail)
@@ -75,7 +76,7 @@ pub async fn append(
     Ok(Entry {
         seq,
         at,
-        kind: kind.to_owned(),
+        kind,
         report_id: report_id.map(str::to_owned),
         actor: actor.to_owned(),
         detail: detail.to_owned(),
@@ -84,11 +85,19 @@ pub async fn append(
     })
 }
 
+/// A stored kind, decoded where the row is read: one this code does not know is a decode error naming the
+/// entry, never a default.
+fn decode_kind(seq: i64, name: String) -> Result<EntryKind, sqlx::Error> {
+    EntryKind::parse(&name)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown ledger kind {name:?} at entry #{seq}").into()))
+}
+
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    let seq = row.try_get("seq")?;
     Ok(Entry {
-        seq: row.try_get("seq")?,
+        seq,
         at: row.try_get("at")?,
-        kind: row.try_get("kind")?,
+        kind: decode_kind(seq, row.try_get("kind")?)?,
         report_id: row.try_get("report_id")?,
         actor: row.try_get("actor")?,
         detail: row.try_get("detail")?,
@@ -188,7 +197,7 @@ pub async fn check_clocks(pool: &sqlx::AnyPool, entries: &[Entry], repair: bool)
     for e in entries {
         if let (Some(id), Some(fragment)) = (
             e.report_id.as_deref(),
-            clock_fragment(e.at, &e.kind, &e.actor, &e.detail),
+            clock_fragment(e.at, e.kind, &e.actor, &e.detail),
         ) {
             expected.entry(id).or_default().push_str(&fragment);
         }

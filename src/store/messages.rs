@@ -1,5 +1,6 @@
 //! Messages between the reporter and the inspectors, sealed under the report key.
 
+use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use super::ledger;
@@ -60,7 +61,7 @@ pub async fn insert_in(tx: &mut super::Tx<'_>, message: &StoredMessage, actor: &
     ledger::append(
         tx,
         message.created_at,
-        "message",
+        EntryKind::Message,
         Some(&message.report_id),
         actor,
         &detail,

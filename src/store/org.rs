@@ -1,5 +1,6 @@
 //! The organisation: units, teams and routing rules, imported from a TOML file.
 
+use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use crate::domain::org::{Organisation, Team};
@@ -79,7 +80,15 @@ pub async fn import(pool: &AnyPool, org: &Organisation, actor: &str) -> Result<I
     };
     let detail =
         serde_json::json!({ "units": imported.units, "teams": imported.teams, "rules": imported.rules }).to_string();
-    super::ledger::append(&mut tx, super::now_millis(), "org_imported", None, actor, &detail).await?;
+    super::ledger::append(
+        &mut tx,
+        super::now_millis(),
+        EntryKind::OrgImported,
+        None,
+        actor,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(imported)
 }
@@ -100,7 +109,7 @@ pub async fn list_rules(pool: &AnyPool) -> Result<Vec<Rule>, sqlx::Error> {
             Ok(Rule {
                 category: r.try_get("category")?,
                 unit: r.try_get("unit_id")?,
-                team: r.try_get("team_id")?,
+                team: super::id(r, "team_id")?,
             })
         })
         .collect()
@@ -113,11 +122,11 @@ pub async fn list_teams(pool: &AnyPool) -> Result<Vec<Team>, sqlx::Error> {
     rows.iter()
         .map(|r| {
             Ok(Team {
-                id: r.try_get("id")?,
+                id: super::id(r, "id")?,
                 name_vi: r.try_get("name_vi")?,
                 name_en: r.try_get("name_en")?,
-                unit: r.try_get("unit_id")?,
-                parent: r.try_get("parent_id")?,
+                unit: super::optional_id(r, "unit_id")?,
+                parent: super::optional_id(r, "parent_id")?,
                 default: r.try_get::<i64, _>("is_default")? != 0,
             })
         })
@@ -149,7 +158,7 @@ pub async fn upsert_rule(pool: &AnyPool, rule: &Rule, actor: &str, at: i64) -> R
     .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({ "category": rule.category, "unit": rule.unit, "team": rule.team }).to_string();
-    super::ledger::append(&mut tx, at, "rule_set", None, actor, &detail).await?;
+    super::ledger::append(&mut tx, at, EntryKind::RuleSet, None, actor, &detail).await?;
     tx.commit().await
 }
 
@@ -173,7 +182,7 @@ pub async fn delete_rule(
         return Ok(false);
     }
     let detail = serde_json::json!({ "category": category, "unit": unit }).to_string();
-    super::ledger::append(&mut tx, at, "rule_removed", None, actor, &detail).await?;
+    super::ledger::append(&mut tx, at, EntryKind::RuleRemoved, None, actor, &detail).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -194,7 +203,7 @@ pub async fn upsert_team(pool: &AnyPool, team: &Team, actor: &str, at: i64) -> R
     .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({ "team": team.id, "unit": team.unit, "parent": team.parent }).to_string();
-    super::ledger::append(&mut tx, at, "team_set", None, actor, &detail).await?;
+    super::ledger::append(&mut tx, at, EntryKind::TeamSet, None, actor, &detail).await?;
     tx.commit().await
 }
 
@@ -224,6 +233,6 @@ pub async fn upsert_unit(
     .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({ "unit": unit.id, "kind": unit.kind, "parent": unit.parent }).to_string();
-    super::ledger::append(&mut tx, at, "unit_set", None, actor, &detail).await?;
+    super::ledger::append(&mut tx, at, EntryKind::UnitSet, None, actor, &detail).await?;
     tx.commit().await
 }

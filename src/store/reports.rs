@@ -1,5 +1,6 @@
 //! Reports: the sealed content, the wrapped key and the routing metadata.
 
+use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
@@ -60,9 +61,9 @@ async fn insert_with_grants(
     }
     let id = Some(report.id.as_str());
     let detail = serde_json::json!({ "category": report.category, "unit": report.unit_id }).to_string();
-    ledger::append(tx, report.received_at, "received", id, "reporter", &detail).await?;
+    ledger::append(tx, report.received_at, EntryKind::Received, id, "reporter", &detail).await?;
     let detail = serde_json::json!({ "team": report.team_id, "assignee": report.assignee_id }).to_string();
-    ledger::append(tx, report.received_at, "assigned", id, "system", &detail).await?;
+    ledger::append(tx, report.received_at, EntryKind::Assigned, id, "system", &detail).await?;
     Ok(())
 }
 

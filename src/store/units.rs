@@ -11,11 +11,11 @@ pub async fn list_units(pool: &AnyPool) -> Result<Vec<Unit>, sqlx::Error> {
     rows.iter()
         .map(|row| {
             Ok(Unit {
-                id: row.try_get("id")?,
+                id: super::id(row, "id")?,
                 name_vi: row.try_get("name_vi")?,
                 name_en: row.try_get("name_en")?,
                 kind: row.try_get("kind")?,
-                parent: row.try_get("parent_id")?,
+                parent: super::optional_id(row, "parent_id")?,
             })
         })
         .collect()

@@ -137,8 +137,8 @@ pub async fn list_candidates(pool: &AnyPool, team_id: &TeamId) -> Result<Vec<Can
     rows.iter()
         .map(|r| {
             Ok(Candidate {
-                user_id: r.try_get("id")?,
-                home_unit: r.try_get("home_unit_id")?,
+                user_id: super::id(r, "id")?,
+                home_unit: super::optional_id(r, "home_unit_id")?,
                 open_cases: r.try_get("open_cases")?,
             })
         })

@@ -63,17 +63,17 @@ async fn post_setup(
     code: &State<SetupCode>,
     db: &State<Db>,
     secret: &State<ServerSecret>,
-) -> Result<Template, (Status, Template)> {
+) -> app::Result<(Status, Template)> {
     let username = form.username.clone().unwrap_or_default();
     let password = form.password.clone().unwrap_or_default();
-    if let Err(e) = crate::domain::staff::check_password(&password) {
-        return Err((Status::UnprocessableEntity, setup_page(lang, Some(e.to_owned()))));
-    }
-    if let Err(e) = crate::domain::staff::Username::parse(&username) {
-        return Err((Status::UnprocessableEntity, setup_page(lang, Some(e.to_owned()))));
+    let refused = |key: &str| Ok((Status::UnprocessableEntity, setup_page(lang, Some(lang.tr(key)))));
+    let checked = crate::domain::staff::check_password(&password)
+        .and_then(|()| crate::domain::staff::Username::parse(&username).map(drop));
+    if let Err(e) = checked {
+        return refused(e.key());
     }
     if !code.is_open(db).await || !code.take_if(form.code.as_deref().unwrap_or_default()) {
-        return Err((Status::Forbidden, setup_page(lang, Some(lang.tr("error-setup-code")))));
+        return Ok((Status::Forbidden, setup_page(lang, Some(lang.tr("error-setup-code")))));
     }
     let new = NewUser {
         username: &username,
@@ -82,17 +82,22 @@ async fn post_setup(
         home_unit: None,
         password: &password,
     };
-    match accounts::user_add(db, secret, new).await {
-        Ok(added) => {
-            let context = json!({ "username": username.trim(), "uri": added.otpauth_uri });
-            Ok(pages::render("admin/setup_done", lang, "/admin/setup", context))
-        }
-        Err(e) => {
-            // Nothing was created: the code stays usable for the next try.
-            code.restore(form.code.as_deref().unwrap_or_default());
-            Err((Status::UnprocessableEntity, setup_page(lang, Some(e.to_string()))))
-        }
+    let added = accounts::user_add(db, secret, new).await;
+    // Nothing was created: the code stays usable for the next try.
+    added
+        .is_err()
+        .then(|| code.restore(form.code.as_deref().unwrap_or_default()));
+    match added {
+        Ok(added) => Ok((Status::Ok, setup_done(lang, username.trim(), &added.otpauth_uri))),
+        Err(Error::Staff(refusal)) => refused(refusal.key()),
+        Err(e) => Err(e),
     }
+}
+
+/// The first admin's enrolment address, shown once.
+fn setup_done(lang: Lang, username: &str, uri: &str) -> Template {
+    let context = json!({ "username": username, "uri": uri });
+    pages::render("admin/setup_done", lang, "/admin/setup", context)
 }
 
 /// The admin's home: users, teams and routing rules. No report content, no case list.
@@ -122,11 +127,11 @@ async fn admin_page(db: &Db, staff: &Staff, lang: Lang, notice: Option<Notice>) 
     // Names as the admin reads them; an id only where nothing names it ("*" is every category or unit).
     let team_names: Vec<(String, String)> = teams
         .iter()
-        .map(|t| (t.id.clone(), t.name(lang.code()).to_owned()))
+        .map(|t| (t.id.to_string(), t.name(lang.code()).to_owned()))
         .collect();
     let unit_names: Vec<(String, String)> = units
         .iter()
-        .map(|u| (u.id.clone(), u.name(lang.code()).to_owned()))
+        .map(|u| (u.id.to_string(), u.name(lang.code()).to_owned()))
         .collect();
     let team_name = |id: &str| name_of(&team_names, id);
     let unit_name = |id: &str| match id {
@@ -212,11 +217,10 @@ async fn admin_action(
     }
     let notice = match action.await {
         Ok(notice) => notice,
-        Err(e @ (Error::Storage(_) | Error::Corrupt(_) | Error::Forbidden)) => return Err(e),
         Err(Error::Invalid(..)) => Notice::Error(lang.tr("error-invalid-input")),
-        Err(Error::DisableSelf) => Notice::Error(lang.tr("error-disable-self")),
-        // The operator's words (a user that exists, the last admin): as the command line says them.
-        Err(e) => Notice::Error(e.to_string()),
+        Err(Error::Staff(refusal)) => Notice::Error(lang.tr(refusal.key())),
+        // Anything else is not the admin's to fix on this page: the error page says what it means.
+        Err(e) => return Err(e),
     };
     admin_page(db, staff, lang, Some(notice)).await
 }
@@ -336,11 +340,11 @@ async fn post_team(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, for
     let action = async {
         let name_vi = chosen(&form.name_vi).unwrap_or_default();
         let team = crate::domain::org::Team {
-            id: chosen(&form.id).unwrap_or_default().to_owned(),
+            id: chosen(&form.id).unwrap_or_default().into(),
             name_vi: name_vi.to_owned(),
             name_en: chosen(&form.name_en).unwrap_or(name_vi).to_owned(),
-            unit: chosen(&form.unit).map(str::to_owned),
-            parent: chosen(&form.parent).map(str::to_owned),
+            unit: chosen(&form.unit).map(Into::into),
+            parent: chosen(&form.parent).map(Into::into),
             default: false,
         };
         org::set_team(db, &staff, Clock::now(), team).await?;
@@ -364,11 +368,11 @@ async fn post_unit(_o: SameOrigin, staff: Staff, lang: Lang, db: &State<Db>, for
     let action = async {
         let name_vi = chosen(&form.name_vi).unwrap_or_default();
         let unit = crate::domain::org::Unit {
-            id: chosen(&form.id).unwrap_or_default().to_owned(),
+            id: chosen(&form.id).unwrap_or_default().into(),
             kind: chosen(&form.kind).unwrap_or_default().to_owned(),
             name_vi: name_vi.to_owned(),
             name_en: chosen(&form.name_en).unwrap_or(name_vi).to_owned(),
-            parent: chosen(&form.parent).map(str::to_owned),
+            parent: chosen(&form.parent).map(Into::into),
         };
         org::set_unit(db, &staff, Clock::now(), unit).await?;
         Ok(Notice::Done)

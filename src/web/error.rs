@@ -127,9 +127,8 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
         Error::Rejected => (Status::Unauthorized, "unauthorized", "error-sign-in"),
         Error::Throttled => (Status::TooManyRequests, "too_many_requests", "error-throttled"),
         Error::CrossSite => (Status::Forbidden, "cross_site", "error-csrf"),
-        Error::UserExists(_) | Error::NoSuchUser(_) | Error::Refused(_) | Error::DisableSelf => {
-            (Status::UnprocessableEntity, "invalid", "error-invalid-input")
-        }
+        Error::Staff(refusal) => (Status::UnprocessableEntity, "invalid", refusal.key()),
+        Error::Refused(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
         Error::Storage(_) => (Status::ServiceUnavailable, "storage_unavailable", "error-storage"),
         Error::Corrupt(_) | Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => {
             (Status::InternalServerError, "internal", "error-internal")

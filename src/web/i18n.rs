@@ -167,4 +167,38 @@ mod tests {
             assert!(vi.contains(key.as_str()), "{key} has no message");
         }
     }
+
+    #[test]
+    fn every_report_event_every_case_stage_and_every_staff_refusal_has_a_message() {
+        use crate::domain::staff::StaffRefusal;
+        use crate::domain::{EntryKind, Stage};
+        let vi = keys(include_str!("../../locales/vi/main.ftl"));
+        // The kinds a report's history shows: messages are shown as messages, and the kinds after the
+        // commendation's are about accounts and the organisation.
+        let events = EntryKind::ALL[..13]
+            .iter()
+            .filter(|k| **k != EntryKind::Message)
+            .map(|k| k.message_key());
+        // The stages a case's deadlines list (the escalation report is the supervisor's, not a case clock).
+        let stages = Stage::ALL[..6].iter().map(|s| s.message_key());
+        let refusals = [
+            StaffRefusal::UsernameLength,
+            StaffRefusal::UsernameCharacters,
+            StaffRefusal::PasswordShort,
+            StaffRefusal::PasswordLong,
+            StaffRefusal::UnknownRole(String::new()),
+            StaffRefusal::UnknownTeam(String::new()),
+            StaffRefusal::UnknownUnit(String::new()),
+            StaffRefusal::UserExists(String::new()),
+            StaffRefusal::NoSuchUser(String::new()),
+            StaffRefusal::DisableSelf,
+            StaffRefusal::LastAdmin,
+        ]
+        .map(|r| r.key().to_owned());
+        let all: Vec<String> = events.chain(stages).chain(refusals).collect();
+        assert_eq!(all.len(), 12 + 6 + 11);
+        for key in &all {
+            assert!(vi.contains(key.as_str()), "{key} has no message");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Staff pages: sign-in, the queue ordered by deadline, the case page with its actions. Every form that
 //! changes state carries the session's CSRF token and passes [`SameOrigin`]; the cookie is SameSite=Strict.
 
+use crate::domain::EntryKind;
 use rocket::form::{Form, FromForm};
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
@@ -127,7 +128,7 @@ pub(super) async fn unit_names(db: &Db, lang: Lang) -> app::Result<Vec<(String, 
     Ok(org::units(db)
         .await?
         .into_iter()
-        .map(|u| (u.id.clone(), u.name(lang.code()).to_owned()))
+        .map(|u| (u.id.to_string(), u.name(lang.code()).to_owned()))
         .collect())
 }
 
@@ -312,13 +313,13 @@ fn timeline(lang: Lang, events: &[crate::store::ledger::Entry], notes: &[(i64, S
         .iter()
         .map(|e| {
             let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-            let label = match e.kind.as_str() {
-                "transition" => format!(
+            let label = match e.kind {
+                EntryKind::Transition => format!(
                     "{} → {}",
                     status_name(lang, detail["from"].as_str().unwrap_or("")),
                     status_name(lang, detail["to"].as_str().unwrap_or(""))
                 ),
-                kind => lang.tr(&format!("event-{kind}")),
+                kind => lang.tr(&kind.message_key()),
             };
             let reason = notes.iter().find(|(seq, _)| *seq == e.seq).map(|(_, r)| r.clone());
             json!({ "at": pages::time(lang, e.at), "label": label, "reason": reason })
@@ -461,7 +462,7 @@ async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> PageResult {
         .iter()
         .map(|(stage, t)| {
             json!({
-                "stage": lang.tr(&format!("stage-{stage}")),
+                "stage": lang.tr(&stage.message_key()),
                 "met": t.met,
                 "missed": t.missed,
                 "rate": t.per_mille().map(|p| format!("{}.{} %", p / 10, p % 10)),

@@ -1,6 +1,7 @@
 //! Rendering pages: the context every page shares (language, language switch) and the formatting of
 //! dates, times and amounts for each language.
 
+use crate::domain::EntryKind;
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 use time::Date;
@@ -65,7 +66,7 @@ pub fn money(lang: Lang, value: i64, currency: &str) -> String {
 /// A deadline as the pages show it: stage and state in the reader's language, the due day as they write it.
 pub fn deadline(lang: Lang, d: &Deadline) -> Value {
     json!({
-        "stage": lang.tr(&format!("stage-{}", d.stage)),
+        "stage": lang.tr(&d.stage.message_key()),
         "due": date(lang, d.due),
         "state": d.state.as_str(),
         "state_label": lang.tr(&format!("deadline-{}", d.state.as_str().replace('_', "-"))),
@@ -94,9 +95,9 @@ pub fn confirmation(lang: Lang, done: Option<&str>, actions: &[&str], key_prefix
 
 /// A ledger entry as a timeline line for the reporter and the officer: a transition names the status it led
 /// to ("Status updated: Accepted"), any other entry its kind.
-pub fn event_label(lang: Lang, kind: &str, detail: &str) -> String {
-    if kind != "transition" {
-        return lang.tr(&format!("event-{kind}"));
+pub fn event_label(lang: Lang, kind: EntryKind, detail: &str) -> String {
+    if kind != EntryKind::Transition {
+        return lang.tr(&kind.message_key());
     }
     let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
     let to = status_name(lang, detail["to"].as_str().unwrap_or_default());
@@ -112,7 +113,7 @@ pub fn status_name(lang: Lang, id: &str) -> String {
 
 /// A ledger entry as a timeline shows it: when, and what happened, in the reader's language.
 pub fn event(lang: Lang, entry: &crate::store::ledger::Entry) -> serde_json::Value {
-    serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, &entry.kind, &entry.detail) })
+    serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, entry.kind, &entry.detail) })
 }
 
 #[cfg(test)]

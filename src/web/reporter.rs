@@ -289,7 +289,7 @@ async fn status_page(
     let units = org::units(db).await?;
     let unit_name = units
         .iter()
-        .find(|u| u.id == view.unit)
+        .find(|u| *u.id == *view.unit)
         .map(|u| u.name(lang.code()).to_owned())
         .unwrap_or_default();
     let category = Category::parse(&view.category)

@@ -39,6 +39,28 @@ async fn audit_verify_names_the_first_edited_reordered_or_deleted_entry() {
         .unwrap();
     minhbach::app::audit::audit_verify(app.db()).await.expect("restored");
 
+    // A kind changed to another one this code knows breaks the chain there; to one it does not know, the
+    // entry does not even decode.
+    pool.execute("UPDATE ledger SET kind = 'assigned' WHERE seq = 4")
+        .await
+        .unwrap();
+    let error = minhbach::app::audit::audit_verify(app.db())
+        .await
+        .expect_err("kind edited")
+        .to_string();
+    assert!(error.contains("#4"), "{error}");
+    pool.execute("UPDATE ledger SET kind = 'approved' WHERE seq = 4")
+        .await
+        .unwrap();
+    let error = minhbach::app::audit::audit_verify(app.db())
+        .await
+        .expect_err("unknown kind");
+    assert!(matches!(error, minhbach::app::Error::Corrupt(_)), "{error}");
+    pool.execute("UPDATE ledger SET kind = 'received' WHERE seq = 4")
+        .await
+        .unwrap();
+    minhbach::app::audit::audit_verify(app.db()).await.expect("restored");
+
     pool.execute("UPDATE ledger SET seq = -6 WHERE seq = 6").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 6 WHERE seq = 5").await.unwrap();
     pool.execute("UPDATE ledger SET seq = 5 WHERE seq = -6").await.unwrap();

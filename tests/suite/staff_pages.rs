@@ -361,6 +361,97 @@ async fn admins_manage_accounts_teams_and_rules_in_pages_and_forged_forms_change
     assert_eq!(team.as_deref(), Some("to-dat-dai"));
 }
 
+/// What the admin is refused is said on the page in the admin's language, never in the command line's
+/// English words.
+#[rocket::async_test]
+async fn an_admins_refused_account_is_explained_in_the_admins_language() {
+    let app = TestApp::spawn().await;
+    app.add_user("admin", "admin", None, None).await;
+    let (admin, _) = app.sign_in_page("admin").await;
+    let (_, admin_page) = app.get_page("/admin", &admin).await;
+    let csrf = csrf_on(&admin_page);
+    let users = app.count("users").await;
+    let cases: [(&str, &str, &str, &str, &str); 4] = [
+        (
+            "admin",
+            PASSWORD,
+            "Đã có tài khoản với tên đăng nhập này.",
+            "An account with this username already exists.",
+            "already exists",
+        ),
+        (
+            "moi.nguoi",
+            "ngắn quá",
+            "Mật khẩu có ít nhất 12 ký tự.",
+            "A password has at least 12 characters.",
+            "at least 12",
+        ),
+        (
+            "Lan Nguyen",
+            PASSWORD,
+            "Tên đăng nhập chỉ gồm chữ thường",
+            "A username uses lowercase letters",
+            "uses lowercase",
+        ),
+        (
+            "ab",
+            PASSWORD,
+            "Tên đăng nhập dài từ 3 đến 32 ký tự.",
+            "A username has 3 to 32 characters.",
+            "3 to 32",
+        ),
+    ];
+    for (username, password, vi, en, cli_words) in cases {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("role", "inspector"),
+            ("password", password),
+        ];
+        let (status, _, page) = app.post_page("/admin/users", Some(&admin), form(&fields), &[]).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{username}");
+        assert!(page.contains(vi), "{username}: {page}");
+        assert!(
+            !page.contains(cli_words),
+            "{username}: the command line's words on a Vietnamese page"
+        );
+        let (status, _, page) = app
+            .post_page(
+                "/admin/users",
+                Some(&admin),
+                form(&fields),
+                &[("Accept-Language", "en")],
+            )
+            .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{username}");
+        assert!(page.contains(en), "{username}: {page}");
+    }
+    // Positive control: the same form with a free name and a long password adds the account.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("username", "moi.nguoi"),
+        ("role", "inspector"),
+        ("password", PASSWORD),
+    ];
+    let (status, _, _) = app.post_page("/admin/users", Some(&admin), form(&fields), &[]).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        app.count("users").await,
+        users + 1,
+        "only the accepted account was added"
+    );
+    let (status, _, page) = app
+        .post_page(
+            "/admin/users/admin/disable",
+            Some(&admin),
+            form(&[("csrf", &csrf)]),
+            &[],
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page.contains("Bạn không thể tự khóa tài khoản của mình."), "{page}");
+}
+
 #[rocket::async_test]
 async fn admins_see_accounts_and_rules_but_no_case() {
     let app = TestApp::spawn().await;

@@ -21,6 +21,7 @@ use crate::domain::commendation::{self, State};
 use crate::domain::ids::{ReportId, UserId};
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
 use crate::domain::staff::Role;
+use crate::domain::EntryKind;
 use crate::store::commendations::{self as stored, Commendation, Opening, Purpose};
 use crate::store::{self, users, Db};
 
@@ -148,7 +149,7 @@ impl File {
     /// The commendation's clocks (proposal, decision) as of `clock`, from the report's clock column.
     pub fn deadlines(&self, clock: Clock) -> Vec<Deadline> {
         let mut all = crate::domain::clock::deadlines_of_clock(self.row.received_at, &self.row.clock, clock.millis());
-        all.retain(|d| d.stage.starts_with("commendation"));
+        all.retain(|d| d.stage.is_commendation());
         all
     }
 
@@ -201,7 +202,7 @@ pub async fn history(db: &Db, file: &File) -> Result<Vec<store::ledger::Entry>> 
     let entries = store::ledger::list_for_report(db.pool(), &file.row.report_id).await?;
     Ok(entries
         .into_iter()
-        .filter(|e| e.kind.starts_with("commendation") || e.kind == "transition")
+        .filter(|e| e.kind.is_commendation() || e.kind == EntryKind::Transition)
         .collect())
 }
 

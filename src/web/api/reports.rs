@@ -50,7 +50,7 @@ async fn post_report(body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> A
     let code = submitted.code.grouped();
     Ok((
         Status::Created,
-        Json(json!({ "code": code.as_str(), "status": "received" })),
+        Json(json!({ "code": code.as_str(), "status": crate::domain::Status::Received.as_str() })),
     ))
 }
 
@@ -160,7 +160,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
         "events": view.events.iter().map(|e| json!({
             "at": pages::rfc3339(e.at),
             "kind": e.kind,
-            "label": lang.tr(&format!("event-{}", e.kind)),
+            "label": lang.tr(&e.kind.message_key()),
         })).collect::<Vec<_>>(),
         "messages": view.messages.iter().map(|m| json!({
             "from": m.author.as_str(),

@@ -1,0 +1,123 @@
+//! What a ledger entry records (`DESIGN.md`, "Ledger"): its kind, stored and hashed by its `as_str` name.
+
+/// The kind of a ledger entry. Every kind this crate writes is here; a stored one that is not is a decode
+/// error where the row is read, never a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    // A report and its case.
+    Received,
+    Assigned,
+    Transition,
+    Message,
+    Reassigned,
+    Extension,
+    Escalation,
+    // Its commendation.
+    CommendationOpened,
+    CommendationProposed,
+    CommendationDecided,
+    CommendationClaimed,
+    CommendationDeclined,
+    CommendationPaid,
+    // Accounts.
+    UserAdded,
+    UserDisabled,
+    PasswordReset,
+    KeysRegranted,
+    // The organisation.
+    OrgImported,
+    RuleSet,
+    RuleRemoved,
+    TeamSet,
+    UnitSet,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 22] = [
+        EntryKind::Received,
+        EntryKind::Assigned,
+        EntryKind::Transition,
+        EntryKind::Message,
+        EntryKind::Reassigned,
+        EntryKind::Extension,
+        EntryKind::Escalation,
+        EntryKind::CommendationOpened,
+        EntryKind::CommendationProposed,
+        EntryKind::CommendationDecided,
+        EntryKind::CommendationClaimed,
+        EntryKind::CommendationDeclined,
+        EntryKind::CommendationPaid,
+        EntryKind::UserAdded,
+        EntryKind::UserDisabled,
+        EntryKind::PasswordReset,
+        EntryKind::KeysRegranted,
+        EntryKind::OrgImported,
+        EntryKind::RuleSet,
+        EntryKind::RuleRemoved,
+        EntryKind::TeamSet,
+        EntryKind::UnitSet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Received => "received",
+            EntryKind::Assigned => "assigned",
+            EntryKind::Transition => "transition",
+            EntryKind::Message => "message",
+            EntryKind::Reassigned => "reassigned",
+            EntryKind::Extension => "extension",
+            EntryKind::Escalation => "escalation",
+            EntryKind::CommendationOpened => "commendation_opened",
+            EntryKind::CommendationProposed => "commendation_proposed",
+            EntryKind::CommendationDecided => "commendation_decided",
+            EntryKind::CommendationClaimed => "commendation_claimed",
+            EntryKind::CommendationDeclined => "commendation_declined",
+            EntryKind::CommendationPaid => "commendation_paid",
+            EntryKind::UserAdded => "user_added",
+            EntryKind::UserDisabled => "user_disabled",
+            EntryKind::PasswordReset => "password_reset",
+            EntryKind::KeysRegranted => "keys_regranted",
+            EntryKind::OrgImported => "org_imported",
+            EntryKind::RuleSet => "rule_set",
+            EntryKind::RuleRemoved => "rule_removed",
+            EntryKind::TeamSet => "team_set",
+            EntryKind::UnitSet => "unit_set",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// A step of the report's commendation.
+    pub fn is_commendation(self) -> bool {
+        self.as_str().starts_with("commendation_")
+    }
+
+    /// The key of the kind's label in the Fluent files, for the kinds shown on a report's history.
+    pub fn message_key(self) -> String {
+        format!("event-{}", self.as_str())
+    }
+}
+
+impl serde::Serialize for EntryKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name_and_no_two_share_one() {
+        let names: std::collections::BTreeSet<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), EntryKind::ALL.len());
+        for kind in EntryKind::ALL {
+            assert_eq!(EntryKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EntryKind::parse("commendation_approved"), None);
+        assert_eq!(EntryKind::ALL.iter().filter(|k| k.is_commendation()).count(), 6);
+    }
+}
