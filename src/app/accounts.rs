@@ -79,10 +79,10 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
         (sealed, crypto::hash_password(&password))
     })
     .await
-    .map_err(|e| Error::Refused(e.to_string()))?;
+    .map_err(|_| Error::Internal("key derivation"))?;
     let (sealed, hash) = match (sealed, hash) {
         (Ok(s), Ok(h)) => (s, h),
-        _ => return Err(Error::Refused("key derivation failed".into())),
+        _ => return Err(Error::Internal("key derivation")),
     };
     let totp = crypto::new_totp_secret();
     let user = users::User {
@@ -103,8 +103,7 @@ pub async fn user_add_by(db: &Db, secret: &ServerSecret, new: NewUser<'_>, actor
     let detail = serde_json::json!({ "user": id, "role": role.as_str(), "team": user.team_id }).to_string();
     ledger::append(&mut tx, now, EntryKind::UserAdded, None, actor, &detail).await?;
     tx.commit().await?;
-    let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str())
-        .ok_or_else(|| Error::Refused("could not build the enrolment URI".into()))?;
+    let otpauth_uri = crypto::enrolment_uri(&totp, username.as_str()).ok_or(Error::Internal("enrolment URI"))?;
     Ok(UserAdded {
         id: UserId::new(id),
         otpauth_uri,
@@ -172,9 +171,9 @@ pub async fn user_reset_password(db: &Db, username: &str, password: &str) -> Res
         )
     })
     .await
-    .map_err(|e| Error::Refused(e.to_string()))?;
+    .map_err(|_| Error::Internal("key derivation"))?;
     let (Ok(sealed), Ok(hash)) = (sealed, hash) else {
-        return Err(Error::Refused("key derivation failed".into()));
+        return Err(Error::Internal("key derivation"));
     };
     let now = store::now_millis();
     let mut tx = db.pool().begin().await?;
@@ -257,8 +256,7 @@ impl SignInLimits {
     /// Fails if the decoy hash cannot be computed: without it an unknown username would answer faster than
     /// a known one, and the server must not start that way.
     pub fn new() -> Result<Self> {
-        let decoy = crypto::hash_password(&crypto::random_id())
-            .map_err(|_| Error::Refused("the sign-in decoy hash could not be computed".into()))?;
+        let decoy = crypto::hash_password(&crypto::random_id()).map_err(|_| Error::Internal("sign-in decoy hash"))?;
         let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
         let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
         Ok(Self {

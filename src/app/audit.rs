@@ -7,7 +7,17 @@ use super::{Error, Result};
 
 /// Recomputes the whole ledger chain. Returns the number of entries checked.
 pub async fn audit_verify(db: &Db) -> Result<usize> {
-    let entries = ledger::list_all(db.pool()).await?;
+    let entries = ledger::list_all(db.pool()).await.map_err(|e| match &e {
+        // An entry whose kind was edited into something this code never writes: the chain is broken there.
+        sqlx::Error::Decode(cause) => match cause.downcast_ref::<ledger::UnknownKind>() {
+            Some(unknown) => Error::LedgerBroken {
+                seq: unknown.seq,
+                reason: "its kind is not one this code writes",
+            },
+            None => e.into(),
+        },
+        _ => e.into(),
+    })?;
     let (count, hash) = ledger::head(db.pool()).await?;
     let chained = entries.iter().map(|e| Chained {
         fields: ChainFields {

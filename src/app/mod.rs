@@ -82,6 +82,10 @@ pub enum Error {
     ClockMismatch { reports: usize, first: String },
     #[error("storage: {0}")]
     Storage(sqlx::Error),
+    /// The server failed at something that is not the user's doing nor storage (a key derivation that could
+    /// not run): what, for the log.
+    #[error("internal failure: {0}")]
+    Internal(&'static str),
     /// Stored data that does not decrypt or decode: which kind, for the log.
     #[error("stored data does not decrypt or decode: {0}")]
     Corrupt(&'static str),

@@ -118,6 +118,34 @@ mod tests {
             assert_eq!(EntryKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(EntryKind::parse("commendation_approved"), None);
+        // The names are stored, hashed into the chain and read by a migration: they never change.
+        assert_eq!(
+            EntryKind::ALL.map(EntryKind::as_str),
+            [
+                "received",
+                "assigned",
+                "transition",
+                "message",
+                "reassigned",
+                "extension",
+                "escalation",
+                "commendation_opened",
+                "commendation_proposed",
+                "commendation_decided",
+                "commendation_claimed",
+                "commendation_declined",
+                "commendation_paid",
+                "user_added",
+                "user_disabled",
+                "password_reset",
+                "keys_regranted",
+                "org_imported",
+                "rule_set",
+                "rule_removed",
+                "team_set",
+                "unit_set",
+            ]
+        );
         assert_eq!(EntryKind::ALL.iter().filter(|k| k.is_commendation()).count(), 6);
     }
 }

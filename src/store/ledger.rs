@@ -85,11 +85,18 @@ pub async fn append(
     })
 }
 
+/// A stored kind this code does not know: the entry it is in, for `audit verify` to name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown ledger kind {name:?} at entry #{seq}")]
+pub struct UnknownKind {
+    pub seq: i64,
+    pub name: String,
+}
+
 /// A stored kind, decoded where the row is read: one this code does not know is a decode error naming the
 /// entry, never a default.
 fn decode_kind(seq: i64, name: String) -> Result<EntryKind, sqlx::Error> {
-    EntryKind::parse(&name)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown ledger kind {name:?} at entry #{seq}").into()))
+    EntryKind::parse(&name).ok_or_else(|| sqlx::Error::Decode(Box::new(UnknownKind { seq, name })))
 }
 
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {

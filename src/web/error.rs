@@ -130,7 +130,7 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
         Error::Staff(refusal) => (Status::UnprocessableEntity, "invalid", refusal.key()),
         Error::Refused(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
         Error::Storage(_) => (Status::ServiceUnavailable, "storage_unavailable", "error-storage"),
-        Error::Corrupt(_) | Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => {
+        Error::Internal(_) | Error::Corrupt(_) | Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => {
             (Status::InternalServerError, "internal", "error-internal")
         }
     }
@@ -141,6 +141,7 @@ fn log_cause(error: &Error) {
     match error {
         Error::Storage(cause) => tracing::error!(error = %cause, "storage failure"),
         Error::Corrupt(what) => tracing::error!(field = what, "stored data failed to decrypt or decode"),
+        Error::Internal(what) => tracing::error!(what, "internal failure"),
         Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => tracing::error!(error = %error, "ledger check"),
         _ => {}
     }

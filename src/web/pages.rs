@@ -101,7 +101,7 @@ pub fn event_label(lang: Lang, kind: EntryKind, detail: &str) -> String {
     }
     let detail: Value = serde_json::from_str(detail).unwrap_or(Value::Null);
     let to = status_name(lang, detail["to"].as_str().unwrap_or_default());
-    format!("{}: {to}", lang.tr("event-transition"))
+    format!("{}: {to}", lang.tr(&EntryKind::Transition.message_key()))
 }
 
 /// A case status by its id, in the reader's language (the id itself if unknown).

@@ -25,6 +25,10 @@ async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
         .post_page("/admin/setup", None, body(&code), &[("Origin", "https://evil.example")])
         .await;
     assert_eq!(status, Status::Forbidden, "a cross-site post is refused");
+    let short = form(&[("code", &code), ("username", "quan.tri"), ("password", "ngắn quá")]);
+    let (status, _, page) = app.post_page("/admin/setup", None, short, &[]).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page.contains("Mật khẩu phải có ít nhất 12 ký tự."), "in the reader's language: {page}");
     let (status, _, done) = app
         .post_page("/admin/setup", None, body(&code.to_lowercase()), &[])
         .await;
@@ -371,43 +375,55 @@ async fn an_admins_refused_account_is_explained_in_the_admins_language() {
     let (_, admin_page) = app.get_page("/admin", &admin).await;
     let csrf = csrf_on(&admin_page);
     let users = app.count("users").await;
-    let cases: [(&str, &str, &str, &str, &str); 4] = [
+    let user = |username, password, role, team| {
+        vec![
+            ("username", username),
+            ("password", password),
+            ("role", role),
+            ("team", team),
+        ]
+    };
+    let cases = [
         (
-            "admin",
-            PASSWORD,
+            user("admin", PASSWORD, "inspector", ""),
             "Đã có tài khoản với tên đăng nhập này.",
             "An account with this username already exists.",
             "already exists",
         ),
         (
-            "moi.nguoi",
-            "ngắn quá",
-            "Mật khẩu có ít nhất 12 ký tự.",
+            user("moi.nguoi", "ngắn quá", "inspector", ""),
+            "Mật khẩu phải có ít nhất 12 ký tự.",
             "A password has at least 12 characters.",
             "at least 12",
         ),
         (
-            "Lan Nguyen",
-            PASSWORD,
+            user("Lan Nguyen", PASSWORD, "inspector", ""),
             "Tên đăng nhập chỉ gồm chữ thường",
             "A username uses lowercase letters",
             "uses lowercase",
         ),
         (
-            "ab",
-            PASSWORD,
-            "Tên đăng nhập dài từ 3 đến 32 ký tự.",
+            user("ab", PASSWORD, "inspector", ""),
+            "Tên đăng nhập phải dài từ 3 đến 32 ký tự.",
             "A username has 3 to 32 characters.",
             "3 to 32",
         ),
+        (
+            user("moi.nguoi", PASSWORD, "mayor", ""),
+            "Vai trò không có trong danh sách.",
+            "This role is not in the list.",
+            "unknown role",
+        ),
+        (
+            user("moi.nguoi", PASSWORD, "inspector", "to-ma"),
+            "Tổ công tác không có trong danh sách.",
+            "This team is not in the list.",
+            "unknown team",
+        ),
     ];
-    for (username, password, vi, en, cli_words) in cases {
-        let fields = [
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("role", "inspector"),
-            ("password", password),
-        ];
+    for (mut fields, vi, en, cli_words) in cases {
+        fields.push(("csrf", csrf.as_str()));
+        let username = fields[0].1;
         let (status, _, page) = app.post_page("/admin/users", Some(&admin), form(&fields), &[]).await;
         assert_eq!(status, Status::UnprocessableEntity, "{username}");
         assert!(page.contains(vi), "{username}: {page}");
@@ -426,6 +442,19 @@ async fn an_admins_refused_account_is_explained_in_the_admins_language() {
         assert_eq!(status, Status::UnprocessableEntity, "{username}");
         assert!(page.contains(en), "{username}: {page}");
     }
+    let (status, _, page) = app
+        .post_page(
+            "/admin/users/nobody/disable",
+            Some(&admin),
+            form(&[("csrf", &csrf)]),
+            &[],
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        page.contains("Không tìm thấy tài khoản có tên đăng nhập này."),
+        "{page}"
+    );
     // Positive control: the same form with a free name and a long password adds the account.
     let fields = [
         ("csrf", csrf.as_str()),

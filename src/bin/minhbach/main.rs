@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod commands;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc gives the memory of each Argon2id derivation (19 MiB) back to the system after use; glibc's
@@ -89,7 +91,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum UserCommand {
+pub(crate) enum UserCommand {
     /// Create a staff account; prints the TOTP enrolment URI (otpauth://…) once.
     Add {
         #[arg(long)]
@@ -161,26 +163,26 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
-        Command::Migrate => migrate().await,
-        Command::User(command) => user(command).await,
-        Command::Keys(KeysCommand::Regrant { recovery_key, user }) => regrant(&recovery_key, &user).await,
-        Command::Audit(AuditCommand::Verify) => audit_verify().await,
-        Command::Org(OrgCommand::Import { file }) => org_import(&file).await,
-        Command::Escalate => escalate().await,
-        Command::Demo { reports, seed } => demo(reports, seed).await,
+        Command::Migrate => commands::migrate().await,
+        Command::User(command) => commands::user(command).await,
+        Command::Keys(KeysCommand::Regrant { recovery_key, user }) => commands::regrant(&recovery_key, &user).await,
+        Command::Audit(AuditCommand::Verify) => commands::audit_verify().await,
+        Command::Org(OrgCommand::Import { file }) => commands::org_import(&file).await,
+        Command::Escalate => commands::escalate().await,
+        Command::Demo { reports, seed } => commands::demo(reports, seed).await,
         Command::Deadline {
             policy,
             stage,
             from,
             extensions,
-        } => deadline(&policy, &stage, &from, &extensions),
+        } => commands::deadline(&policy, &stage, &from, &extensions),
         Command::Reward {
             scheme,
             recovered,
             form,
             date,
             bribe,
-        } => reward(&scheme, recovered, form.as_deref(), date.as_deref(), bribe),
+        } => commands::reward(&scheme, recovered, form.as_deref(), date.as_deref(), bribe),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -238,23 +240,8 @@ async fn serve() -> Result<(), String> {
         .map_err(|e| format!("server stopped: {e}"))
 }
 
-async fn migrate() -> Result<(), String> {
-    let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
-    minhbach::config::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
-    let db = minhbach::setup::open_database(&settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await;
-    println!(
-        "Database ready: {:?} backend, data directory {}",
-        db.backend(),
-        settings.data_dir.display()
-    );
-    Ok(())
-}
-
 /// The database and server secret, as `serve` would open them.
-async fn open() -> Result<(minhbach::store::Db, minhbach::config::ServerSecret), String> {
+pub(crate) async fn open() -> Result<(minhbach::store::Db, minhbach::config::ServerSecret), String> {
     let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
     let secret = minhbach::config::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
     settings.install_deployment().map_err(|e| e.to_string())?;
@@ -264,7 +251,7 @@ async fn open() -> Result<(minhbach::store::Db, minhbach::config::ServerSecret),
     Ok((db, secret))
 }
 
-fn read_password() -> Result<zeroize::Zeroizing<String>, String> {
+pub(crate) fn read_password() -> Result<zeroize::Zeroizing<String>, String> {
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .read_line(&mut line)
@@ -274,181 +261,4 @@ fn read_password() -> Result<zeroize::Zeroizing<String>, String> {
         return Err("no password on standard input".into());
     }
     Ok(trimmed)
-}
-
-async fn user(command: UserCommand) -> Result<(), String> {
-    let (db, secret) = open().await?;
-    match command {
-        UserCommand::Add {
-            username,
-            role,
-            team,
-            home_unit,
-            password_stdin: _,
-        } => {
-            let password = read_password()?;
-            let new = minhbach::app::accounts::NewUser {
-                username: &username,
-                role: &role,
-                team: team.as_deref(),
-                home_unit: home_unit.as_deref(),
-                password: &password,
-            };
-            let added = minhbach::app::accounts::user_add(&db, &secret, new)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("Created {role} {username:?}. Enrol this in an authenticator app now (shown once):");
-            println!("{}", added.otpauth_uri);
-        }
-        UserCommand::Disable { username } => {
-            minhbach::app::accounts::user_disable(&db, &username)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("Disabled {username:?}.");
-        }
-        UserCommand::ResetPassword {
-            username,
-            password_stdin: _,
-        } => {
-            let password = read_password()?;
-            minhbach::app::accounts::user_reset_password(&db, &username, &password)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "New password set for {username:?}. Run `minhbach keys regrant --recovery-key FILE --user {username}`"
-            );
-            println!("to give them back the keys of their cases.");
-        }
-    }
-    db.close().await;
-    Ok(())
-}
-
-async fn regrant(recovery_key: &std::path::Path, username: &str) -> Result<(), String> {
-    let (db, _) = open().await?;
-    let key = minhbach::app::accounts::read_recovery_key(recovery_key).map_err(|e| e.to_string())?;
-    let granted = minhbach::app::accounts::keys_regrant(&db, &key, username)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await;
-    println!("Re-granted the keys of {granted} report(s) to {username:?}.");
-    Ok(())
-}
-
-async fn audit_verify() -> Result<(), String> {
-    let (db, _) = open().await?;
-    let result = minhbach::app::audit::audit_verify(&db).await;
-    db.close().await;
-    let checked = result.map_err(|e| e.to_string())?;
-    println!("{checked} ledger entries checked: the chain is intact.");
-    Ok(())
-}
-
-async fn org_import(file: &std::path::Path) -> Result<(), String> {
-    let (db, _) = open().await?;
-    let imported = minhbach::app::org::org_import(&db, file)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await;
-    println!(
-        "Imported {} units, {} teams, {} routing rules.",
-        imported.units, imported.teams, imported.rules
-    );
-    Ok(())
-}
-
-fn parse_day(text: &str) -> Result<time::Date, String> {
-    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
-}
-
-fn deadline(policy: &str, stage: &str, from: &str, extensions: &[String]) -> Result<(), String> {
-    use minhbach::domain::policy::{Policy, Stage};
-    let policy = Policy::preset(policy).map_err(|e| e.to_string())?;
-    let stage = Stage::parse(stage).ok_or_else(|| {
-        let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        format!("unknown stage {stage:?} (known: {})", known.join(", "))
-    })?;
-    let start = parse_day(from)?;
-    let kinds: Vec<&str> = extensions.iter().map(String::as_str).collect();
-    let due = policy.due(stage, start, &kinds).map_err(|e| e.to_string())?;
-    let rule = policy.stage(stage).map_err(|e| e.to_string())?;
-    let out = serde_json::json!({
-        "policy": policy.policy.id,
-        "version": policy.policy.version,
-        "stage": stage,
-        "from": start.to_string(),
-        "extensions": kinds,
-        "due": due.to_string(),
-        "days": rule.days,
-        "unit": rule.unit,
-        "rule": rule.rule,
-    });
-    println!("{out}");
-    Ok(())
-}
-
-fn reward(scheme: &str, recovered: i64, form: Option<&str>, date: Option<&str>, bribe: bool) -> Result<(), String> {
-    use minhbach::domain::reward::{self, Claim, Scheme};
-    let scheme = Scheme::parse(scheme).ok_or_else(|| reward::RewardError::UnknownScheme(scheme.into()).to_string())?;
-    let on = match date {
-        Some(text) => parse_day(text)?,
-        None => minhbach::app::Clock::now().today(),
-    };
-    let proposal = reward::propose(scheme, &Claim { recovered, form, bribe }, on).map_err(|e| e.to_string())?;
-    let mut out = serde_json::to_value(&proposal).map_err(|e| e.to_string())?;
-    out["date"] = serde_json::json!(on.to_string());
-    out["recovered"] = serde_json::json!(recovered);
-    println!("{out}");
-    Ok(())
-}
-
-async fn escalate() -> Result<(), String> {
-    let (db, _) = open().await?;
-    let raised = minhbach::app::casework::escalate_overdue(&db, minhbach::app::Clock::now())
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await;
-    println!("{raised} overdue case(s) escalated.");
-    Ok(())
-}
-
-async fn demo(reports: usize, seed: u64) -> Result<(), String> {
-    let (db, secret) = open().await?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} events, {elapsed} (ETA {eta})")
-            .map_err(|e| e.to_string())?
-            .progress_chars("=> "),
-    );
-    bar.set_message(format!("Filing {reports} demo reports"));
-    let options = minhbach::demo::Options { reports, seed };
-    let mut progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let summary = minhbach::demo::fill(&db, &secret, &options, &mut progress)
-        .await
-        .map_err(|e| e.to_string())?;
-    bar.finish();
-    db.close().await;
-    println!();
-    println!(
-        "{} reports, {} events, {} overdue resolution(s) escalated.",
-        summary.reports, summary.events, summary.escalated
-    );
-    println!();
-    println!("Demo staff accounts (all with the password {}):", summary.password);
-    for account in &summary.accounts {
-        println!(
-            "  {:<14} {:<10} TOTP: {}",
-            account.username, account.role, account.otpauth_uri
-        );
-    }
-    println!();
-    println!("Retrieval codes of demo reports, one per outcome (fake reports, for trying /report/status):");
-    for (outcome, code) in &summary.sample_codes {
-        println!("  {outcome:<40} {code}");
-    }
-    Ok(())
 }
