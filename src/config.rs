@@ -36,6 +36,14 @@ pub struct Settings {
     /// `MINHBACH_SESSION_IDLE_SECONDS`.
     #[serde(default = "default_session_idle_seconds")]
     pub session_idle_seconds: u32,
+    /// Argon2id derivations run at once in each lane (reporters, staff): default one per core.
+    /// `MINHBACH_KDF_WORKERS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdf_workers: Option<usize>,
+    /// Reporters' derivations that may wait for a worker; past that the server answers `503` at once.
+    /// Default 8 per worker. `MINHBACH_KDF_QUEUE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdf_queue: Option<usize>,
 }
 
 fn default_session_idle_seconds() -> u32 {
@@ -56,6 +64,8 @@ impl Default for Settings {
             policy_file: None,
             reward_scheme: None,
             session_idle_seconds: default_session_idle_seconds(),
+            kdf_workers: None,
+            kdf_queue: None,
         }
     }
 }
@@ -64,6 +74,14 @@ impl Settings {
     /// How long a staff session may go without a request, in milliseconds (one second at least).
     pub fn session_idle_millis(&self) -> i64 {
         i64::from(self.session_idle_seconds.max(1)) * 1000
+    }
+
+    /// The key-derivation gate these settings ask for.
+    pub fn kdf_gate(&self) -> crate::app::KdfGate {
+        use crate::app::kdf;
+        let workers = self.kdf_workers.unwrap_or_else(kdf::default_workers).max(1);
+        let queue = self.kdf_queue.unwrap_or(workers * kdf::QUEUE_PER_WORKER);
+        crate::app::KdfGate::new(workers, queue)
     }
 
     pub fn sqlite_path(&self) -> PathBuf {
@@ -102,7 +120,9 @@ impl Settings {
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.sqlite_path().display()))
+            // `rw`, not `rwc`: the file is created (owner-only) before the first connection, and afterwards a
+            // database file that went away is an error, not a new empty database beside the old WAL.
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rw", self.sqlite_path().display()))
     }
 }
 
@@ -175,6 +195,20 @@ pub fn prepare_data_dir(dir: &Path) -> Result<ServerSecret, SetupError> {
     let mut secret = Zeroizing::new([0u8; 32]);
     hex::decode_to_slice(text.trim(), secret.as_mut()).map_err(|_| SetupError::DamagedSecret { path })?;
     Ok(ServerSecret(secret))
+}
+
+/// Creates a directory (and its parents) if missing; a directory it creates is owner-only (0700).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    restrict(dir, 0o700)
+}
+
+/// Makes an existing file owner-only (0600): a copy another tool created with the default mode.
+pub fn restrict_private(path: &Path) -> std::io::Result<()> {
+    restrict(path, 0o600)
 }
 
 /// Creates `path` with owner-only permissions before anything is written to it.

@@ -312,7 +312,7 @@ pub async fn sign_in(
         .map_or_else(|| limits.decoy.clone(), |u| u.password_hash.clone());
     let password = Zeroizing::new(credentials.password.to_owned());
     let check = password.clone();
-    let password_ok = gate.run(move || crypto::verify_password(&hash, &check)).await;
+    let password_ok = gate.staff(move || crypto::verify_password(&hash, &check)).await;
     let Some(user) = user.filter(|u| password_ok && u.active) else {
         return Err(Error::Rejected);
     };
@@ -324,7 +324,7 @@ pub async fn sign_in(
     }
     let (sealed, id) = (user.sealed_private_key.clone(), user.id.clone());
     let private_key = gate
-        .run(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
+        .staff(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
         .await
         .map_err(|_| Error::Rejected)?;
     let session_id = SessionId::new(crypto::random_id());

@@ -8,8 +8,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod casework;
 pub mod commendations;
+pub mod kdf;
 pub mod org;
 pub mod reporting;
 
@@ -21,7 +23,7 @@ use crate::domain::staff::Role;
 use crate::domain::{FieldError, FieldErrors};
 use crate::store::users::User;
 
-pub use reporting::KdfGate;
+pub use kdf::KdfGate;
 
 /// Why a use case did not happen. Variants say what the user did or met, never how storage or crypto
 /// failed: those causes travel inside [`Error::Storage`] and [`Error::Corrupt`], to be logged, not shown.
@@ -63,6 +65,9 @@ pub enum Error {
     Rejected,
     #[error("too many attempts")]
     Throttled,
+    /// Too many reporters' key derivations waiting: refused at once, to be retried in a moment.
+    #[error("the server is busy: try again in a moment")]
+    Busy,
     /// A state-changing request that did not come from this site's own form: refused before any work.
     #[error("the form came from another site or has expired")]
     CrossSite,
@@ -102,7 +107,10 @@ impl From<sqlx::Error> for Error {
                 tracing::error!(error = %e, "a stored row does not decode");
                 Error::Corrupt("stored row")
             }
-            other => Error::Storage(other),
+            other => {
+                crate::store::note_fault(&other);
+                Error::Storage(other)
+            }
         }
     }
 }

@@ -1,9 +1,6 @@
 //! The reporter's journey: submit a report, open it with the code, read its status, reply to the
 //! inspectors.
 
-use std::sync::Arc;
-
-use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
@@ -14,27 +11,7 @@ use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
 
-use super::{Clock, Error, Result};
-
-/// Bounds how many Argon2id derivations run at once: one per core. Each takes 19 MiB and a whole core for
-/// ~30 ms, so more at once would not finish sooner; a burst of requests queues instead of exhausting memory.
-pub struct KdfGate(Arc<Semaphore>);
-
-impl KdfGate {
-    pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Self(Arc::new(Semaphore::new(cores)))
-    }
-
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
-        // The semaphore is never closed, so acquiring cannot fail; if it somehow did, run unthrottled.
-        let _permit = self.0.acquire().await.ok();
-        match tokio::task::spawn_blocking(work).await {
-            Ok(value) => value,
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-        }
-    }
-}
+use super::{Clock, Error, KdfGate, Result};
 
 /// A stored report and the code to show, once — only after the storing transaction committed.
 pub struct Submitted {
@@ -59,9 +36,9 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) ->
     let wrapping = secrets.wrapping.clone();
     let (wrap_key, wrap_id) = (key.clone(), id.clone());
     let wrapped = gate
-        .run(move || crypto::wrap_report_key(&wrap_key, &wrapping, &wrap_id, KdfParams::default()))
-        .await
-        .map_err(|_| Error::Corrupt("key derivation parameters"))?;
+        .anonymous(move || crypto::wrap_report_key(&wrap_key, &wrapping, &wrap_id, KdfParams::default()))
+        .await?
+        .map_err(|_| Error::Internal("key derivation parameters"))?;
     let routed = route(db, report.category.id(), &report.unit).await?;
     let mut grants = Vec::new();
     for (holder, public) in &routed.holders {
@@ -153,8 +130,8 @@ pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Resul
         Some(report) => {
             let (wrapped, id) = (report.wrapped.clone(), report.id.clone());
             let key = gate
-                .run(move || crypto::unwrap_report_key(&wrapped, &wrapping, &id))
-                .await;
+                .anonymous(move || crypto::unwrap_report_key(&wrapped, &wrapping, &id))
+                .await?;
             key.map(|key| Opened { report, key }).map_err(|_| Error::CodeNotFound)
         }
         None => {
@@ -165,8 +142,8 @@ pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Resul
                 sealed: vec![],
             };
             let _ = gate
-                .run(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
-                .await;
+                .anonymous(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
+                .await?;
             Err(Error::CodeNotFound)
         }
     }

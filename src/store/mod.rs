@@ -67,6 +67,84 @@ pub struct Db {
     backend: Backend,
 }
 
+/// When storage last failed in this process (an I/O error, a full disk, a file gone, a server down), in
+/// nanoseconds since [`EPOCH`]; 0 for never.
+static LAST_FAULT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+fn since_epoch() -> u64 {
+    let epoch = *EPOCH.get_or_init(std::time::Instant::now);
+    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Records that storage failed. Every connection opened before now is then closed instead of reused: a
+/// connection that met an I/O error can be left inside a transaction whose rollback failed too, and
+/// everything it "commits" afterwards would be nested in that transaction and never reach the disk.
+pub fn note_fault(error: &sqlx::Error) {
+    if matches!(
+        error,
+        sqlx::Error::Database(_) | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed
+    ) {
+        mark_fault();
+    }
+}
+
+fn mark_fault() {
+    LAST_FAULT.fetch_max(since_epoch().max(1), std::sync::atomic::Ordering::AcqRel);
+}
+
+/// The SQLite database file a pool works on, and which file it was (device and inode) when last seen. A
+/// file removed under the running server would otherwise go on taking writes into its unlinked inode, each
+/// acknowledged and each lost at the next start; it is checked before a connection is handed out.
+#[derive(Debug)]
+struct WatchedFile {
+    path: std::path::PathBuf,
+    identity: std::sync::Mutex<Option<(u64, u64)>>,
+}
+
+impl WatchedFile {
+    fn identity_now(&self) -> Option<(u64, u64)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(&self.path).ok().map(|m| (m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::metadata(&self.path).ok().map(|_| (0, 0))
+        }
+    }
+
+    /// Whether connections may still be handed out: the file is there and is the one they opened. A file
+    /// gone or replaced (restored from a backup) is a fault: older connections are closed, and new ones
+    /// open whatever the path holds now.
+    fn unchanged(&self) -> bool {
+        let now = self.identity_now();
+        let mut seen = self.identity.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if now.is_some() && (seen.is_none() || *seen == now) {
+            *seen = now;
+            return true;
+        }
+        *seen = now;
+        mark_fault();
+        false
+    }
+}
+
+/// The file of a `sqlite:` URL (`sqlite://PATH?…` or `sqlite:PATH`), unless it is in memory.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().filter(|p| !p.is_empty() && *p != ":memory:")?;
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Whether a connection of this age was opened after the last storage fault.
+fn opened_since_last_fault(age: Duration) -> bool {
+    let fault = LAST_FAULT.load(std::sync::atomic::Ordering::Acquire);
+    let opened = since_epoch().saturating_sub(u64::try_from(age.as_nanos()).unwrap_or(u64::MAX));
+    fault == 0 || opened > fault
+}
+
 /// Settings every SQLite connection gets. WAL with `synchronous=FULL` makes a committed report durable
 /// across power loss; `secure_delete` overwrites deleted content; foreign keys are off by default in SQLite.
 const SQLITE_PRAGMAS: &[&str] = &[
@@ -94,7 +172,23 @@ impl Db {
             }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         };
+        let watched = match backend {
+            Backend::Sqlite => sqlite_file(url).map(|path| {
+                std::sync::Arc::new(WatchedFile {
+                    path,
+                    identity: std::sync::Mutex::new(None),
+                })
+            }),
+            Backend::Postgres => None,
+        };
         let pool = pool_options
+            .before_acquire(move |_conn, meta| {
+                let watched = watched.clone();
+                Box::pin(async move {
+                    let file_ok = watched.as_deref().is_none_or(WatchedFile::unchanged);
+                    Ok(file_ok && opened_since_last_fault(meta.age))
+                })
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;

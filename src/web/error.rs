@@ -9,7 +9,7 @@ use rocket::{catch, catchers, Catcher, Request};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Map, Value};
 
-use super::guards::CrossSiteRefused;
+use super::guards::{BusyRefused, CrossSiteRefused};
 use super::i18n::Lang;
 use super::pages;
 use crate::app::Error;
@@ -126,6 +126,7 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
         Error::NoRecipient => (Status::Conflict, "no_officer", "error-claim-no-officer"),
         Error::Rejected => (Status::Unauthorized, "unauthorized", "error-sign-in"),
         Error::Throttled => (Status::TooManyRequests, "too_many_requests", "error-throttled"),
+        Error::Busy => (Status::ServiceUnavailable, "busy", "error-busy"),
         Error::CrossSite => (Status::Forbidden, "cross_site", "error-csrf"),
         Error::Staff(refusal) => (Status::UnprocessableEntity, "invalid", refusal.key()),
         Error::Refused(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
@@ -151,12 +152,27 @@ fn log_cause(error: &Error) {
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let lang = Lang::of(req);
+        let retry = matches!(self, Error::Busy);
         // By segment, as Rocket routes (`//api/…` reaches the API too).
         if req.uri().path().segments().get(0) == Some("api") {
-            ApiError::from_app(lang, self).respond_to(req)
+            RetryAfter(ApiError::from_app(lang, self), retry).respond_to(req)
         } else {
-            PageError::from_app(lang, self).respond_to(req)
+            RetryAfter(PageError::from_app(lang, self), retry).respond_to(req)
         }
+    }
+}
+
+/// A response that says when to try again (`Retry-After`, seconds) when `.1` is set: the answer to a full
+/// key-derivation queue.
+pub struct RetryAfter<R>(pub R, pub bool);
+
+impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for RetryAfter<R> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = self.0.respond_to(req)?;
+        if self.1 {
+            response.set_raw_header("Retry-After", crate::app::kdf::RETRY_AFTER_SECONDS.to_string());
+        }
+        Ok(response)
     }
 }
 
@@ -208,21 +224,29 @@ fn cross_site(req: &Request<'_>) -> bool {
 }
 
 #[catch(default)]
-fn page_default(status: Status, req: &Request<'_>) -> (Status, Template) {
+fn page_default(status: Status, req: &Request<'_>) -> RetryAfter<(Status, Template)> {
     let lang = Lang::of(req);
     let key = if status.code == 403 && cross_site(req) {
         "error-csrf"
+    } else if busy(req) {
+        "error-busy"
     } else {
         message_key_for(status)
     };
-    (status, error_page(status, lang, key))
+    RetryAfter((status, error_page(status, lang, key)), busy(req))
+}
+
+/// Whether the request was refused for a full key-derivation queue.
+fn busy(req: &Request<'_>) -> bool {
+    req.local_cache(BusyRefused::default).0
 }
 
 #[catch(default)]
-fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
+fn api_default(status: Status, req: &Request<'_>) -> RetryAfter<(Status, Json<Value>)> {
     let lang = Lang::of(req);
     let code = match status.code {
         403 if cross_site(req) => "cross_site",
+        503 if busy(req) => "busy",
         400 => "malformed",
         401 => "unauthorized",
         403 => "forbidden",
@@ -244,12 +268,11 @@ fn api_default(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
         403 => "error-forbidden",
         404 => "error-api-not-found",
         422 => "error-invalid-input",
+        503 if busy(req) => "error-busy",
         _ => message_key_for(status),
     };
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": lang.tr(key) } })),
-    )
+    let body = Json(json!({ "error": { "code": code, "message": lang.tr(key) } }));
+    RetryAfter((status, body), busy(req))
 }
 
 pub fn page_catchers() -> Vec<Catcher> {

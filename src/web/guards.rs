@@ -31,6 +31,34 @@ impl<'r> FromRequest<'r> for SameOrigin {
     }
 }
 
+/// A reporter's request that needs a key derivation, let in only while the derivation queue has room. When
+/// it is full the request is refused before its body is read (`503`, `Retry-After`), so a flood costs the
+/// server almost nothing per refusal. Forms that carry the reporter's own text do not use it: they come
+/// back with the text kept instead (the gate refuses them later, after the body is read).
+pub struct DerivationRoom;
+
+/// Set on a request refused for a full derivation queue, so that the error answer can say so.
+#[derive(Clone, Copy, Default)]
+pub struct BusyRefused(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for DerivationRoom {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let full = req
+            .rocket()
+            .state::<crate::app::KdfGate>()
+            .is_some_and(|gate| gate.anonymous_full());
+        if full {
+            req.local_cache(|| BusyRefused(true));
+            Outcome::Error((Status::ServiceUnavailable, ()))
+        } else {
+            Outcome::Success(DerivationRoom)
+        }
+    }
+}
+
 /// Whether the browser's own account of where a request comes from says this site.
 ///
 /// `Sec-Fetch-Site` is set by the browser alone (no page can forge it) and is the stronger signal:

@@ -5,7 +5,7 @@ mod admin;
 pub mod api;
 mod error;
 pub(crate) mod guards;
-mod headers;
+pub mod headers;
 pub mod i18n;
 mod inspector;
 mod log;
@@ -21,7 +21,7 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::app::accounts::{SetupCode, SignInLimits};
-use crate::app::{casework, Clock, KdfGate};
+use crate::app::{casework, Clock};
 use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
 
@@ -31,7 +31,7 @@ pub use i18n::Lang;
 /// Mounts every route, catcher and fairing on `rocket`. Fails if the sign-in throttles cannot be set up.
 pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Result<Rocket<Build>, SetupError> {
     let limits = SignInLimits::new().map_err(|e| SetupError::Deployment(e.to_string()))?;
-    Ok(rocket
+    let rocket = rocket
         .attach(Template::custom(i18n::register_helpers))
         .attach(headers::SecurityHeaders)
         .attach(log::RequestLog)
@@ -56,7 +56,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         }))
         .manage(token::TokenKey::derive(&secret))
         .manage(limits)
-        .manage(KdfGate::for_this_machine())
+        .manage(settings.kdf_gate())
         .manage(settings)
         .manage(secret)
         .mount("/", public::routes())
@@ -66,7 +66,22 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/admin", admin::routes())
         .mount("/api/v1", api::routes())
         .register("/", error::page_catchers())
-        .register("/api", error::api_catchers()))
+        .register("/api", error::api_catchers());
+    #[cfg(feature = "test-hooks")]
+    let rocket = rocket
+        .mount("/test-hooks", rocket::routes![test_hooks::panic])
+        .mount("/api/v1/test-hooks", rocket::routes![test_hooks::panic]);
+    Ok(rocket)
+}
+
+/// Routes that exist only in builds for the test suites (the `test-hooks` feature, which the tests turn on
+/// and a release build never has): a handler that panics, to show what a bug in a handler looks like.
+#[cfg(feature = "test-hooks")]
+mod test_hooks {
+    #[rocket::get("/panic")]
+    pub fn panic() -> &'static str {
+        panic!("a forced panic from the test hook")
+    }
 }
 
 /// Connects to the database, creating the SQLite file with owner-only permissions first, runs the

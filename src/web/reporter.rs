@@ -7,7 +7,8 @@ use rocket::{get, post, routes, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
-use super::error::field_message;
+use super::error::{field_message, RetryAfter};
+use super::guards::DerivationRoom;
 use super::i18n::Lang;
 use super::pages;
 use super::token::TokenKey;
@@ -66,7 +67,13 @@ const FIELDS: [&str; 6] = [
     "amount_vnd",
 ];
 
-async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors) -> app::Result<Template> {
+async fn form_page(
+    db: &Db,
+    lang: Lang,
+    form: &ReportForm,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> app::Result<Template> {
     let units = org::units(db).await?;
     let selected = |value: &Option<String>, id: &str| value.as_deref() == Some(id);
     let categories: Vec<_> = Category::ALL
@@ -92,6 +99,7 @@ async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors)
         },
         "errors": error_map,
         "has_errors": !errors.is_empty(),
+        "notice": notice.map(|key| lang.tr(key)),
         "narrative_max": crate::domain::report::NARRATIVE_MAX,
     });
     Ok(pages::render("reporter/form", lang, "/report", context))
@@ -99,31 +107,52 @@ async fn form_page(db: &Db, lang: Lang, form: &ReportForm, errors: &FieldErrors)
 
 #[get("/")]
 async fn get_report_form(lang: Lang, db: &State<Db>) -> app::Result<Template> {
-    form_page(db, lang, &<ReportForm as Default>::default(), &FieldErrors::default()).await
+    form_page(
+        db,
+        lang,
+        &<ReportForm as Default>::default(),
+        &FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
-/// Stores the report, then shows the code once. A storage failure shows an error and no code.
+/// Stores the report, then shows the code once. When the server is too busy to take it, the form comes back
+/// with what the reporter wrote and no code (nothing was stored); a storage failure shows an error and no
+/// code.
 #[post("/", data = "<form>")]
-async fn post_report(form: Form<ReportForm>, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> PageResult {
+async fn post_report(
+    form: Form<ReportForm>,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+) -> app::Result<RetryAfter<(Status, Template)>> {
     let clock = Clock::now();
+    let no_errors = FieldErrors::default();
     let report = match reporting::check(db, &form.raw(), clock).await {
         Ok(report) => report,
         Err(Error::InvalidFields(errors)) => {
-            return Ok((Status::UnprocessableEntity, form_page(db, lang, &form, &errors).await?))
+            let page = form_page(db, lang, &form, &errors, None).await?;
+            return Ok(RetryAfter((Status::UnprocessableEntity, page), false));
         }
         Err(other) => return Err(other),
     };
-    let submitted = reporting::submit(db, gate, report, clock).await?;
+    let submitted = match reporting::submit(db, gate, report, clock).await {
+        Ok(submitted) => submitted,
+        Err(Error::Busy) => {
+            let page = form_page(db, lang, &form, &no_errors, Some("error-busy-form")).await?;
+            return Ok(RetryAfter((Status::ServiceUnavailable, page), true));
+        }
+        Err(other) => return Err(other),
+    };
     let context = json!({
         "code": submitted.code.grouped().as_str(),
         "received_at": pages::time(lang, submitted.received_at),
         // The code is shown once: no link on this page may lead away from it by accident.
         "no_switch": true,
     });
-    Ok((
-        Status::Created,
-        pages::render("reporter/submitted", lang, "/report", context),
-    ))
+    let page = pages::render("reporter/submitted", lang, "/report", context);
+    Ok(RetryAfter((Status::Created, page), false))
 }
 
 #[derive(Debug, FromForm)]
@@ -148,6 +177,7 @@ fn get_lookup(lang: Lang) -> Template {
 /// Opens the report of the typed code and shows its status. Unknown and malformed codes get one answer.
 #[post("/status", data = "<form>")]
 async fn post_lookup(
+    _room: DerivationRoom,
     form: Form<LookupForm>,
     lang: Lang,
     db: &State<Db>,

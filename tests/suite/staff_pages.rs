@@ -28,7 +28,10 @@ async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
     let short = form(&[("code", &code), ("username", "quan.tri"), ("password", "ngắn quá")]);
     let (status, _, page) = app.post_page("/admin/setup", None, short, &[]).await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(page.contains("Mật khẩu phải có ít nhất 12 ký tự."), "in the reader's language: {page}");
+    assert!(
+        page.contains("Mật khẩu phải có ít nhất 12 ký tự."),
+        "in the reader's language: {page}"
+    );
     let (status, _, done) = app
         .post_page("/admin/setup", None, body(&code.to_lowercase()), &[])
         .await;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod backup;
 mod commands;
 use tracing_subscriber::EnvFilter;
 
@@ -42,6 +43,27 @@ enum Command {
     /// The organisation: units, teams and routing rules.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Copy the database, the server's secret key and a manifest (ledger head, checksums) into a new
+    /// directory while the server runs: SQLite by VACUUM INTO, PostgreSQL by pg_dump.
+    Backup {
+        /// A directory that does not exist yet (or is empty).
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Also copy recovery.key (only if it is still on this server; whoever holds such a backup can
+        /// re-grant every report).
+        #[arg(long)]
+        with_recovery_key: bool,
+        /// Leave secret.key out (keep it elsewhere: the staff's one-time codes need it after a restore).
+        #[arg(long)]
+        without_secret_key: bool,
+    },
+    /// Restore a backup into an empty data directory (SQLite) or an empty database (PostgreSQL), then run
+    /// `audit verify` and compare the ledger head with the backup's manifest.
+    Restore {
+        /// The backup directory (with its manifest.json).
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Raise an escalation for every case whose resolution is overdue (the server also does this every
     /// 10 minutes).
     Escalate,
@@ -168,6 +190,12 @@ async fn main() -> ExitCode {
         Command::Keys(KeysCommand::Regrant { recovery_key, user }) => commands::regrant(&recovery_key, &user).await,
         Command::Audit(AuditCommand::Verify) => commands::audit_verify().await,
         Command::Org(OrgCommand::Import { file }) => commands::org_import(&file).await,
+        Command::Backup {
+            to,
+            with_recovery_key,
+            without_secret_key,
+        } => backup::backup(&to, with_recovery_key, without_secret_key).await,
+        Command::Restore { from } => backup::restore(&from).await,
         Command::Escalate => commands::escalate().await,
         Command::Demo { reports, seed } => commands::demo(reports, seed).await,
         Command::Deadline {

@@ -13,6 +13,7 @@ use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
 use crate::domain::{FieldError, FieldErrors, RawReport};
 use crate::store::Db;
+use crate::web::guards::DerivationRoom;
 use crate::web::i18n::Lang;
 use crate::web::pages;
 
@@ -24,7 +25,7 @@ type ApiResult = app::Result<(Status, Json<Value>)>;
 
 /// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
 #[post("/reports", data = "<body>")]
-async fn post_report(body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_report(_room: DerivationRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let raw = RawReport {
         category: body.text("category", &mut errors),
@@ -64,7 +65,13 @@ fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
 /// `{"code"}` → the report's status, timeline, deadlines and messages. Any unknown or malformed code gets
 /// the same 404.
 #[post("/reports/status", data = "<body>")]
-async fn post_status(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_status(
+    _room: DerivationRoom,
+    body: JsonBody,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+) -> ApiResult {
     let opened = reporting::open(db, gate, code_of(&body)).await?;
     let view = opened.status(db, Clock::now()).await?;
     let commendation = commendations::for_reporter(db, &opened).await?;
@@ -96,7 +103,13 @@ fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
 /// → 200 with the commendation: a decided reward claimed (the identity sealed to the commendation officers
 /// alone) or declined. Nothing to claim → 409. The body is checked before the code.
 #[post("/reports/claim", data = "<body>")]
-async fn post_claim(body: JsonBody, lang: Lang, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_claim(
+    _room: DerivationRoom,
+    body: JsonBody,
+    lang: Lang,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+) -> ApiResult {
     let (accept, identity) = claim_of(&body)?;
     let opened = reporting::open(db, gate, code_of(&body)).await?;
     commendations::answer(db, &opened, Clock::now(), accept, identity.as_ref()).await?;
@@ -174,7 +187,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
 /// `{"code", "body"}` → 201. The body is checked before the code is, so a bad body never costs a key
 /// derivation; an unknown code is the same 404 as for the status.
 #[post("/reports/messages", data = "<body>")]
-async fn post_message(body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_message(_room: DerivationRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let text = body.text("body", &mut errors);
     let message = match parse_message(text.as_deref()) {

@@ -30,8 +30,14 @@ pub struct Session(pub rocket::http::Cookie<'static>);
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|figment| figment).await
+    }
+
+    /// An instance with settings of the test's own on top of the defaults.
+    pub async fn spawn_with(settings: impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let mut figment = minhbach::config::base().merge(("data_dir", data_dir.path().join("data")));
+        let figment = minhbach::config::base().merge(("data_dir", data_dir.path().join("data")));
+        let mut figment = settings(figment);
         if let Some(url) = fresh_postgres_url().await {
             figment = figment.merge(("database_url", url));
         }

@@ -1,0 +1,168 @@
+//! The real `minhbach` binary, started as an operator starts it: `minhbach serve` on a free loopback port,
+//! on a data directory (and database) that outlive the process, so a test can kill it and start it again.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where a deployment keeps its state: a data directory, and a PostgreSQL URL when not on SQLite.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// Settings of the test's own (`MINHBACH_KDF_QUEUE`, …).
+    pub env: Vec<(String, String)>,
+}
+
+impl Deployment {
+    pub fn new(data_dir: &Path, database_url: Option<String>) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            database_url,
+            env: Vec::new(),
+        }
+    }
+
+    /// `minhbach ARGS…` on this deployment, to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut command = self.command();
+        command.args(args);
+        command.output().expect("minhbach runs")
+    }
+
+    /// `minhbach ARGS…` with `input` on standard input (a password), to completion.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut command = self.command();
+        command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("minhbach runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("input written");
+        child.wait_with_output().expect("minhbach ends")
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_minhbach"));
+        command
+            .env("MINHBACH_DATA_DIR", &self.data_dir)
+            .env("MINHBACH_LOG", "warn")
+            .env_remove("ROCKET_PROFILE")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        match &self.database_url {
+            Some(url) => command.env("MINHBACH_DATABASE_URL", url),
+            None => command.env_remove("MINHBACH_DATABASE_URL"),
+        };
+        command
+    }
+
+    /// The reports stored, read with a connection of its own (after the server was killed, this is what
+    /// the next start finds).
+    pub fn count_reports(&self) -> i64 {
+        use sqlx::{Connection, Executor, Row};
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rw", self.data_dir.join("minhbach.db").display()));
+        tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&url).await.expect("the database opens");
+            conn.fetch_one("SELECT COUNT(*) AS n FROM reports")
+                .await
+                .and_then(|r| r.try_get::<i64, _>("n"))
+                .expect("a count")
+        })
+    }
+
+    /// Starts `minhbach serve` and waits until it answers.
+    pub fn serve(&self) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut command = self.command();
+        command
+            .arg("serve")
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = command.spawn().expect("the server starts");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&server.base).timeout(Duration::from_secs(2)).call().is_err() {
+            assert!(Instant::now() < deadline, "the server did not come up");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        server
+    }
+}
+
+/// A running server; killed (SIGKILL) when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `kill -9`: no shutdown of any kind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A report as the API takes it, distinct per `i`.
+pub fn report_body(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "category": "bribe-taking",
+        "unit": "ba-diem",
+        "narrative": format!("Báo cáo thử số {i}: cán bộ địa chính nhận tiền để đẩy nhanh hồ sơ."),
+    })
+}
+
+/// Files a report; the code on `201`, else the status (0: no answer at all).
+pub fn submit(server_base: &str, i: usize) -> Result<String, u16> {
+    match ureq::post(&format!("{server_base}/api/v1/reports"))
+        .timeout(Duration::from_secs(30))
+        .send_json(report_body(i))
+    {
+        Ok(response) if response.status() == 201 => {
+            let body: serde_json::Value = response.into_json().map_err(|_| 0u16)?;
+            body["code"].as_str().map(str::to_owned).ok_or(0)
+        }
+        Ok(response) => Err(response.status()),
+        Err(ureq::Error::Status(status, _)) => Err(status),
+        Err(_) => Err(0),
+    }
+}
+
+/// Whether a code opens its report (`200` from the status endpoint).
+pub fn opens(server_base: &str, code: &str) -> bool {
+    ureq::post(&format!("{server_base}/api/v1/reports/status"))
+        .timeout(Duration::from_secs(30))
+        .send_json(serde_json::json!({ "code": code }))
+        .is_ok_and(|r| r.status() == 200)
+}
