@@ -357,4 +357,64 @@ fn main() {
         &supervisor,
         n.min(10),
     );
+    // Issue #10's figure: a backup of this database while the server runs, and the restore time (RTO).
+    backup_and_restore(&settings, dir.path());
+}
+
+/// `minhbach backup` under the running server, then `minhbach restore` into a new data directory (or the
+/// database `BENCH_RESTORE_URL` names, empty, on PostgreSQL), timed.
+fn backup_and_restore(settings: &Settings, dir: &std::path::Path) {
+    let run = |data_dir: &std::path::Path, url: Option<String>, args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_minhbach"));
+        command
+            .args(args)
+            .env("MINHBACH_DATA_DIR", data_dir)
+            .env("MINHBACH_LOG", "warn");
+        match url {
+            Some(url) => command.env("MINHBACH_DATABASE_URL", url),
+            None => command.env_remove("MINHBACH_DATABASE_URL"),
+        };
+        let started = Instant::now();
+        let out = command.output().expect("minhbach runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (started.elapsed(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let target = dir.join("backup");
+    let (took, said) = run(
+        &settings.data_dir,
+        settings.database_url.clone(),
+        &["backup", "--to", target.to_str().unwrap()],
+    );
+    let size: u64 = std::fs::read_dir(&target)
+        .map(|d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+        .unwrap_or(0);
+    println!(
+        "backup under the running server: {:.1} s, {:.0} MiB",
+        took.as_secs_f64(),
+        size as f64 / 1048576.0
+    );
+    let head = said
+        .lines()
+        .find(|l| l.starts_with("Backed up"))
+        .unwrap_or_default()
+        .to_owned();
+    let restore_url = std::env::var("BENCH_RESTORE_URL")
+        .ok()
+        .filter(|_| settings.database_url.is_some());
+    let (took, said) = run(
+        &dir.join("restored"),
+        restore_url,
+        &["restore", "--from", target.to_str().unwrap()],
+    );
+    println!(
+        "restore into a new data directory (RTO, with audit verify): {:.1} s",
+        took.as_secs_f64()
+    );
+    println!("  {head}");
+    println!(
+        "  {}",
+        said.lines()
+            .find(|l| l.starts_with("Restored ledger head"))
+            .unwrap_or_default()
+    );
 }

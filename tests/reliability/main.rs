@@ -2,6 +2,8 @@
 //! rows 1–3 and 25): backups under load, storage faults, crashes, floods. Each test prints its figure. On
 //! SQLite by default; on PostgreSQL when `TEST_DATABASE_URL` names a server.
 
+#[path = "../common/crash.rs"]
+mod crash;
 #[path = "../common/flood.rs"]
 mod flood;
 #[path = "../common/postgres.rs"]
@@ -10,6 +12,8 @@ mod postgres;
 mod server;
 
 mod backup;
+#[path = "crash.rs"]
+mod crash_test;
 #[path = "flood.rs"]
 mod flood_test;
 mod storage;
