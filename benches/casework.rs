@@ -383,7 +383,7 @@ fn backup_and_restore(settings: &Settings, dir: &std::path::Path) {
     let (took, said) = run(
         &settings.data_dir,
         settings.database_url.clone(),
-        &["backup", "--to", target.to_str().unwrap()],
+        &["backup", "--with-secret-key", "--to", target.to_str().unwrap()],
     );
     let size: u64 = std::fs::read_dir(&target)
         .map(|d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())

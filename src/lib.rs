@@ -14,7 +14,6 @@ pub mod setup;
 pub mod store;
 pub mod web;
 
-use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
@@ -25,8 +24,26 @@ pub use config::{Settings, SetupError};
 /// connected and migrated when the instance ignites.
 pub fn rocket(figment: Figment) -> Result<Rocket<Build>, SetupError> {
     let settings: Settings = figment.extract().map_err(Box::new)?;
+    // Staff session cookies carry each member's unsealed private key, sealed under the server's secret: it
+    // is the one in data/secret.key, never one a setting could slip in (issue #11, D1).
+    if figment
+        .find_value("secret_key")
+        .is_ok_and(|key| !is_rockets_zero_default(&key))
+    {
+        return Err(SetupError::Deployment(
+            "a secret_key is configured (ROCKET_SECRET_KEY or secret_key in Rocket.toml): Minh Bạch keeps its \
+             own in the data directory (secret.key); remove the setting"
+                .into(),
+        ));
+    }
     settings.install_deployment()?;
     let secret = config::prepare_data_dir(&settings.data_dir)?;
-    let figment = figment.merge(Serialized::default("secret_key", hex::encode(*secret.0)));
+    let figment = figment.merge(("secret_key", hex::encode(*secret.0)));
     web::mount(rocket::custom(figment), settings, secret)
+}
+
+/// Rocket's own default `secret_key` serializes as 32 zero bytes: present in every figment, set by no one.
+fn is_rockets_zero_default(key: &rocket::figment::value::Value) -> bool {
+    key.as_array()
+        .is_some_and(|bytes| bytes.iter().all(|b| b.to_num().and_then(|n| n.to_u128()) == Some(0)))
 }

@@ -384,14 +384,10 @@ impl SetupCode {
     /// Whether setup is still open: a code exists and no admin does. An admin created meanwhile (with the
     /// command line, while the server runs) closes it for good.
     pub async fn is_open(&self, db: &Db) -> bool {
+        // Read only: a GET of the setup page changes nothing (issue #11, D3). Once an admin exists the code
+        // no longer opens anything, whether or not it is still in memory.
         let has_admin = users::count_admins(db.pool()).await.map(|n| n > 0).unwrap_or(true);
-        if has_admin {
-            if let Ok(mut guard) = self.0.lock() {
-                *guard = None;
-            }
-            return false;
-        }
-        self.current().is_some()
+        !has_admin && self.current().is_some()
     }
 
     /// Takes the code if `typed` is it: it works once.

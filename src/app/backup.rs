@@ -50,8 +50,9 @@ pub struct Manifest {
 /// Which key files go into a backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyChoice {
-    /// `secret.key` (default: yes). Without it the staff's one-time-code secrets and sessions do not open
-    /// after a restore, unless the operator keeps the file elsewhere.
+    /// `secret.key`. Without it in the backup, a restore needs the operator's own copy in the new data
+    /// directory: the staff's one-time-code secrets open only with it (SECURITY.md keeps it apart from
+    /// database backups by default).
     pub secret: bool,
     /// `recovery.key`, only when asked: whoever holds a backup with it can re-grant every report.
     pub recovery: bool,

@@ -99,13 +99,18 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A row that does not decode (an unknown stored status, a malformed id) is corrupt data, the server's
-/// fault (500, logged); anything else from the database is storage trouble (503).
+/// fault (500, logged). A value the database refuses as data (SQLSTATE class 22: a NUL byte in a text,
+/// PostgreSQL's 22021) came from the request: invalid input (422), not a fault (issue #11, D5). Anything
+/// else from the database is storage trouble (503).
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } => {
                 tracing::error!(error = %e, "a stored row does not decode");
                 Error::Corrupt("stored row")
+            }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| c.starts_with("22")) => {
+                Error::Invalid("input", FieldError::WrongType)
             }
             other => {
                 crate::store::note_fault(&other);

@@ -30,8 +30,10 @@ pub fn enrolment_uri(secret: &[u8], username: &str) -> Option<String> {
     totp(secret, username).map(|t| t.get_url())
 }
 
-/// The time step whose code `code` is, among the current step and one either side; `None` if it matches
-/// none. Callers accept a step only once (a later step than the last accepted), so a code cannot be replayed.
+/// The time step whose code `code` is: the current step, or the previous one (a code typed as its 30 s
+/// ran out, or a phone a little behind); `None` if it matches neither. The *next* step is not accepted:
+/// a code accepted early would make the genuine current code a replay for up to 30 s (issue #11, D8).
+/// Callers accept a step only once (a later step than the last accepted), so a code cannot be replayed.
 pub fn matching_step(secret: &[u8], code: &str, now_seconds: u64) -> Option<u64> {
     let totp = totp(secret, "x")?;
     let code = code.trim();
@@ -41,7 +43,7 @@ pub fn matching_step(secret: &[u8], code: &str, now_seconds: u64) -> Option<u64>
     let current = now_seconds / STEP_SECONDS;
     // Every candidate step is checked, whatever matched, so timing does not tell which one did.
     let mut found = None;
-    for step in [current.saturating_sub(1), current, current + 1] {
+    for step in [current.saturating_sub(1), current] {
         let expected = Zeroizing::new(totp.generate(step * STEP_SECONDS));
         let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), code.as_bytes()).into();
         if same && found.is_none() {
@@ -61,7 +63,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_current_code_and_its_neighbours_match_older_ones_do_not() {
+    fn the_current_code_and_the_previous_one_match_older_and_next_ones_do_not() {
         let secret = new_totp_secret();
         let now = 1_790_000_000;
         let code = code_at(&secret, now).expect("code");
@@ -72,6 +74,12 @@ mod tests {
             "one step of skew"
         );
         assert_eq!(matching_step(&secret, &code, now + 61), None, "two steps old");
+        let next = code_at(&secret, now + 30).expect("the next step's code");
+        assert_eq!(
+            matching_step(&secret, &next, now),
+            None,
+            "the next step is not accepted (D8)"
+        );
         assert_eq!(matching_step(&secret, "12345", now), None);
         assert_eq!(matching_step(&new_totp_secret(), &code, now), None);
     }

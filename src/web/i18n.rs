@@ -6,8 +6,11 @@
 use std::collections::HashMap;
 
 use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{static_loader, FluentLoader, LanguageIdentifier, Loader};
+use fluent_templates::{static_loader, LanguageIdentifier, Loader};
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket_dyn_templates::handlebars::{
+    self, Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
 use rocket_dyn_templates::Engines;
 
 static_loader! {
@@ -22,10 +25,51 @@ static_loader! {
 
 /// Registers `{{fluent "key" arg=value}}` (language from the context's `lang`) and strict mode.
 pub fn register_helpers(engines: &mut Engines) {
-    engines
-        .handlebars
-        .register_helper("fluent", Box::new(FluentLoader::new(&*LOCALES)));
+    engines.handlebars.register_helper("fluent", Box::new(fluent_helper));
     engines.handlebars.set_strict_mode(true);
+}
+
+/// `{{fluent "key" name=value …}}`: the message in the page's language, HTML-escaped like every other
+/// `{{…}}`, arguments included (a number, or text such as a name). The messages hold no markup, so
+/// escaping the whole of it is safe, and an argument can never inject any.
+fn fluent_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let key = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("fluent", 0))?;
+    let lang = ctx
+        .data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let args: HashMap<String, FluentValue<'static>> = h
+        .hash()
+        .iter()
+        .map(|(name, value)| {
+            let value = match value.value() {
+                serde_json::Value::Number(n) => n
+                    .as_f64()
+                    .map_or_else(|| FluentValue::from(n.to_string()), FluentValue::from),
+                serde_json::Value::String(s) => FluentValue::from(s.clone()),
+                other => FluentValue::from(other.to_string()),
+            };
+            ((*name).to_owned(), value)
+        })
+        .collect();
+    let text = if args.is_empty() {
+        LOCALES.lookup(&lang.id(), key)
+    } else {
+        LOCALES.lookup_with_args(&lang.id(), key, &args)
+    };
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -222,5 +266,25 @@ mod tests {
                 "{key} has no message"
             );
         }
+    }
+
+    #[test]
+    fn the_fluent_helper_escapes_its_output_arguments_included() {
+        let mut registry = super::Handlebars::new();
+        registry.register_helper("fluent", Box::new(super::fluent_helper));
+        let render = |data: serde_json::Value| {
+            registry
+                .render_template(r#"{{fluent "queue-page" page=p pages=n}}"#, &data)
+                .expect("renders")
+        };
+        // A text argument cannot inject markup (issue #11, D7).
+        let page = render(serde_json::json!({ "lang": "vi", "p": "<script>alert(1)</script>", "n": 2 }));
+        assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"), "{page}");
+        // Positive control: numbers still render as the message says, in the page's language.
+        let page = render(serde_json::json!({ "lang": "en", "p": 3, "n": 7 }));
+        assert!(
+            page.contains('3') && page.contains('7') && !page.contains("&lt;"),
+            "{page}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 use super::error::{field_message, RetryAfter};
-use super::guards::DerivationRoom;
+use super::guards::{DerivationRoom, SameOrigin};
 use super::i18n::Lang;
 use super::pages;
 use super::token::TokenKey;
@@ -122,6 +122,7 @@ async fn get_report_form(lang: Lang, db: &State<Db>) -> app::Result<Template> {
 /// code.
 #[post("/", data = "<form>")]
 async fn post_report(
+    _origin: SameOrigin,
     form: Form<ReportForm>,
     lang: Lang,
     db: &State<Db>,
@@ -177,6 +178,7 @@ fn get_lookup(lang: Lang) -> Template {
 /// Opens the report of the typed code and shows its status. Unknown and malformed codes get one answer.
 #[post("/status", data = "<form>")]
 async fn post_lookup(
+    _origin: SameOrigin,
     _room: DerivationRoom,
     form: Form<LookupForm>,
     lang: Lang,
@@ -220,6 +222,7 @@ struct MessageForm {
 /// Sends the reporter's reply. The page's token stands in for the code for 30 minutes.
 #[post("/messages", data = "<form>")]
 async fn post_message(
+    _origin: SameOrigin,
     form: Form<MessageForm>,
     lang: Lang,
     db: &State<Db>,
@@ -253,10 +256,23 @@ struct ClaimForm {
     payment: Option<String>,
 }
 
+impl ClaimForm {
+    /// What the reporter chose to reveal, as `Identity::parse` reads it.
+    fn identity_fields(&self) -> [(&'static str, Option<&str>); 4] {
+        [
+            ("name", self.name.as_deref()),
+            ("id_number", self.id_number.as_deref()),
+            ("contact", self.contact.as_deref()),
+            ("payment", self.payment.as_deref()),
+        ]
+    }
+}
+
 /// Claims (revealing what the reporter typed to the commendation officers alone) or declines the decided
 /// reward. The page's token stands in for the code, as for replies.
 #[post("/claim", data = "<form>")]
 async fn post_claim(
+    _origin: SameOrigin,
     form: Form<ClaimForm>,
     lang: Lang,
     db: &State<Db>,
@@ -275,13 +291,7 @@ async fn post_claim(
             return status_page(db, tokens, lang, &opened, Some(code), notice).await;
         }
     };
-    let fields = [
-        ("name", form.name.as_deref()),
-        ("id_number", form.id_number.as_deref()),
-        ("contact", form.contact.as_deref()),
-        ("payment", form.payment.as_deref()),
-    ];
-    let identity = match Identity::parse(fields) {
+    let identity = match Identity::parse(form.identity_fields()) {
         Ok(identity) => identity,
         Err((_, e)) => {
             let notice = StatusNotice::ClaimError(field_message(lang, e));

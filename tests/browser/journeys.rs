@@ -60,13 +60,14 @@ impl Account {
         Ok(Account { totp, last_step: 0 })
     }
 
-    /// The next code an authenticator app would show that the server has not accepted yet (each step
-    /// signs in once; the server accepts the step after the current one too).
+    /// A code the server has not accepted yet, as an authenticator app shows it now or showed it a moment
+    /// ago (each step signs in once; the server accepts the current step and the previous one, not the
+    /// next), waiting for the next step when both are used.
     async fn next_code(&mut self) -> String {
         loop {
             let now = now_seconds();
-            let step = (now / 30).max(self.last_step + 1);
-            if step <= now / 30 + 1 {
+            let step = (now / 30).saturating_sub(1).max(self.last_step + 1);
+            if step <= now / 30 {
                 self.last_step = step;
                 return self.totp.generate(step * 30);
             }

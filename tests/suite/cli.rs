@@ -121,3 +121,67 @@ fn the_demo_fills_a_database_under_every_scheme_and_policy() {
         assert!(stdout.contains("60 reports"), "{policy} / {scheme}: {stdout}");
     }
 }
+
+/// Row 26 (issue #11, D1): the key that seals staff sessions is the data directory's own. A `secret_key`
+/// slipped in by the environment or a `Rocket.toml` profile refuses the launch instead of silently
+/// replacing it; without one, the same command serves (the positive control).
+#[test]
+fn a_configured_secret_key_refuses_the_launch() {
+    let known = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let toml = dir.path().join("Rocket.toml");
+    std::fs::write(
+        &toml,
+        format!("[release]\nsecret_key = \"{known}\"\n[debug]\nsecret_key = \"{known}\"\n"),
+    )
+    .expect("a Rocket.toml");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+        .to_string();
+    let launch = |extra: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_minhbach"));
+        command
+            .arg("serve")
+            .env("MINHBACH_DATA_DIR", dir.path().join("data"))
+            .env("ROCKET_PORT", &port)
+            .env("ROCKET_CONFIG", dir.path().join("none.toml"))
+            .env_remove("ROCKET_SECRET_KEY")
+            .env_remove("MINHBACH_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("the binary runs");
+        // A refused launch ends at once; a served one is still running after two seconds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("a status") {
+                let mut said = String::new();
+                std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut said).ok();
+                return Some((status.success(), said));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    };
+    let toml_path = toml.to_str().unwrap().to_owned();
+    let attempts = [
+        ("ROCKET_SECRET_KEY", launch(&[("ROCKET_SECRET_KEY", known)])),
+        ("a Rocket.toml profile", launch(&[("ROCKET_CONFIG", &toml_path)])),
+    ];
+    let refused = attempts
+        .iter()
+        .filter(|(how, outcome)| match outcome {
+            Some((false, said)) => said.contains("secret_key") || panic!("{how}: {said}"),
+            _ => false,
+        })
+        .count();
+    println!("launch safety: refused {refused}/{}", attempts.len());
+    assert_eq!(refused, attempts.len(), "{attempts:?}");
+    assert!(launch(&[]).is_none(), "without a configured key the server serves");
+}

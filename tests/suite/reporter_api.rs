@@ -176,3 +176,60 @@ async fn unknown_api_routes_and_methods_answer_in_json() {
     let response = app.get("/api/v1/reports/status").await;
     assert_eq!(response.status(), Status::NotFound, "the status is never read with GET");
 }
+
+/// Issue #11, D4: another website cannot make a visitor's browser file a report. The form refuses a post
+/// that names another origin, and the API takes only `application/json` (which a page elsewhere cannot
+/// send without the browser asking first) from this site.
+#[rocket::async_test]
+async fn another_site_cannot_file_a_report_through_a_visitors_browser() {
+    use rocket::http::Header;
+    let app = TestApp::spawn().await;
+    let fields = crate::helpers::form(&[
+        ("category", "bribe-taking"),
+        ("unit", "ba-diem"),
+        ("narrative", "Một trang web khác gửi biểu mẫu này thay người xem."),
+    ]);
+    let forged_form = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .header(Header::new("Origin", "https://evil.example"))
+        .header(Header::new("Sec-Fetch-Site", "cross-site"))
+        .body(fields.clone())
+        .dispatch()
+        .await
+        .status();
+    assert_eq!(forged_form, Status::Forbidden);
+    let body = report("Một trang web khác gửi yêu cầu này thay người xem.").to_string();
+    for content_type in [ContentType::Plain, ContentType::Form] {
+        let (status, reply) = app
+            .post_raw("/api/v1/reports", content_type.clone(), body.clone())
+            .await;
+        assert_eq!(status, Status::UnsupportedMediaType, "{content_type}: {reply}");
+    }
+    let forged_json = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .header(Header::new("Origin", "https://evil.example"))
+        .body(body.clone())
+        .dispatch()
+        .await
+        .status();
+    assert_eq!(forged_json, Status::Forbidden);
+    assert_eq!(app.count("reports").await, 0, "nothing was filed");
+    // Positive controls: the same form from this site, and the same JSON, are taken.
+    let own_form = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .header(Header::new("Sec-Fetch-Site", "same-origin"))
+        .body(fields)
+        .dispatch()
+        .await
+        .status();
+    assert_eq!(own_form, Status::Created);
+    let (status, _) = app.post_raw("/api/v1/reports", ContentType::JSON, body).await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(app.count("reports").await, 2);
+}

@@ -378,3 +378,46 @@ async fn a_stolen_data_directory_without_passwords_decrypts_nothing() {
     assert_eq!(opened, 0);
     assert!(candidates.len() > 100);
 }
+
+/// Issue #11, D5: a NUL byte in what staff send (a case id in the path, a filter in the query, the
+/// username at sign-in, signed out) is the request's fault: a 4xx, never a 503 from PostgreSQL refusing it.
+#[rocket::async_test]
+async fn a_nul_byte_in_staff_input_is_a_4xx_not_a_storage_error() {
+    let app = crate::helpers::TestApp::spawn().await;
+    app.add_user("inspector", "inspector", None, None).await;
+    let session = app.sign_in("inspector").await;
+    // A filter that matches nothing may be an empty list (SQLite) or a refusal (PostgreSQL); a case id
+    // that cannot exist is a 4xx. Never a 5xx.
+    for (path, empty_list_ok) in [
+        ("/api/v1/cases/%00", false),
+        ("/api/v1/cases?status=%00", true),
+        ("/api/v1/cases?category=a%00b", true),
+    ] {
+        let response = app.client.get(path).cookie(session.0.clone()).dispatch().await;
+        let status = response.status();
+        let fine = (400..500).contains(&status.code) || (empty_list_ok && status == Status::Ok);
+        assert!(fine, "{path}: {status}");
+    }
+    for path in ["/inspector/cases/%00", "/inspector?status=%00"] {
+        let (status, _) = app.get_page(path, &session).await;
+        assert!(
+            (400..500).contains(&status.code) || status == Status::Ok,
+            "{path}: {status}"
+        );
+    }
+    let (status, _) = app
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({ "username": "thanh\u{0}tra", "password": "x".repeat(12), "totp": "000000" }),
+        )
+        .await;
+    assert!((400..500).contains(&status.code), "sign-in: {status}");
+    // Positive control: the same requests without the NUL byte are served.
+    let response = app
+        .client
+        .get("/api/v1/cases")
+        .cookie(session.0.clone())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+}

@@ -44,7 +44,7 @@ fn printer() -> impl Fn(Progress) + Sync {
     }
 }
 
-pub(crate) async fn backup(to: &Path, with_recovery_key: bool, without_secret_key: bool) -> Result<(), String> {
+pub(crate) async fn backup(to: &Path, with_recovery_key: bool, with_secret_key: bool) -> Result<(), String> {
     let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
     let (db, _) = open().await?;
     if with_recovery_key {
@@ -53,15 +53,15 @@ pub(crate) async fn backup(to: &Path, with_recovery_key: bool, without_secret_ke
              keep it as you keep the recovery key itself (offline, in a safe)."
         );
     }
-    if without_secret_key {
+    if !with_secret_key {
         println!(
-            "Note: secret.key stays out of this backup. Keep it safe elsewhere: without it the staff's one-time \
-             codes do not open after a restore."
+            "Note: secret.key stays out of this backup (keep it apart, as SECURITY.md says). A restore needs it: \
+             put it in the new data directory first, or back up with --with-secret-key."
         );
     }
     println!("Backing up into {} …", to.display());
     let keys = KeyChoice {
-        secret: !without_secret_key,
+        secret: with_secret_key,
         recovery: with_recovery_key,
     };
     let done = backup::backup(&db, &settings, to, keys, &printer()).await;

@@ -43,8 +43,8 @@ enum Command {
     /// The organisation: units, teams and routing rules.
     #[command(subcommand)]
     Org(OrgCommand),
-    /// Copy the database, the server's secret key and a manifest (ledger head, checksums) into a new
-    /// directory while the server runs: SQLite by VACUUM INTO, PostgreSQL by pg_dump.
+    /// Copy the database and a manifest (ledger head, checksums) into a new directory while the server runs:
+    /// SQLite by VACUUM INTO, PostgreSQL by pg_dump. Key files only when asked.
     Backup {
         /// A directory that does not exist yet (or is empty).
         #[arg(long)]
@@ -53,9 +53,10 @@ enum Command {
         /// re-grant every report).
         #[arg(long)]
         with_recovery_key: bool,
-        /// Leave secret.key out (keep it elsewhere: the staff's one-time codes need it after a restore).
+        /// Also copy secret.key. By default it stays out (SECURITY.md: keep it apart from backups of the
+        /// database), and a restore needs it put in the new data directory first.
         #[arg(long)]
-        without_secret_key: bool,
+        with_secret_key: bool,
     },
     /// Restore a backup into an empty data directory (SQLite) or an empty database (PostgreSQL), then run
     /// `audit verify` and compare the ledger head with the backup's manifest.
@@ -193,8 +194,8 @@ async fn main() -> ExitCode {
         Command::Backup {
             to,
             with_recovery_key,
-            without_secret_key,
-        } => backup::backup(&to, with_recovery_key, without_secret_key).await,
+            with_secret_key,
+        } => backup::backup(&to, with_recovery_key, with_secret_key).await,
         Command::Restore { from } => backup::restore(&from).await,
         Command::Escalate => commands::escalate().await,
         Command::Demo { reports, seed } => commands::demo(reports, seed).await,

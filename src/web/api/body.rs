@@ -1,4 +1,5 @@
-//! A JSON request body read within the configured limit: too large → 413, not UTF-8 or not JSON → 400.
+//! A JSON request body read within the configured limit: not sent as `application/json` → 415, too large →
+//! 413, not UTF-8 or not JSON → 400.
 //! Fields are then checked one by one so that a wrong type is a 422 naming the field, not a generic error.
 
 use rocket::data::{self, Data, FromData, ToByteUnit};
@@ -13,6 +14,9 @@ pub struct JsonBody(pub Map<String, Value>);
 
 #[derive(Debug)]
 pub enum BodyError {
+    /// Not sent as `application/json`: a form or `text/plain` post, which any other website can make a
+    /// visitor's browser send without asking (issue #11, D4).
+    NotJson,
     TooLarge,
     Malformed,
     NotAnObject,
@@ -23,6 +27,9 @@ impl<'r> FromData<'r> for JsonBody {
     type Error = BodyError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        if !req.content_type().is_some_and(|t| t.is_json()) {
+            return data::Outcome::Error((Status::UnsupportedMediaType, BodyError::NotJson));
+        }
         let limit = req.limits().get("json").unwrap_or(256.kibibytes());
         let text = match data.open(limit).into_string().await {
             Ok(text) if text.is_complete() => text.into_inner(),

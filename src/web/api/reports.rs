@@ -13,7 +13,7 @@ use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
 use crate::domain::{FieldError, FieldErrors, RawReport};
 use crate::store::Db;
-use crate::web::guards::DerivationRoom;
+use crate::web::guards::{DerivationRoom, SameOrigin};
 use crate::web::i18n::Lang;
 use crate::web::pages;
 
@@ -25,7 +25,13 @@ type ApiResult = app::Result<(Status, Json<Value>)>;
 
 /// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
 #[post("/reports", data = "<body>")]
-async fn post_report(_room: DerivationRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_report(
+    _origin: SameOrigin,
+    _room: DerivationRoom,
+    body: JsonBody,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+) -> ApiResult {
     let mut errors = FieldErrors::default();
     let raw = RawReport {
         category: body.text("category", &mut errors),
@@ -66,6 +72,7 @@ fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
 /// the same 404.
 #[post("/reports/status", data = "<body>")]
 async fn post_status(
+    _origin: SameOrigin,
     _room: DerivationRoom,
     body: JsonBody,
     lang: Lang,
@@ -104,6 +111,7 @@ fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
 /// alone) or declined. Nothing to claim → 409. The body is checked before the code.
 #[post("/reports/claim", data = "<body>")]
 async fn post_claim(
+    _origin: SameOrigin,
     _room: DerivationRoom,
     body: JsonBody,
     lang: Lang,
@@ -187,7 +195,13 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
 /// `{"code", "body"}` → 201. The body is checked before the code is, so a bad body never costs a key
 /// derivation; an unknown code is the same 404 as for the status.
 #[post("/reports/messages", data = "<body>")]
-async fn post_message(_room: DerivationRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+async fn post_message(
+    _origin: SameOrigin,
+    _room: DerivationRoom,
+    body: JsonBody,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+) -> ApiResult {
     let mut errors = FieldErrors::default();
     let text = body.text("body", &mut errors);
     let message = match parse_message(text.as_deref()) {
