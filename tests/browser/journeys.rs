@@ -66,8 +66,16 @@ impl Account {
     async fn next_code(&mut self) -> String {
         loop {
             let now = now_seconds();
-            let step = (now / 30).saturating_sub(1).max(self.last_step + 1);
-            if step <= now / 30 {
+            let current = now / 30;
+            // The previous step's code only while at least 10 s of the current step remain: it must still
+            // be the previous step when the browser, typing, gets the form to the server.
+            let previous = current.saturating_sub(1);
+            let step = if previous > self.last_step && 30 - now % 30 >= 10 {
+                previous
+            } else {
+                current.max(self.last_step + 1)
+            };
+            if step <= current {
                 self.last_step = step;
                 return self.totp.generate(step * 30);
             }
