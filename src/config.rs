@@ -78,10 +78,7 @@ impl Settings {
 
     /// The key-derivation gate these settings ask for.
     pub fn kdf_gate(&self) -> crate::app::KdfGate {
-        use crate::app::kdf;
-        let workers = self.kdf_workers.unwrap_or_else(kdf::default_workers).max(1);
-        let queue = self.kdf_queue.unwrap_or(workers * kdf::QUEUE_PER_WORKER);
-        crate::app::KdfGate::new(workers, queue)
+        crate::app::KdfGate::configured(self.kdf_workers, self.kdf_queue)
     }
 
     pub fn sqlite_path(&self) -> PathBuf {

@@ -5,7 +5,7 @@
 //! and compares the ledger head with the manifest's.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -139,7 +139,6 @@ fn copy_private(from: &Path, to: &Path) -> Result<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackedUp {
     pub manifest: Manifest,
-    pub dir: PathBuf,
     pub took: Duration,
 }
 
@@ -214,7 +213,6 @@ pub async fn backup(
     write_manifest(&to.join(MANIFEST), &manifest)?;
     Ok(BackedUp {
         manifest,
-        dir: to.to_owned(),
         took: started.elapsed(),
     })
 }

@@ -113,10 +113,11 @@ impl KdfGate {
         }
     }
 
-    /// One worker per core in each lane, [`QUEUE_PER_WORKER`] waiting per worker.
-    pub fn for_this_machine() -> Self {
-        let cores = default_workers();
-        Self::new(cores, cores * QUEUE_PER_WORKER)
+    /// The gate the settings ask for; by default one worker per core in each lane and
+    /// [`QUEUE_PER_WORKER`] waiting per worker.
+    pub fn configured(workers: Option<usize>, queue: Option<usize>) -> Self {
+        let workers = workers.unwrap_or_else(default_workers).max(1);
+        Self::new(workers, queue.unwrap_or(workers * QUEUE_PER_WORKER))
     }
 
     /// Runs a reporter's derivation, or refuses at once with [`Error::Busy`] when the queue is full.

@@ -121,7 +121,7 @@ pub async fn fill(
         }
     }
     let password = format!("demo-{}", &crypto::random_id()[..16]);
-    let gate = KdfGate::for_this_machine();
+    let gate = KdfGate::configured(None, None);
     let (staffing, accounts) = sign_in_staff(db, secret, &gate, &password).await?;
 
     let mut rng = StdRng::seed_from_u64(options.seed);
