@@ -480,11 +480,14 @@ pub async fn record_payment(
     .await
 }
 
-/// Commendations by state, for the public page (counts only).
-pub async fn counts_by_status(pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM commendations GROUP BY status ORDER BY status")
-        .fetch_all(pool)
-        .await?;
+/// Commendations opened before `cutoff` (UTC ms) by state, for the public page (counts only).
+pub async fn counts_by_status(pool: &AnyPool, cutoff: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n FROM commendations WHERE opened_at < $1 GROUP BY status ORDER BY status",
+    )
+    .bind(cutoff)
+    .fetch_all(pool)
+    .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()

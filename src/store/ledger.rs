@@ -142,28 +142,83 @@ pub async fn head(pool: &sqlx::AnyPool) -> Result<(i64, String), sqlx::Error> {
     Ok((row.try_get("entries")?, row.try_get("hash")?))
 }
 
-/// The chain head as the public sees it: entries, last hash, time of the last entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublicHead {
-    pub entries: i64,
-    pub hash: String,
-    pub at: Option<i64>,
-}
-
-pub async fn public_head(pool: &sqlx::AnyPool) -> Result<PublicHead, sqlx::Error> {
-    let (entries, hash) = head(pool).await?;
-    let at: Option<i64> = sqlx::query("SELECT MAX(at) AS at FROM ledger")
+/// The chain as it stood before `cutoff` (UTC ms): the prefix of entries before the first one written at or
+/// after it (all of them when there is none), as its length and last hash. The same answer whenever it is
+/// asked, since entries are only appended.
+pub async fn prefix_before(pool: &sqlx::AnyPool, cutoff: i64) -> Result<(i64, String), sqlx::Error> {
+    let first_after: Option<i64> = sqlx::query("SELECT MIN(seq) AS first FROM ledger WHERE at >= $1")
+        .bind(cutoff)
         .fetch_one(pool)
         .await?
-        .try_get("at")?;
-    Ok(PublicHead { entries, hash, at })
+        .try_get("first")?;
+    let entries: i64 = match first_after {
+        Some(first) => first - 1,
+        None => sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM ledger")
+            .fetch_one(pool)
+            .await?
+            .try_get("last")?,
+    };
+    if entries == 0 {
+        return Ok((0, crate::crypto::GENESIS.to_owned()));
+    }
+    let hash = sqlx::query("SELECT hash FROM ledger WHERE seq = $1")
+        .bind(entries)
+        .fetch_one(pool)
+        .await?
+        .try_get("hash")?;
+    Ok((entries, hash))
 }
 
-/// Reports by status, for the public page (counts only).
-pub async fn counts_by_status(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM reports GROUP BY status ORDER BY status")
+/// One published checkpoint: the chain at a day's midnight and the figures published with it (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub day: String,
+    pub entries: i64,
+    pub hash: String,
+    pub figures: String,
+}
+
+/// Stores a checkpoint unless the day has one (another instance, or an earlier run, made it first). True
+/// when this call stored it.
+pub async fn insert_checkpoint(pool: &sqlx::AnyPool, checkpoint: &Checkpoint) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO ledger_checkpoints (day, entries, hash, figures) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(&checkpoint.day)
+    .bind(checkpoint.entries)
+    .bind(&checkpoint.hash)
+    .bind(&checkpoint.figures)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The latest `limit` checkpoints, newest first (`limit` < 0: all of them).
+pub async fn checkpoints(pool: &sqlx::AnyPool, limit: i64) -> Result<Vec<Checkpoint>, sqlx::Error> {
+    let rows = sqlx::query("SELECT day, entries, hash, figures FROM ledger_checkpoints ORDER BY day DESC LIMIT $1")
+        .bind(if limit < 0 { i64::MAX } else { limit })
         .fetch_all(pool)
         .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Checkpoint {
+                day: r.try_get("day")?,
+                entries: r.try_get("entries")?,
+                hash: r.try_get("hash")?,
+                figures: r.try_get("figures")?,
+            })
+        })
+        .collect()
+}
+
+/// Reports received before `cutoff` (UTC ms) by status, for the public page (counts only).
+pub async fn counts_by_status(pool: &sqlx::AnyPool, cutoff: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT status, COUNT(*) AS n FROM reports WHERE received_at < $1 GROUP BY status ORDER BY status")
+            .bind(cutoff)
+            .fetch_all(pool)
+            .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()

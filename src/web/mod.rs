@@ -21,7 +21,7 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::app::accounts::{SetupCode, SignInLimits};
-use crate::app::{casework, Clock};
+use crate::app::{audit, casework, Clock};
 use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
 
@@ -36,21 +36,10 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .attach(headers::SecurityHeaders)
         .attach(log::RequestLog)
         .attach(AdHoc::try_on_ignite("Database", database_stage))
-        .attach(AdHoc::on_liftoff("Escalations", |rocket| {
+        .attach(AdHoc::on_liftoff("Background work", |rocket| {
             Box::pin(async move {
-                // Every 10 minutes, overdue resolutions are escalated to the supervisor (Art. 38).
                 if let Some(db) = rocket.state::<Db>().cloned() {
-                    rocket::tokio::spawn(async move {
-                        let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
-                        loop {
-                            every.tick().await;
-                            match casework::escalate_overdue(&db, Clock::now()).await {
-                                Ok(0) => {}
-                                Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
-                                Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
-                            }
-                        }
-                    });
+                    rocket::tokio::spawn(background(db));
                 }
             })
         }))
@@ -72,6 +61,25 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/test-hooks", rocket::routes![test_hooks::panic])
         .mount("/api/v1/test-hooks", rocket::routes![test_hooks::panic]);
     Ok(rocket)
+}
+
+/// At start and every 10 minutes: today's transparency checkpoint, made once a day (the first run after
+/// midnight makes it), and the escalation of overdue resolutions to the supervisor (Art. 38).
+async fn background(db: Db) {
+    let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match audit::make_checkpoint(&db, Clock::now()).await {
+            Ok(true) => tracing::info!("today's transparency checkpoint made"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "transparency checkpoint failed"),
+        }
+        match casework::escalate_overdue(&db, Clock::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
+            Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
+        }
+    }
 }
 
 /// Routes that exist only in builds for the test suites (the `test-hooks` feature, which the tests turn on

@@ -26,16 +26,17 @@ fn get_home(lang: Lang) -> Template {
     pages::render("public/home", lang, "/", json!({ "categories": categories }))
 }
 
-/// The transparency page: the ledger's chain head (so anyone can note it and later detect a rewritten
-/// history), counts of reports by status and of commendations by state (named for the public, not as the
-/// reporter reads them). Aggregates only.
+/// The transparency page: the ledger's daily checkpoints (so anyone can note one and later detect a
+/// rewritten history) with the figures published with the latest: reports by status and commendations by
+/// state (named for the public, not as the reporter reads them). Aggregates only, changing once a day: no
+/// live count and no time finer than the day, so watching the page tells nobody when a report arrived.
 #[get("/transparency")]
 async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
-    let audit::Transparency {
-        head,
-        statuses: counts,
-        commendations,
-    } = audit::transparency(db).await?;
+    let checkpoints = audit::transparency(db).await?;
+    let Some(latest) = checkpoints.first() else {
+        return Ok(pages::render("public/transparency", lang, "/transparency", json!({})));
+    };
+    let counts = &latest.figures.statuses;
     let statuses: Vec<_> = counts
         .iter()
         .map(|(status, n)| {
@@ -46,7 +47,9 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
         })
         .collect();
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let commendations: Vec<_> = commendations
+    let commendations: Vec<_> = latest
+        .figures
+        .commendations
         .iter()
         .map(|(state, n)| {
             let label = crate::domain::commendation::State::parse(state)
@@ -55,11 +58,17 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
             json!({ "label": label, "count": n })
         })
         .collect();
+    let history: Vec<_> = checkpoints
+        .iter()
+        .map(|c| json!({ "day": pages::date(lang, c.day), "entries": c.entries, "hash": c.hash }))
+        .collect();
     let context = json!({
+        "checkpoint": true,
         "commendations": commendations,
-        "entries": head.entries,
-        "hash": head.hash,
-        "at": head.at.map(|at| pages::time(lang, at)),
+        "day": pages::date(lang, latest.day),
+        "entries": latest.entries,
+        "hash": latest.hash,
+        "history": history,
         "statuses": statuses,
         "total": total,
     });

@@ -161,7 +161,8 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
         .await
         .expect("the ledger verifies");
 
-    // The public page counts it, and shows nothing else of it.
+    // The public page counts it from the next day's checkpoint, and shows nothing else of it.
+    app.publish_checkpoint(1).await;
     let page = app.get("/transparency").await.into_string().await.unwrap_or_default();
     assert!(page.contains("Đã chi trả: 1"), "{page}");
     assert!(

@@ -273,11 +273,13 @@ async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
     let app = TestApp::spawn().await;
     let (status, _) = app.post_form("/report", &fields(&report_form(NARRATIVE))).await;
     assert_eq!(status, Status::Created);
+    assert!(app.publish_checkpoint(1).await, "tomorrow's checkpoint is new");
+    assert!(!app.publish_checkpoint(1).await, "a day has one checkpoint");
     let (entries, hash) = minhbach::store::ledger::head(app.db().pool()).await.expect("head");
     let page = app.get("/transparency").await.into_string().await.unwrap_or_default();
     assert!(
         page.contains(&format!("id=\"ledger-hash\">{hash}<")),
-        "the current head hash is shown"
+        "the head before tomorrow's midnight is shown"
     );
     assert!(page.contains(&format!("id=\"ledger-entries\">{entries}<")));
     assert!(page.contains("Tổng số tin báo: <strong>1</strong>") && page.contains("Đã tiếp nhận: 1"));
@@ -286,6 +288,78 @@ async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
         "no content, no unit"
     );
     assert!(minhbach::app::audit::audit_verify(app.db()).await.is_ok());
+}
+
+/// Issue 11, D2: the public page published the live ledger count, head and last time to the minute, so
+/// polling it showed when each report and reply arrived. Now it shows daily checkpoints: a report and a
+/// reply arriving leave it byte for byte the same; the next day's checkpoint (the positive control) counts
+/// them.
+#[rocket::async_test]
+async fn the_transparency_page_does_not_change_when_a_report_arrives() {
+    let app = TestApp::spawn().await;
+    app.publish_checkpoint(0).await;
+    let before = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    assert!(before.contains("id=\"ledger-entries\">"), "{before}");
+    let (status, page) = app.post_form("/report", &fields(&report_form(NARRATIVE))).await;
+    assert_eq!(status, Status::Created);
+    let code = code_on(&page);
+    let (status, _) = app.post_report_message(&code, "Tôi bổ sung thêm một chi tiết.").await;
+    assert_eq!(status, Status::Created);
+    let after = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    assert_eq!(before, after, "a report and a reply changed the public page");
+    let minute = time_of_day(&after);
+    assert!(minute.is_none(), "a time of day on the public page: {minute:?}");
+
+    assert!(app.publish_checkpoint(1).await);
+    let tomorrow = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    assert_ne!(before, tomorrow, "the next checkpoint counts them");
+    assert!(tomorrow.contains("Tổng số tin báo: <strong>1</strong>"));
+    println!("public page: identical after 1 report and 1 reply; changed at the next day's checkpoint");
+}
+
+/// A time of day (`HH:MM` other than the checkpoints' 00:00) in `page`, if any.
+fn time_of_day(page: &str) -> Option<String> {
+    let bytes = page.as_bytes();
+    (0..bytes.len().saturating_sub(4)).find_map(|i| {
+        let w = &bytes[i..i + 5];
+        let shaped = w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit();
+        let before_ok = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        (shaped && before_ok && w != b"00:00").then(|| String::from_utf8_lossy(w).into_owned())
+    })
+}
+
+/// A published checkpoint edited in the database (or a chain rewritten under it) fails `audit verify`,
+/// naming the checkpoint's entry.
+#[rocket::async_test]
+async fn audit_verify_checks_every_published_checkpoint() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        let (status, _) = app.post_form("/report", &fields(&report_form(NARRATIVE))).await;
+        assert_eq!(status, Status::Created);
+    }
+    app.publish_checkpoint(1).await;
+    let entries = minhbach::store::ledger::head(app.db().pool()).await.expect("head").0;
+    assert!(
+        minhbach::app::audit::audit_verify(app.db()).await.is_ok(),
+        "positive control"
+    );
+    sqlx::query("UPDATE ledger_checkpoints SET hash = $1")
+        .bind("ab".repeat(32))
+        .execute(app.db().pool())
+        .await
+        .expect("edit");
+    let refused = minhbach::app::audit::audit_verify(app.db())
+        .await
+        .expect_err("an edited checkpoint");
+    let text = refused.to_string();
+    assert!(
+        text.contains(&format!("#{entries}")) && text.contains("checkpoint"),
+        "{text}"
+    );
 }
 
 /// The part of a page from the heading `title` to the end of its section.
@@ -321,6 +395,7 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
     let (status, _) = app.post_claim(&code, json!({ "accept": false })).await;
     assert_eq!(status, Status::Ok);
 
+    app.publish_checkpoint(1).await;
     let vi = app.get("/transparency").await.into_string().await.unwrap_or_default();
     let commendations = section(&vi, "Khen thưởng người tố cáo");
     for line in [

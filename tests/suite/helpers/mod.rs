@@ -117,6 +117,15 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Makes the transparency checkpoint of `days_ahead` days from now, as the server's background task
+    /// would once that day begins: from tomorrow on, it covers everything stored so far.
+    pub async fn publish_checkpoint(&self, days_ahead: i64) -> bool {
+        let at = minhbach::store::now_millis() + days_ahead * 86_400_000;
+        minhbach::app::audit::make_checkpoint(self.db(), minhbach::app::Clock::at(at))
+            .await
+            .expect("checkpoint")
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
