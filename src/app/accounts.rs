@@ -291,9 +291,15 @@ pub struct SignedIn {
     pub session_id: SessionId,
 }
 
-/// Checks the password (Argon2id) and the TOTP code (RFC 6238, each step accepted once) and opens a
+/// Checks the TOTP code (RFC 6238, each step accepted once) and the password (Argon2id), and opens a
 /// session row. An unknown user costs the same password check as a known one and gets the same answer
 /// ([`Error::Rejected`]); attempts are throttled per account and overall, never by address.
+///
+/// The one-time code comes first, and it is the key to the throttles (issue 11, D6): an attempt carrying a
+/// code of a step not yet used (the current one or the previous) passes them and spends that step,
+/// whatever the password. A flood of sign-ins made without the member's authenticator, however large and
+/// for whatever usernames, empties the buckets only for attempts like its own, so the member with the right
+/// password and code still gets in; a code seen over a shoulder buys one password guess.
 pub async fn sign_in(
     db: &Db,
     gate: &KdfGate,
@@ -303,25 +309,30 @@ pub async fn sign_in(
     clock: Clock,
 ) -> Result<SignedIn> {
     let username = credentials.username.trim().to_lowercase();
-    if !limits.allow(&username) {
+    let now = clock.millis();
+    let user = users::find_by_username(db.pool(), &username).await?;
+    let step = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| Some((u, open_totp_secret(secret, u)?)))
+        .and_then(|(u, totp)| Some((u, crypto::matching_step(&totp, credentials.totp, (now / 1000) as u64)?)));
+    // Spent at once (atomically: of two attempts with one code, one has it), so it is tried once.
+    let fresh_code = match step {
+        Some((u, step)) => users::accept_totp_step(db.pool(), &u.id, step as i64).await?,
+        None => false,
+    };
+    if !fresh_code && !limits.allow(&username) {
         return Err(Error::Throttled);
     }
-    let user = users::find_by_username(db.pool(), &username).await?;
     let hash = user
         .as_ref()
         .map_or_else(|| limits.decoy.clone(), |u| u.password_hash.clone());
     let password = Zeroizing::new(credentials.password.to_owned());
     let check = password.clone();
     let password_ok = gate.staff(move || crypto::verify_password(&hash, &check)).await;
-    let Some(user) = user.filter(|u| password_ok && u.active) else {
+    let Some(user) = user.filter(|u| password_ok && fresh_code && u.active) else {
         return Err(Error::Rejected);
     };
-    let totp_secret = open_totp_secret(secret, &user).ok_or(Error::Rejected)?;
-    let now = clock.millis();
-    let step = crypto::matching_step(&totp_secret, credentials.totp, (now / 1000) as u64).ok_or(Error::Rejected)?;
-    if !users::accept_totp_step(db.pool(), &user.id, step as i64).await? {
-        return Err(Error::Rejected);
-    }
     let (sealed, id) = (user.sealed_private_key.clone(), user.id.clone());
     let private_key = gate
         .staff(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
@@ -329,10 +340,13 @@ pub async fn sign_in(
         .map_err(|_| Error::Rejected)?;
     let session_id = SessionId::new(crypto::random_id());
     store::sessions::insert_session(db.pool(), &session_id, &user.id, now).await?;
-    Ok(SignedIn {
-        actor: Actor { user, private_key },
-        session_id,
-    })
+    let actor = Actor { user, private_key };
+    // Commendation files this member can open go to officers who lack them (never on a page view). A
+    // failure here must not keep anyone out: the next sign-in tries again.
+    if let Err(e) = super::commendations::pass_on_keys(db, &actor).await {
+        tracing::warn!(error = %e, "passing commendation files on at sign-in failed");
+    }
+    Ok(SignedIn { actor, session_id })
 }
 
 /// The account of a live session, or `None` once it has ended (idle for `idle_millis`, past its lifetime,

@@ -73,13 +73,6 @@ pub async fn open_case(db: &Db, actor: &Actor, id: &ReportId) -> Result<(CaseRow
     let report = store::reports::find_by_id(db.pool(), id)
         .await?
         .ok_or(Error::NotFound)?;
-    if matches!(
-        case.status,
-        Status::Substantiated | Status::PartiallySubstantiated | Status::Closed
-    ) {
-        // A reader of the report can open its commendation key: pass it to officers who have none.
-        super::commendations::heal_with_report_key(db, &key, id).await?;
-    }
     Ok((case, Opened::with_key(report, key)))
 }
 

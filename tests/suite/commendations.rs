@@ -342,8 +342,9 @@ async fn an_investigator_cannot_decrypt_a_claims_identity_and_an_officer_can() {
     assert_eq!(file["claim"]["identity"]["name"], secret_name);
 }
 
-/// An officer who joins after the commendation opened gets its file at the next visit of another holder, but
-/// never a claim made before: that stays with the officers of the day until the reporter claims again.
+/// An officer who joins after the commendation opened gets its file at the next sign-in of another holder
+/// or the reporter's next status check (never at a page view: issue 11, D3), but never a claim made
+/// before: that stays with the officers of the day until the reporter claims again.
 #[rocket::async_test]
 async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     let Staffed {
@@ -351,6 +352,8 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
         inspector,
         officer,
     } = staffed().await;
+    // The team's supervisor holds the report's key from the start (and signs in only later).
+    app.add_user("hoa.le", "supervisor", None, None).await;
     let (code, id) = app.concluded(&inspector, "substantiated").await;
     decided(&app, &officer, &id).await;
     let (status, _) = app
@@ -362,6 +365,19 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     let newcomer = app.sign_in("new.officer").await;
     let (status, _) = app.get_commendation(&newcomer, &id).await;
     assert_eq!(status, Status::Forbidden, "no key yet");
+    // Holders viewing the file and the case write nothing.
+    let grants = app.count("commendation_grants").await;
+    assert_eq!(app.get_commendation(&officer, &id).await.0, Status::Ok);
+    assert_eq!(app.get_case(&inspector, &id).await.0, Status::Ok);
+    assert_eq!(app.count("commendation_grants").await, grants, "a GET granted a key");
+    assert_eq!(app.get_commendation(&newcomer, &id).await.0, Status::Forbidden);
+    // Another holder's sign-in passes the file on.
+    app.add_user("third.officer", "officer", None, None).await;
+    let third = app.sign_in("third.officer").await;
+    app.sign_in("hoa.le").await;
+    let (status, file) = app.get_commendation(&third, &id).await;
+    assert_eq!(status, Status::Ok, "the supervisor's sign-in passed it on: {file}");
+    assert_eq!(file["claim"]["identity"], Value::Null, "{file}");
     // The reporter's next status check (or another officer's visit) grants the file, not the claim.
     app.post_report_status(&code).await;
     let (status, file) = app.get_commendation(&newcomer, &id).await;
@@ -371,7 +387,7 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     let (_, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(file["claim"]["identity"]["name"], "Phạm Thị D");
 
-    // The reporter claims again: now sealed to both officers, the old claim and its grants replaced.
+    // The reporter claims again: now sealed to all three officers, the old claim and its grants replaced.
     let (status, body) = app
         .post_claim(
             &code,
@@ -383,7 +399,7 @@ async fn an_officer_who_joins_later_gets_the_file_but_not_an_earlier_claim() {
     assert_eq!(file["claim"]["identity"]["contact"], "0909 000 000", "{file}");
     assert_eq!(
         app.count("commendation_grants WHERE purpose = 'claim'").await,
-        2,
+        3,
         "one claim grant per officer, the old ones gone"
     );
 }
@@ -461,11 +477,13 @@ async fn the_officer_and_the_reporter_work_through_pages() {
 }
 
 /// Found in review: a file concluded while no officer existed stayed closed to every officer until the
-/// reporter's next visit; the investigators who can read the report now pass its key on.
+/// reporter's next visit; the investigators who can read the report now pass its key on, at their next
+/// sign-in (not when they view the case: issue 11, D3).
 #[rocket::async_test]
 async fn a_file_opened_with_no_officer_reaches_the_first_officer_through_the_investigator() {
     let app = TestApp::spawn().await;
     app.add_user("lan.nguyen", "inspector", None, None).await;
+    app.add_user("hoa.le", "supervisor", None, None).await;
     let inspector = app.sign_in("lan.nguyen").await;
     let (_, id) = app.concluded(&inspector, "substantiated").await;
     app.add_user("mai.tran", "officer", None, None).await;
@@ -477,6 +495,13 @@ async fn a_file_opened_with_no_officer_reaches_the_first_officer_through_the_inv
     );
     let (status, _) = app.get_case(&inspector, &id).await;
     assert_eq!(status, Status::Ok);
+    assert_eq!(
+        app.get_commendation(&officer, &id).await.0,
+        Status::Forbidden,
+        "viewing the case writes no grant"
+    );
+    // The supervisor, who also reads the report, signs in.
+    app.sign_in("hoa.le").await;
     let (status, file) = app.get_commendation(&officer, &id).await;
     assert_eq!(status, Status::Ok, "{file}");
     // A non-officer is refused before the body is even read.

@@ -8,8 +8,10 @@
 //!   HPKE-granted to the officers alone: not sealed under the report key, not granted to the recovery key,
 //!   so no investigator, supervisor or admin can open it — a cryptographic wall, not a display rule.
 //!
-//! Whoever opens a commendation key (an officer, or the reporter with the code) grants it to active officers
-//! who lack it, so an officer who joins later, or after a password reset, gets the file at the next visit.
+//! Whoever can open a commendation key passes it to active officers who lack it, never on a page view: a
+//! staff member at sign-in (an officer with the file, an investigator or supervisor with the report), the
+//! reporter when checking the status with the code. So an officer who joins later, or after a password
+//! reset, gets the file at the next sign-in of another holder.
 //! A claim key is never passed on that way: the claim stays with the officers active when the reporter made
 //! it, and the reporter can claim again (re-sealed to the officers of the day) until the reward is paid.
 //! Otherwise whoever can create an officer account could collect every identity.
@@ -107,6 +109,38 @@ pub async fn heal_with_report_key(
     Ok(Some((row, key)))
 }
 
+/// How many files one sign-in passes on at most; the rest wait for the next sign-in of a holder.
+const PASSED_PER_SIGN_IN: i64 = 200;
+
+/// At sign-in: passes every commendation key the actor can open (their own file grant, or a grant of the
+/// report's key) to active officers who lack it. Returns how many files were passed on.
+pub async fn pass_on_keys(db: &Db, actor: &Actor) -> Result<usize> {
+    let user = &actor.user.id;
+    let ids = stored::lacking_an_officer(db.pool(), user, PASSED_PER_SIGN_IN).await?;
+    let mut passed = 0;
+    for id in &ids {
+        let own = match stored::find_grant(db.pool(), id, Purpose::File, user).await? {
+            Some(grant) => crypto::open_grant(&grant, &actor.private_key, &binding(id, Purpose::File), user).ok(),
+            None => None,
+        };
+        if let Some(key) = own {
+            heal(db, &key, id, Purpose::File).await?;
+            passed += 1;
+            continue;
+        }
+        let Some(grant) = store::grants::find_grant(db.pool(), id, user).await? else {
+            continue;
+        };
+        let Ok(report_key) = crypto::open_grant(&grant, &actor.private_key, id, user) else {
+            continue;
+        };
+        if heal_with_report_key(db, &report_key, id).await?.is_some() {
+            passed += 1;
+        }
+    }
+    Ok(passed)
+}
+
 /// A commendation opened by an officer: the row and the commendation key.
 pub struct File {
     pub row: Commendation,
@@ -182,7 +216,6 @@ pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
         .ok_or(Error::NoKey)?;
     let key = crypto::open_grant(&grant, &actor.private_key, &binding(id, Purpose::File), &actor.user.id)
         .map_err(|_| Error::NoKey)?;
-    heal(db, &key, id, Purpose::File).await?;
     // A stored scheme this code does not know is corrupt data, never read as today's (an unknown state
     // does not decode in the first place).
     let scheme = Scheme::parse(&row.scheme).ok_or(Error::Corrupt("commendation scheme"))?;
