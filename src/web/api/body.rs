@@ -31,20 +31,31 @@ impl<'r> FromData<'r> for JsonBody {
             return data::Outcome::Error((Status::UnsupportedMediaType, BodyError::NotJson));
         }
         let limit = req.limits().get("json").unwrap_or(256.kibibytes());
-        let text = match data.open(limit).into_string().await {
-            Ok(text) if text.is_complete() => text.into_inner(),
+        let bytes = match data.open(limit).into_bytes().await {
+            Ok(bytes) if bytes.is_complete() => bytes.into_inner(),
             Ok(_) => return data::Outcome::Error((Status::PayloadTooLarge, BodyError::TooLarge)),
             Err(_) => return data::Outcome::Error((Status::BadRequest, BodyError::Malformed)),
         };
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(map)) => data::Outcome::Success(JsonBody(map)),
-            Ok(_) => data::Outcome::Error((Status::UnprocessableEntity, BodyError::NotAnObject)),
-            Err(_) => data::Outcome::Error((Status::BadRequest, BodyError::Malformed)),
+        match JsonBody::parse(&bytes) {
+            Ok(body) => data::Outcome::Success(body),
+            Err(e @ BodyError::NotAnObject) => data::Outcome::Error((Status::UnprocessableEntity, e)),
+            Err(e) => data::Outcome::Error((Status::BadRequest, e)),
         }
     }
 }
 
 impl JsonBody {
+    /// A body read in full (within the limit): UTF-8 JSON whose top level is an object. The rest of the
+    /// reading, after the request's checks; a fuzz target calls it directly.
+    pub fn parse(bytes: &[u8]) -> Result<Self, BodyError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| BodyError::Malformed)?;
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(JsonBody(map)),
+            Ok(_) => Err(BodyError::NotAnObject),
+            Err(_) => Err(BodyError::Malformed),
+        }
+    }
+
     /// A text field: absent or `null` is `None`; any other type is a field error.
     pub fn text(&self, field: &'static str, errors: &mut FieldErrors) -> Option<String> {
         match self.0.get(field) {

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, documented in `docs/api.md`. Errors are
 //! `{"error": {"code", "message", "fields"?}}` in the request's language.
 
-mod body;
+pub mod body;
 mod catalog;
 mod officer;
 mod reports;
