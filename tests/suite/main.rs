@@ -14,6 +14,7 @@ mod load;
 mod pages;
 mod privacy;
 mod reporter_api;
+mod routes;
 mod staff_access;
 mod staff_audit;
 mod staff_casework;

@@ -8,7 +8,6 @@ use crate::domain::commendation::{self, DecisionError, State};
 use crate::domain::ids::ReportId;
 use crate::domain::report::parse_message;
 use crate::domain::reward::{self, Claim, Proposal, Scheme};
-use crate::domain::staff::Role;
 use crate::domain::FieldError;
 use crate::store::commendations as stored;
 use crate::store::Db;
@@ -42,10 +41,10 @@ pub async fn propose(
     id: &ReportId,
     input: &ProposalInput<'_>,
 ) -> Result<Proposal> {
-    actor.as_role(Role::Officer)?;
+    // The file first: a commendation the officer may not open is refused as such, whatever the input.
+    let file = open_file(db, actor, id).await?;
     let recovered = parse_amount(input.recovered).map_err(|e| Error::Invalid("recovered", e))?;
     let evidence = parse_message(input.evidence).map_err(|e| Error::Invalid("evidence", e))?;
-    let file = open_file(db, actor, id).await?;
     let scheme = file.scheme();
     let bribe = match input.bribe.map(str::trim).filter(|b| !b.is_empty()) {
         Some(text) if scheme == Scheme::IdPp432018 => {
@@ -106,7 +105,7 @@ pub async fn decide(
     amount: Option<&str>,
     reason: Option<&str>,
 ) -> Result<State> {
-    actor.as_role(Role::Officer)?;
+    let file = open_file(db, actor, id).await?;
     let form = form
         .map(str::trim)
         .filter(|f| !f.is_empty())
@@ -116,7 +115,6 @@ pub async fn decide(
         Some(text) => Some(parse_message(Some(text)).map_err(|e| Error::Invalid("reason", e))?),
         None => None,
     };
-    let file = open_file(db, actor, id).await?;
     if file.state() != State::Pending {
         return Err(Error::Conflict);
     }
@@ -158,10 +156,9 @@ pub async fn pay(
     reference: Option<&str>,
     claim_seen: Option<&str>,
 ) -> Result<()> {
-    actor.as_role(Role::Officer)?;
+    let file = open_file(db, actor, id).await?;
     let amount = parse_amount(amount).map_err(|e| Error::Invalid("amount", e))?;
     let reference = parse_message(reference).map_err(|e| Error::Invalid("reference", e))?;
-    let file = open_file(db, actor, id).await?;
     let Some(claimed_at) = file.row.claimed_at.filter(|_| file.state() == State::Claimed) else {
         return Err(Error::Conflict);
     };
