@@ -10,6 +10,7 @@ mod commendations;
 mod demo;
 mod faults;
 mod fuzz;
+mod guessing;
 mod load;
 mod pages;
 mod privacy;

@@ -306,3 +306,165 @@ async fn the_data_directory_and_its_files_are_owner_only() {
         }
     }
 }
+
+/// Row 13 over the staff side: the staff password, staff messages, transition reasons, the officer's
+/// evidence, decision reason and payment reference, and the identity a reporter reveals to claim, each a
+/// canary, are in no file of the data directory (database and WAL on SQLite) nor in a backup of the
+/// database (on both backends), while the same texts read back through the app (the control). The stored
+/// password hashes are Argon2id v19 with at least 19 MiB.
+#[rocket::async_test]
+async fn staff_texts_and_claims_are_never_stored_in_clear() {
+    use crate::helpers::{Session, TestApp, PASSWORD};
+    use minhbach::app::backup::{backup, KeyChoice};
+
+    let app = TestApp::spawn().await;
+    app.add_user("lan.nguyen", "inspector", None, None).await;
+    app.add_user("mai.tran", "officer", None, None).await;
+    let inspector: Session = app.sign_in("lan.nguyen").await;
+    let officer: Session = app.sign_in("mai.tran").await;
+    let canary = |what: &str| format!("CANARY-{what}-5b17 Nguyễn");
+    let code = app
+        .submit("Cán bộ địa chính xã nhận tiền để làm nhanh hồ sơ đất.")
+        .await;
+    let id = app.report_id(&code).await;
+    let (status, _) = app
+        .post_case_message(&inspector, &id, &json!({ "body": canary("STAFF-MESSAGE") }))
+        .await;
+    assert_eq!(status.code, 201);
+    for (to, what) in [
+        ("accepted", "REASON-1"),
+        ("investigating", "REASON-2"),
+        ("substantiated", "REASON-3"),
+    ] {
+        let (status, body) = app
+            .post_transition(&inspector, &id, &json!({ "to": to, "reason": canary(what) }))
+            .await;
+        assert_eq!(status.code, 200, "{to}: {body}");
+    }
+    let record = json!({ "recovered": 0, "form": "ministry_certificate", "evidence": canary("EVIDENCE") });
+    assert_eq!(app.post_proposal(&officer, &id, &record).await.0.code, 200);
+    let decision = json!({ "form": "ministry_certificate", "amount": 50_000_000, "reason": canary("DECISION") });
+    let (status, body) = app.post_decision(&officer, &id, &decision).await;
+    assert_eq!(status.code, 200, "{body}");
+    let identity =
+        json!({ "name": canary("CLAIM-NAME"), "id_number": "079399998888", "payment": canary("CLAIM-BANK") });
+    let (status, body) = app.post_claim(&code, json!({ "identity": identity })).await;
+    assert_eq!(status.code, 200, "{body}");
+    let payment = json!({ "amount": 50_000_000, "reference": canary("PAYMENT") });
+    let (status, body) = app.post_payment(&officer, &id, &payment).await;
+    assert_eq!(status.code, 200, "{body}");
+
+    // The control: the app gives every text back to those who may read it.
+    let (_, file) = app.get_commendation(&officer, &id).await;
+    let (_, case) = app.get_case(&inspector, &id).await;
+    let readable = format!("{file}{case}");
+    let mut secrets = vec![PASSWORD.to_owned(), "079399998888".to_owned()];
+    for what in [
+        "STAFF-MESSAGE",
+        "REASON-1",
+        "EVIDENCE",
+        "DECISION",
+        "CLAIM-NAME",
+        "CLAIM-BANK",
+        "PAYMENT",
+    ] {
+        assert!(readable.contains(&canary(what)), "{what} reads back: {readable}");
+    }
+    for what in [
+        "STAFF-MESSAGE",
+        "REASON-1",
+        "REASON-2",
+        "REASON-3",
+        "EVIDENCE",
+        "DECISION",
+        "CLAIM-NAME",
+        "CLAIM-BANK",
+        "PAYMENT",
+    ] {
+        secrets.push(canary(what));
+        secrets.push(format!("CANARY-{what}-5b17"));
+    }
+
+    // The files: the data directory (the SQLite database and its WAL, the keys) and a backup of the database.
+    let backup_dir = app.data_dir.path().join("backup");
+    let settings: minhbach::config::Settings = app
+        .client
+        .rocket()
+        .state::<minhbach::config::Settings>()
+        .cloned()
+        .expect("settings");
+    backup(
+        app.db(),
+        &settings,
+        &backup_dir,
+        KeyChoice {
+            secret: false,
+            recovery: false,
+        },
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    let files = files_under(app.data_dir.path());
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    if app.backend() == minhbach::store::Backend::Sqlite {
+        assert!(
+            names.iter().any(|n| n.ends_with("-wal")),
+            "the WAL is checked: {names:?}"
+        );
+    }
+    assert!(
+        files.iter().any(|f| f.starts_with(&backup_dir)),
+        "the backup is checked: {names:?}"
+    );
+    let (mut bytes_checked, mut found) = (0, Vec::new());
+    for file in &files {
+        let bytes = std::fs::read(file).expect("readable");
+        bytes_checked += bytes.len();
+        for secret in &secrets {
+            if occurrences(&bytes, secret.as_bytes()) > 0 {
+                found.push(format!("{secret:?} in {}", file.display()));
+            }
+        }
+    }
+    // The control: what is stored in clear (a username) is found by the same scan.
+    let in_clear = files
+        .iter()
+        .filter(|f| std::fs::read(f).is_ok_and(|b| occurrences(&b, b"lan.nguyen") > 0))
+        .count();
+    assert!(in_clear > 0, "the scan finds a username stored in clear");
+    // The password hashes.
+    let hashes: Vec<String> = sqlx::query("SELECT password_hash FROM users")
+        .fetch_all(app.db().pool())
+        .await
+        .expect("users")
+        .iter()
+        .map(|r| sqlx::Row::get(r, "password_hash"))
+        .collect();
+    let weak: Vec<&String> = hashes
+        .iter()
+        .filter(|h| {
+            let memory = h
+                .strip_prefix("$argon2id$v=19$m=")
+                .and_then(|rest| rest.split(',').next())
+                .and_then(|m| m.parse::<u32>().ok());
+            memory.is_none_or(|m| m < 19_456)
+        })
+        .collect();
+    println!(
+        "row 13 (staff side): {} secrets × {} files ({names:?}), {bytes_checked} bytes: {} found; {} password \
+         hashes, {} not $argon2id$v=19$m≥19456 (first: {})",
+        secrets.len(),
+        files.len(),
+        found.len(),
+        hashes.len(),
+        weak.len(),
+        hashes.first().map(|h| &h[..h.len().min(30)]).unwrap_or_default()
+    );
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(weak.is_empty() && hashes.len() == 2, "{hashes:?}");
+}
