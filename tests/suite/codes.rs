@@ -44,6 +44,30 @@ fn a_hundred_thousand_codes_have_no_duplicate_and_uniform_symbols_at_every_posit
     );
 }
 
+/// Row 14, beyond the codes: 10⁵ each of the ids that name sessions (and reports, users, notes), of the
+/// random bytes of CSRF tokens, and of the nonces of sealed values: no duplicate, and their sizes.
+#[test]
+fn ids_tokens_and_nonces_never_repeat() {
+    const N: usize = 100_000;
+    let ids: HashSet<String> = (0..N).map(|_| minhbach::crypto::random_id()).collect();
+    let tokens: HashSet<[u8; 32]> = (0..N).map(|_| minhbach::crypto::random_bytes::<32>()).collect();
+    let key = minhbach::crypto::ReportKey::generate();
+    let nonces: HashSet<Vec<u8>> = (0..N)
+        .map(|_| minhbach::crypto::seal(&key, &["r", "f"], b"x")[..minhbach::crypto::NONCE_LEN].to_vec())
+        .collect();
+    let id_bits = minhbach::crypto::random_id().len() * 4;
+    println!(
+        "row 14: {N} session/report ids ({id_bits} bits): {} duplicates; {N} CSRF tokens (256 bits): {} \
+         duplicates; {N} AES-GCM nonces ({} bits): {} duplicates; codes: 100 bits by construction",
+        N - ids.len(),
+        N - tokens.len(),
+        minhbach::crypto::NONCE_LEN * 8,
+        N - nonces.len()
+    );
+    assert_eq!((ids.len(), tokens.len(), nonces.len()), (N, N, N));
+    assert!(id_bits >= 128);
+}
+
 #[rocket::async_test]
 async fn the_status_lookup_forgives_case_dashes_and_spaces() {
     let app = TestApp::spawn().await;

@@ -21,3 +21,4 @@ mod staff_audit;
 mod staff_casework;
 mod staff_pages;
 mod staff_session;
+mod xss;
