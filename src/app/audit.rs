@@ -92,8 +92,8 @@ pub async fn make_checkpoint(db: &Db, clock: Clock) -> Result<bool> {
     let pool = db.pool();
     let (entries, hash) = ledger::prefix_before(pool, midnight).await?;
     let figures = Figures {
-        statuses: ledger::counts_by_status(pool, midnight).await?,
-        commendations: crate::store::commendations::counts_by_status(pool, midnight).await?,
+        statuses: crate::store::figures::reports_by_status(pool, midnight).await?,
+        commendations: crate::store::figures::commendations_by_status(pool, midnight).await?,
     };
     let figures = serde_json::to_string(&figures).map_err(|_| Error::Internal("a checkpoint's figures as JSON"))?;
     let checkpoint = ledger::Checkpoint {

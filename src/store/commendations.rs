@@ -206,26 +206,6 @@ pub async fn find_grant(
     row.as_ref().map(super::grants::grant_from_row).transpose()
 }
 
-/// Commendations whose file key `holder` can open (a file grant of their own, or a grant of the report's
-/// key) while an active officer holds no file grant: at most `limit`, oldest first.
-pub async fn lacking_an_officer(pool: &AnyPool, holder: &UserId, limit: i64) -> Result<Vec<ReportId>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT c.report_id FROM commendations c \
-         WHERE EXISTS (SELECT 1 FROM users u WHERE u.role = 'officer' AND u.active = 1 AND NOT EXISTS ( \
-                 SELECT 1 FROM commendation_grants g \
-                 WHERE g.report_id = c.report_id AND g.purpose = 'file' AND g.holder = u.id)) \
-           AND (EXISTS (SELECT 1 FROM commendation_grants g \
-                        WHERE g.report_id = c.report_id AND g.purpose = 'file' AND g.holder = $1) \
-                OR EXISTS (SELECT 1 FROM key_grants k WHERE k.report_id = c.report_id AND k.holder = $1)) \
-         ORDER BY c.opened_at LIMIT $2",
-    )
-    .bind(holder)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(|r| super::id(r, "report_id")).collect()
-}
-
 /// The holders of a commendation's grants of one purpose.
 pub async fn holders(pool: &AnyPool, report_id: &ReportId, purpose: Purpose) -> Result<Vec<UserId>, sqlx::Error> {
     let rows = sqlx::query("SELECT holder FROM commendation_grants WHERE report_id = $1 AND purpose = $2")
@@ -498,17 +478,4 @@ pub async fn record_payment(
         None,
     )
     .await
-}
-
-/// Commendations opened before `cutoff` (UTC ms) by state, for the public page (counts only).
-pub async fn counts_by_status(pool: &AnyPool, cutoff: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT status, COUNT(*) AS n FROM commendations WHERE opened_at < $1 GROUP BY status ORDER BY status",
-    )
-    .bind(cutoff)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
-        .collect()
 }

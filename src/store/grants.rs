@@ -94,3 +94,23 @@ pub async fn insert_recovery_key(pool: &AnyPool, key: &PublicKey, at: i64) -> Re
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Commendations whose file key `holder` can open (a file grant of their own, or a grant of the report's
+/// key) while an active officer holds no file grant: at most `limit`, oldest first.
+pub async fn lacking_an_officer(pool: &AnyPool, holder: &UserId, limit: i64) -> Result<Vec<ReportId>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.report_id FROM commendations c \
+         WHERE EXISTS (SELECT 1 FROM users u WHERE u.role = 'officer' AND u.active = 1 AND NOT EXISTS ( \
+                 SELECT 1 FROM commendation_grants g \
+                 WHERE g.report_id = c.report_id AND g.purpose = 'file' AND g.holder = u.id)) \
+           AND (EXISTS (SELECT 1 FROM commendation_grants g \
+                        WHERE g.report_id = c.report_id AND g.purpose = 'file' AND g.holder = $1) \
+                OR EXISTS (SELECT 1 FROM key_grants k WHERE k.report_id = c.report_id AND k.holder = $1)) \
+         ORDER BY c.opened_at LIMIT $2",
+    )
+    .bind(holder)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| super::id(r, "report_id")).collect()
+}

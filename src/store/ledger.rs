@@ -212,18 +212,6 @@ pub async fn checkpoints(pool: &sqlx::AnyPool, limit: i64) -> Result<Vec<Checkpo
         .collect()
 }
 
-/// Reports received before `cutoff` (UTC ms) by status, for the public page (counts only).
-pub async fn counts_by_status(pool: &sqlx::AnyPool, cutoff: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows =
-        sqlx::query("SELECT status, COUNT(*) AS n FROM reports WHERE received_at < $1 GROUP BY status ORDER BY status")
-            .bind(cutoff)
-            .fetch_all(pool)
-            .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
-        .collect()
-}
-
 /// Every report of a team with its receipt time and `clock` column, for the on-time figures. The database
 /// joins them into one text (`received_at|clock#…`): one row to transfer instead of one per case, which
 /// over 100 000 cases is most of the time saved.

@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod cases;
 pub mod commendations;
+pub mod figures;
 pub mod grants;
 pub mod ledger;
 pub mod messages;

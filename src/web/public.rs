@@ -37,27 +37,11 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
         return Ok(pages::render("public/transparency", lang, "/transparency", json!({})));
     };
     let counts = &latest.figures.statuses;
-    let statuses: Vec<_> = counts
-        .iter()
-        .map(|(status, n)| {
-            let label = Status::parse(status)
-                .map(|s| lang.tr(&s.message_key()))
-                .unwrap_or_else(|| status.clone());
-            json!({ "label": label, "count": n })
-        })
-        .collect();
+    let statuses = labelled(counts, |s| Status::parse(s).map(|s| lang.tr(&s.message_key())));
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let commendations: Vec<_> = latest
-        .figures
-        .commendations
-        .iter()
-        .map(|(state, n)| {
-            let label = crate::domain::commendation::State::parse(state)
-                .map(|s| lang.tr(&s.neutral_message_key()))
-                .unwrap_or_else(|| state.clone());
-            json!({ "label": label, "count": n })
-        })
-        .collect();
+    let commendations = labelled(&latest.figures.commendations, |s| {
+        crate::domain::commendation::State::parse(s).map(|s| lang.tr(&s.neutral_message_key()))
+    });
     let history: Vec<_> = checkpoints
         .iter()
         .map(|c| json!({ "day": pages::date(lang, c.day), "entries": c.entries, "hash": c.hash }))
@@ -73,6 +57,14 @@ async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
         "total": total,
     });
     Ok(pages::render("public/transparency", lang, "/transparency", context))
+}
+
+/// Counts by name, each with its label for the page (the name itself if it has none).
+fn labelled(counts: &[(String, i64)], label: impl Fn(&str) -> Option<String>) -> Vec<serde_json::Value> {
+    counts
+        .iter()
+        .map(|(name, n)| json!({ "label": label(name).unwrap_or_else(|| name.clone()), "count": n }))
+        .collect()
 }
 
 const STYLESHEET: &str = include_str!("../../static/style.css");

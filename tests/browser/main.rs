@@ -8,6 +8,8 @@
 #![recursion_limit = "256"]
 
 mod browser;
+#[path = "../common/ci.rs"]
+mod ci;
 mod harness;
 mod journeys;
 #[path = "../common/postgres.rs"]
@@ -26,9 +28,7 @@ macro_rules! say {
     }};
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
+use ci::in_ci;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_journey_in_real_browsers_with_javascript_off() {

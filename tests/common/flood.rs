@@ -8,50 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::server::{report_body, Deployment, Server};
 
-pub const STAFF_PASSWORD: &str = "mật khẩu thử tải 2026";
-
-/// A staff account for the flood: its username and TOTP secret.
-pub struct StaffAccount {
-    pub username: String,
-    totp: Vec<u8>,
-    /// The last TOTP step used (each is accepted once).
-    last_step: Option<u64>,
-}
+pub use crate::server::StaffAccount;
 
 /// Creates `n` inspectors with the command line, as an operator would, before the server starts.
 pub fn add_inspectors(deployment: &Deployment, n: usize) -> Vec<StaffAccount> {
     (0..n)
-        .map(|i| {
-            let username = format!("thanhtra.tai{i}");
-            let out = deployment.run_with_input(
-                &[
-                    "user",
-                    "add",
-                    "--username",
-                    &username,
-                    "--role",
-                    "inspector",
-                    "--password-stdin",
-                ],
-                &format!("{STAFF_PASSWORD}\n"),
-            );
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-            let uri = text
-                .lines()
-                .find(|l| l.starts_with("otpauth://"))
-                .expect("an enrolment URI");
-            let secret = uri
-                .split(['?', '&'])
-                .find_map(|p| p.strip_prefix("secret="))
-                .expect("a secret");
-            let totp = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().expect("base32");
-            StaffAccount {
-                username,
-                totp,
-                last_step: None,
-            }
-        })
+        .map(|i| deployment.add_staff(&format!("thanhtra.tai{i}"), "inspector"))
         .collect()
 }
 
@@ -93,27 +55,9 @@ pub fn memory_kib(pid: u32, field: &str) -> u64 {
 
 /// Signs in with the next unused TOTP step of some account; the session cookie and the time taken.
 fn sign_in(base: &str, staff: &mut [StaffAccount]) -> Option<(String, f64)> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    let step = now / 30;
+    let step = crate::server::totp_step_now();
     let account = staff.iter_mut().find(|a| a.last_step.is_none_or(|s| s < step))?;
-    account.last_step = Some(step);
-    let code = minhbach::crypto::code_at(&account.totp, now)?;
-    let started = Instant::now();
-    let response = ureq::post(&format!("{base}/api/v1/session"))
-        .timeout(Duration::from_secs(60))
-        .send_json(serde_json::json!({ "username": account.username, "password": STAFF_PASSWORD, "totp": code }))
-        .ok()?;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let cookie: Vec<&str> = response
-        .all("Set-Cookie")
-        .into_iter()
-        .filter_map(|c| c.split(';').next())
-        .collect();
-    let cookie = cookie.join("; ");
-    Some((cookie, ms))
+    account.sign_in(base)
 }
 
 /// `clients` anonymous clients submit reports for `duration` while one staff member after another signs in

@@ -109,6 +109,84 @@ impl Deployment {
     }
 }
 
+/// The password of the staff accounts the tests create.
+pub const STAFF_PASSWORD: &str = "mật khẩu thử tải 2026";
+
+/// A staff account created with the command line: its username and TOTP secret.
+pub struct StaffAccount {
+    pub username: String,
+    totp: Vec<u8>,
+    /// The last TOTP step used (each is accepted once).
+    pub last_step: Option<u64>,
+}
+
+/// The TOTP step of this moment.
+pub fn totp_step_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        / 30
+}
+
+impl Deployment {
+    /// `minhbach user add` for `username` with `role`, as an operator would: the account and the TOTP
+    /// secret read from the enrolment URI it prints.
+    pub fn add_staff(&self, username: &str, role: &str) -> StaffAccount {
+        let out = self.run_with_input(
+            &[
+                "user",
+                "add",
+                "--username",
+                username,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            &format!("{STAFF_PASSWORD}\n"),
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        let uri = text
+            .lines()
+            .find(|l| l.starts_with("otpauth://"))
+            .expect("an enrolment URI");
+        let secret = uri
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("secret="))
+            .expect("a secret");
+        let totp = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().expect("base32");
+        StaffAccount {
+            username: username.to_owned(),
+            totp,
+            last_step: None,
+        }
+    }
+}
+
+impl StaffAccount {
+    /// Signs in with this step's code (marking the step used): the session cookie and the time taken.
+    pub fn sign_in(&mut self, base: &str) -> Option<(String, f64)> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        self.last_step = Some(now / 30);
+        let code = minhbach::crypto::code_at(&self.totp, now)?;
+        let started = Instant::now();
+        let response = ureq::post(&format!("{base}/api/v1/session"))
+            .timeout(Duration::from_secs(60))
+            .send_json(serde_json::json!({ "username": self.username, "password": STAFF_PASSWORD, "totp": code }))
+            .ok()?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let cookie: Vec<&str> = response
+            .all("Set-Cookie")
+            .into_iter()
+            .filter_map(|c| c.split(';').next())
+            .collect();
+        Some((cookie.join("; "), ms))
+    }
+}
+
 /// A running server; killed (SIGKILL) when dropped.
 pub struct Server {
     child: Child,

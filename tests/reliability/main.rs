@@ -2,6 +2,8 @@
 //! rows 1–3 and 25): backups under load, storage faults, crashes, floods. Each test prints its figure. On
 //! SQLite by default; on PostgreSQL when `TEST_DATABASE_URL` names a server.
 
+#[path = "../common/ci.rs"]
+mod ci;
 #[path = "../common/crash.rs"]
 mod crash;
 #[path = "../common/flood.rs"]
@@ -11,6 +13,7 @@ mod postgres;
 #[path = "../common/server.rs"]
 mod server;
 
+mod api_schema;
 mod backup;
 #[path = "crash.rs"]
 mod crash_test;

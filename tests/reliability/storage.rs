@@ -9,21 +9,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::ci::skip;
 use crate::server::{report_body, Deployment, Server};
 use crate::{figure, fresh_database};
 
 /// The number of failures each fault must produce.
 const FAILURES: usize = 20;
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips a test that cannot run here, or fails it under CI.
-fn skip(why: &str) {
-    assert!(!in_ci(), "CI=true: this fault must be injected, but {why}");
-    eprintln!("skipped: {why}");
-}
 
 fn sh(program: &str, args: &[&str]) -> bool {
     Command::new(program)

@@ -116,7 +116,7 @@ const PASSED_PER_SIGN_IN: i64 = 200;
 /// report's key) to active officers who lack it. Returns how many files were passed on.
 pub async fn pass_on_keys(db: &Db, actor: &Actor) -> Result<usize> {
     let user = &actor.user.id;
-    let ids = stored::lacking_an_officer(db.pool(), user, PASSED_PER_SIGN_IN).await?;
+    let ids = store::grants::lacking_an_officer(db.pool(), user, PASSED_PER_SIGN_IN).await?;
     let mut passed = 0;
     for id in &ids {
         let own = match stored::find_grant(db.pool(), id, Purpose::File, user).await? {
