@@ -49,6 +49,7 @@ form-safety-text = Leave out your name, phone number and details only you could 
 form-has-errors = Your report was not sent yet. Please correct the fields marked below.
 error-busy = The server is receiving too many requests at once, so yours was not carried out (nothing was stored). Please try again in a few seconds.
 error-busy-form = The server is receiving too many reports at once, so yours was not sent (nothing was stored). What you wrote is still below: please send it again in a few seconds.
+error-busy-reply = The server is receiving too many requests at once, so your message was not sent (nothing was stored). What you wrote is still below: please send it again in a few seconds.
 form-optional = optional
 field-category = Kind of act *
 field-category-choose = — Choose a kind of act —

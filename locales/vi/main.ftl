@@ -49,6 +49,7 @@ form-safety-text = Đừng ghi họ tên, số điện thoại hay chi tiết ch
 form-has-errors = Tin báo chưa được gửi. Vui lòng sửa các mục được đánh dấu bên dưới.
 error-busy = Hệ thống đang nhận quá nhiều yêu cầu cùng lúc nên yêu cầu của bạn chưa được thực hiện (chưa có gì được lưu). Vui lòng thử lại sau vài giây.
 error-busy-form = Hệ thống đang nhận quá nhiều tin báo cùng lúc nên tin báo của bạn chưa được gửi (chưa có gì được lưu). Nội dung bạn viết vẫn còn bên dưới: vui lòng bấm gửi lại sau vài giây.
+error-busy-reply = Hệ thống đang nhận quá nhiều yêu cầu cùng lúc nên tin nhắn của bạn chưa được gửi (chưa có gì được lưu). Nội dung bạn viết vẫn còn bên dưới: vui lòng bấm gửi lại sau vài giây.
 form-optional = không bắt buộc
 field-category = Loại hành vi *
 field-category-choose = — Chọn loại hành vi —

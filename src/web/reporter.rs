@@ -219,7 +219,9 @@ struct MessageForm {
     body: Option<String>,
 }
 
-/// Sends the reporter's reply. The page's token stands in for the code for 30 minutes.
+/// Sends the reporter's reply. The page's token stands in for the code for 30 minutes. When the key
+/// derivation queue is full, the reply comes back in a form of its own (503, `Retry-After`), text and token
+/// kept, so that nothing the reporter wrote is lost.
 #[post("/messages", data = "<form>")]
 async fn post_message(
     _origin: SameOrigin,
@@ -228,21 +230,28 @@ async fn post_message(
     db: &State<Db>,
     gate: &State<KdfGate>,
     tokens: &State<TokenKey>,
-) -> PageResult {
-    let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await? {
-        Ok(opened) => opened,
-        Err(expired) => return Ok(expired),
+) -> app::Result<RetryAfter<(Status, Template)>> {
+    let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(expired)) => return Ok(RetryAfter(expired, false)),
+        Err(Error::Busy) => {
+            let context = json!({ "token": form.token, "reply_value": form.body, "no_switch": true });
+            let page = pages::render("reporter/reply_busy", lang, "/report/messages", context);
+            return Ok(RetryAfter((Status::ServiceUnavailable, page), true));
+        }
+        Err(other) => return Err(other),
     };
-    match parse_message(form.body.as_deref()) {
+    let page = match parse_message(form.body.as_deref()) {
         Ok(body) => {
             opened.reply(db, &body, Clock::now()).await?;
-            status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Sent).await
+            status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Sent).await?
         }
         Err(e) => {
             let notice = StatusNotice::Invalid(field_message(lang, e), form.body.clone().unwrap_or_default());
-            status_page(db, tokens, lang, &opened, Some(code), notice).await
+            status_page(db, tokens, lang, &opened, Some(code), notice).await?
         }
-    }
+    };
+    Ok(RetryAfter(page, false))
 }
 
 #[derive(Debug, FromForm)]

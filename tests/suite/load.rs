@@ -1,5 +1,5 @@
 //! A full key-derivation queue: reporters are refused at once with `503` and `Retry-After` (nothing stored,
-//! the form's text kept), while staff still sign in.
+//! the form's text and a reply's kept), while staff still sign in.
 
 use rocket::http::{ContentType, Status};
 use serde_json::json;
@@ -11,6 +11,18 @@ async fn a_full_derivation_queue_refuses_reporters_at_once_and_staff_still_sign_
     // One worker, no queue: while one derivation runs, the next reporter is refused.
     let app = TestApp::spawn_with(|f| f.merge(("kdf_workers", 1)).merge(("kdf_queue", 0))).await;
     app.add_user("inspector", "inspector", None, None).await;
+    // A reporter with a status page open (its reply form's token), before the queue fills.
+    let code = app
+        .submit("Cán bộ thu tiền ngoài quy định khi cấp phép xây dựng.")
+        .await;
+    let (_, status_page) = app.post_form("/report/status", &[("code", &code)]).await;
+    let token = status_page
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a reply form")
+        .to_owned();
+    let reply_text = "Tôi bổ sung: người nhận tiền là cán bộ địa chính, có người làm chứng.";
     let gate = app.client.rocket().state::<minhbach::app::KdfGate>().expect("the gate");
     let (release, held) = std::sync::mpsc::channel::<()>();
     let holding = gate.anonymous(move || {
@@ -52,13 +64,24 @@ async fn a_full_derivation_queue_refuses_reporters_at_once_and_staff_still_sign_
         let page = response.into_string().await.unwrap();
         assert!(page.contains(narrative), "the text is kept");
         assert!(page.contains("chưa có gì được lưu"), "{page}");
+        // The reply comes back in a form of its own, its text and token kept.
+        let (status, page) = app
+            .post_form("/report/messages", &[("token", &token), ("body", reply_text)])
+            .await;
+        assert_eq!(status, Status::ServiceUnavailable);
+        assert!(
+            page.contains(reply_text) && page.contains(&token),
+            "the reply is kept: {page}"
+        );
+        assert!(page.contains("chưa có gì được lưu"), "{page}");
         // A code lookup is refused the same way.
         let (status, _) = app.post_report_status("AAAA-AAAA-AAAA-AAAA-AAAA").await;
         assert_eq!(status, Status::ServiceUnavailable);
         // Staff derive in their own lane: the sign-in goes through while the reporters' lane is full.
         let session = app.sign_in("inspector").await;
         assert_eq!(app.get_page("/inspector", &session).await.0, Status::Ok);
-        assert_eq!(app.count("reports").await, 0, "nothing refused was stored");
+        assert_eq!(app.count("reports").await, 1, "nothing refused was stored");
+        assert_eq!(app.count("messages").await, 0, "nor the reply");
         release.send(()).expect("the held derivation ends");
     };
     let (held, ()) = rocket::tokio::join!(holding, probing);
@@ -68,5 +91,11 @@ async fn a_full_derivation_queue_refuses_reporters_at_once_and_staff_still_sign_
         .post_report(&report("Cán bộ xã nhận tiền để ký giấy xác nhận."))
         .await;
     assert_eq!(status, Status::Created, "{reply}");
-    assert_eq!(app.count("reports").await, 1);
+    assert_eq!(app.count("reports").await, 2);
+    // And the kept reply, sent again from its page, is taken.
+    let (status, page) = app
+        .post_form("/report/messages", &[("token", &token), ("body", reply_text)])
+        .await;
+    assert_eq!(status, Status::Created, "{page}");
+    assert_eq!(app.count("messages").await, 1);
 }
