@@ -41,7 +41,9 @@ impl Calendar {
         let mut day = from;
         let mut left = days;
         while left > 0 {
-            day = day.next_day().unwrap_or(day);
+            // The calendar's last day ends the count (no real period gets near it).
+            let Some(next) = day.next_day() else { break };
+            day = next;
             if self.is_working_day(day) {
                 left -= 1;
             }
@@ -68,8 +70,14 @@ pub fn local_date(utc_millis: i64) -> Date {
     local_time(utc_millis).date()
 }
 
+/// The first and last instants a time can name here (years 1 to 9999 in Vietnam): an instant outside is
+/// read as the nearest of them. No stored time is anywhere near; a corrupt one must not panic (found by
+/// the `clock_codec` fuzz target: a clock entry of the year 26 455).
+const EARLIEST_MILLIS: i64 = -62_135_596_800_000 + 7 * 3_600_000;
+const LATEST_MILLIS: i64 = 253_402_300_799_999 - 7 * 3_600_000;
+
 pub fn local_time(utc_millis: i64) -> OffsetDateTime {
-    let utc = OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(utc_millis);
+    let utc = OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(utc_millis.clamp(EARLIEST_MILLIS, LATEST_MILLIS));
     utc.to_offset(VIETNAM)
 }
 
@@ -145,6 +153,18 @@ pub fn deadline(
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/clock_codec.rs`): a clock entry at 772 676 000 000 080 ms
+    /// (the year 26 455) panicked in `local_time`. Times past either end now read as that end.
+    #[test]
+    fn an_instant_outside_the_years_1_to_9999_reads_as_the_nearest_end() {
+        assert_eq!(local_date(772_676_000_000_080), date!(9999 - 12 - 31));
+        assert_eq!(local_date(i64::MAX).year(), 9999);
+        assert_eq!(local_date(i64::MIN), date!(0001 - 01 - 01));
+        assert_eq!(local_date(0), date!(1970 - 01 - 01));
+        let deadlines = crate::domain::clock::deadlines_of_clock(0, "772676000000080:o::", 0);
+        assert!(deadlines.len() < 100, "and the clock that held it decodes");
+    }
 
     fn millis(at: OffsetDateTime) -> i64 {
         (at.unix_timestamp_nanos() / 1_000_000) as i64

@@ -158,13 +158,20 @@ fn parse_date(text: &str) -> Option<Date> {
     Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// `days` days after `date`, or the calendar's last day (no real period gets near it; a corrupt time must
+/// not panic).
+fn plus_days(date: Date, days: u32) -> Date {
+    date.checked_add(time::Duration::days(i64::from(days)))
+        .unwrap_or(Date::MAX)
+}
+
 /// `months` calendar months after `date`, on the same day or the month's last day.
 fn add_months(date: Date, months: u32) -> Date {
     let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
     let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
     let month = Month::try_from(month).unwrap_or(Month::December);
     let last = month.length(year);
-    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(Date::MAX)
 }
 
 impl Policy {
@@ -244,7 +251,7 @@ impl Policy {
         let calendar = self.calendar();
         let mut due = match rule.unit {
             Unit::WorkingDays => return self.due_in_working_days(stage, rule, start, extensions),
-            Unit::Days => start + time::Duration::days(i64::from(rule.days)),
+            Unit::Days => plus_days(start, rule.days),
             Unit::Months => add_months(start, rule.days),
         };
         let mut used: BTreeMap<&str, u32> = BTreeMap::new();
@@ -264,15 +271,16 @@ impl Policy {
                     max: extension.max,
                 });
             }
-            due += time::Duration::days(i64::from(extension.days));
+            due = plus_days(due, extension.days);
         }
         if let Some(cap) = rule.cap_days {
-            if due > start + time::Duration::days(i64::from(cap)) {
+            if due > plus_days(start, cap) {
                 return Err(PolicyError::PastCap { cap_days: cap });
             }
         }
         while !calendar.is_working_day(due) {
-            due = due.next_day().unwrap_or(due);
+            let Some(next) = due.next_day() else { break };
+            due = next;
         }
         Ok(due)
     }
