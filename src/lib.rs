@@ -5,20 +5,35 @@
 //! `store` → `domain`; nothing but this root imports `web`; `app`, `store`, `domain` and `crypto` know
 //! nothing of HTTP, and `domain` and `crypto` nothing of SQL or the async runtime (`.ci/layout` checks it).
 
+//!
+//! The `server` feature (on by default) brings everything but the pure core: without it only `crypto`,
+//! `domain` and `json` are built, for the fuzz targets.
+
+#[cfg(feature = "server")]
 pub mod app;
+#[cfg(feature = "server")]
 pub mod config;
 pub mod crypto;
+#[cfg(feature = "server")]
 pub mod demo;
 pub mod domain;
+pub mod json;
+#[cfg(feature = "server")]
 pub mod setup;
+#[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
 pub mod web;
 
+#[cfg(feature = "server")]
 use rocket::figment::Figment;
+#[cfg(feature = "server")]
 use rocket::{Build, Rocket};
 
+#[cfg(feature = "server")]
 pub use config::{Settings, SetupError};
 
+#[cfg(feature = "server")]
 /// Builds the application from a figment (see [`config::figment`]; tests start from [`config::base`]): prepares the data directory and the
 /// secret key, then assembles routes, templates, fairings and the database stage. The database is
 /// connected and migrated when the instance ignites.
@@ -42,6 +57,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, SetupError> {
     web::mount(rocket::custom(figment), settings, secret)
 }
 
+#[cfg(feature = "server")]
 /// Rocket's own default `secret_key` serializes as 32 zero bytes: present in every figment, set by no one.
 fn is_rockets_zero_default(key: &rocket::figment::value::Value) -> bool {
     key.as_array()

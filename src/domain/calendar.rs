@@ -139,7 +139,13 @@ pub fn deadline(
             let today = local_date(now_millis);
             if today > due {
                 DeadlineState::Overdue
-            } else if calendar.working_days_between(today, due) <= 2 {
+            // Counted over a month at most: past it there are always more than two working days left,
+            // and a due date years away (a corrupt time, found by fuzzing) costs no more than a near one.
+            } else if calendar.working_days_between(
+                today,
+                due.min(today.checked_add(Duration::days(31)).unwrap_or(Date::MAX)),
+            ) <= 2
+            {
                 DeadlineState::DueSoon
             } else {
                 DeadlineState::Due

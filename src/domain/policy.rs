@@ -166,10 +166,14 @@ fn plus_days(date: Date, days: u32) -> Date {
 }
 
 /// `months` calendar months after `date`, on the same day or the month's last day.
+/// Past the calendar's last year it is the last day (found by fuzzing the policy loader: a month count near
+/// `u32::MAX` wrapped round to a date before the start).
 fn add_months(date: Date, months: u32) -> Date {
-    let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
-    let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
-    let month = Month::try_from(month).unwrap_or(Month::December);
+    let total = i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
+    let Ok(year) = i32::try_from(total.div_euclid(12)) else {
+        return Date::MAX;
+    };
+    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
     let last = month.length(year);
     Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(Date::MAX)
 }
@@ -306,6 +310,18 @@ impl Policy {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/policy_toml.rs`): a stage of 4 294 967 295 months wrapped round
+    /// to a due date a month before its start. Now it is the calendar's last day, after the start.
+    #[test]
+    fn an_absurd_number_of_months_never_ends_before_its_start() {
+        let start = date!(2026 - 03 - 02);
+        for months in [u32::MAX, 4_294_967_200, 30_000_003, 120] {
+            assert!(add_months(start, months) > start, "{months} months");
+        }
+        assert_eq!(add_months(start, u32::MAX), Date::MAX);
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+    }
 
     fn vn() -> Policy {
         Policy::preset("vn-2018").expect("preset")

@@ -11,7 +11,7 @@ use crate::app::reporting::{self, StatusView};
 use crate::app::{self, Clock, Error, KdfGate};
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
-use crate::domain::{FieldError, FieldErrors, RawReport};
+use crate::domain::{FieldError, FieldErrors};
 use crate::store::Db;
 use crate::web::guards::{DerivationRoom, SameOrigin};
 use crate::web::i18n::Lang;
@@ -33,14 +33,7 @@ async fn post_report(
     gate: &State<KdfGate>,
 ) -> ApiResult {
     let mut errors = FieldErrors::default();
-    let raw = RawReport {
-        category: body.text("category", &mut errors),
-        unit: body.text("unit", &mut errors),
-        narrative: body.text("narrative", &mut errors),
-        accused: body.text("accused", &mut errors),
-        incident_date: body.text("incident_date", &mut errors),
-        amount_vnd: body.integer("amount_vnd", &mut errors),
-    };
+    let raw = body.raw_report(&mut errors);
     let clock = Clock::now();
     let report = match reporting::check(db, &raw, clock).await {
         Ok(report) if errors.is_empty() => report,
