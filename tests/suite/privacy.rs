@@ -405,6 +405,31 @@ async fn staff_texts_and_claims_are_never_stored_in_clear() {
     )
     .await
     .expect("backup");
+    // On PostgreSQL the database is not in the data directory, and a backup is compressed: every row of
+    // every table as PostgreSQL prints it (text as typed, bytea as hex) goes to a file of its own.
+    if app.backend() == minhbach::store::Backend::Postgres {
+        let pool = app.db().pool();
+        let tables: Vec<String> =
+            sqlx::query("SELECT CAST(tablename AS TEXT) AS name FROM pg_tables WHERE schemaname = current_schema()")
+                .fetch_all(pool)
+                .await
+                .expect("tables")
+                .iter()
+                .map(|r| sqlx::Row::get(r, "name"))
+                .collect();
+        let mut dump = String::new();
+        for table in &tables {
+            for row in sqlx::query(&format!("SELECT CAST(t AS TEXT) AS row FROM {table} t"))
+                .fetch_all(pool)
+                .await
+                .expect("rows")
+            {
+                dump.push_str(&sqlx::Row::get::<String, _>(&row, "row"));
+                dump.push('\n');
+            }
+        }
+        std::fs::write(app.data_dir.path().join("postgres-rows.txt"), dump).expect("the rows");
+    }
     let files = files_under(app.data_dir.path());
     let names: Vec<String> = files
         .iter()

@@ -265,7 +265,7 @@ async fn snapshot(app: &TestApp) -> BTreeMap<String, String> {
              AND name NOT LIKE '_sqlx%' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() \
+            "SELECT CAST(tablename AS TEXT) AS name FROM pg_tables WHERE schemaname = current_schema() \
              AND tablename NOT LIKE '_sqlx%' ORDER BY tablename"
         }
     };
