@@ -458,12 +458,7 @@ async fn the_officer_and_the_reporter_work_through_pages() {
     let (status, page_html) = app.post_form("/report/status", &[("code", &code)]).await;
     assert_eq!(status, Status::Ok);
     assert!(page_html.contains("93.600.000 ₫") && page_html.contains("action=\"/report/claim"));
-    let token = page_html
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a token")
-        .to_owned();
+    let token = crate::helpers::token_on(&page_html);
     let (status, after) = app
         .post_form(
             "/report/claim",

@@ -16,12 +16,7 @@ async fn a_full_derivation_queue_refuses_reporters_at_once_and_staff_still_sign_
         .submit("Cán bộ thu tiền ngoài quy định khi cấp phép xây dựng.")
         .await;
     let (_, status_page) = app.post_form("/report/status", &[("code", &code)]).await;
-    let token = status_page
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .expect("a reply form")
-        .to_owned();
+    let token = crate::helpers::token_on(&status_page);
     let reply_text = "Tôi bổ sung: người nhận tiền là cán bộ địa chính, có người làm chứng.";
     let gate = app.client.rocket().state::<minhbach::app::KdfGate>().expect("the gate");
     let (release, held) = std::sync::mpsc::channel::<()>();

@@ -4,7 +4,7 @@
 use rocket::http::{ContentType, Header, Status};
 use serde_json::json;
 
-use crate::helpers::{urlencode, TestApp};
+use crate::helpers::{token_on, urlencode, TestApp};
 
 const NARRATIVE: &str = "Cán bộ một cửa đòi 2 triệu đồng \"bồi dưỡng\" để nhận hồ sơ <b>đúng hạn</b>.";
 
@@ -27,11 +27,6 @@ fn fields<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)
 fn code_on(page: &str) -> String {
     let start = page.find("id=\"code\">").expect("the page shows a code") + "id=\"code\">".len();
     page[start..start + 24].to_owned()
-}
-
-fn token_on(page: &str) -> String {
-    let start = page.find("name=\"token\" value=\"").expect("a reply form") + "name=\"token\" value=\"".len();
-    page[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
 #[rocket::async_test]

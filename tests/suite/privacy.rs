@@ -409,14 +409,7 @@ async fn staff_texts_and_claims_are_never_stored_in_clear() {
     // every table as PostgreSQL prints it (text as typed, bytea as hex) goes to a file of its own.
     if app.backend() == minhbach::store::Backend::Postgres {
         let pool = app.db().pool();
-        let tables: Vec<String> =
-            sqlx::query("SELECT CAST(tablename AS TEXT) AS name FROM pg_tables WHERE schemaname = current_schema()")
-                .fetch_all(pool)
-                .await
-                .expect("tables")
-                .iter()
-                .map(|r| sqlx::Row::get(r, "name"))
-                .collect();
+        let tables = app.table_names().await;
         let mut dump = String::new();
         for table in &tables {
             for row in sqlx::query(&format!("SELECT CAST(t AS TEXT) AS row FROM {table} t"))

@@ -14,7 +14,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use minhbach::store::Backend;
 use rocket::http::{ContentType, Header, Method, Status};
 use serde_json::json;
 use sqlx::Row;
@@ -259,23 +258,7 @@ fn staff_request<'a>(route: &Mounted, path: String, session: Option<&'a Session>
 /// request may change; the sessions' last-seen time is left out (the one thing a GET may write).
 async fn snapshot(app: &TestApp) -> BTreeMap<String, String> {
     let pool = app.db().pool();
-    let tables_query = match app.backend() {
-        Backend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             AND name NOT LIKE '_sqlx%' ORDER BY name"
-        }
-        Backend::Postgres => {
-            "SELECT CAST(tablename AS TEXT) AS name FROM pg_tables WHERE schemaname = current_schema() \
-             AND tablename NOT LIKE '_sqlx%' ORDER BY tablename"
-        }
-    };
-    let tables: Vec<String> = sqlx::query(tables_query)
-        .fetch_all(pool)
-        .await
-        .expect("tables")
-        .iter()
-        .map(|r| r.get("name"))
-        .collect();
+    let tables = app.table_names().await;
     assert!(tables.len() >= 10, "the schema's tables: {tables:?}");
     let mut out = BTreeMap::new();
     for table in tables {
@@ -613,13 +596,7 @@ async fn forged_requests_change_nothing_and_every_answer_carries_the_headers() {
         r
     })
     .await;
-    let token = status_page
-        .body
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .expect("a reply token on the status page")
-        .to_owned();
+    let token = crate::helpers::token_on(&status_page.body);
     for name in ["form.signin", "api.signin"] {
         app.add_user(name, "inspector", Some("land-team"), None).await;
     }

@@ -13,7 +13,7 @@ mod fixtures;
 mod pages;
 
 pub use fixtures::{bribe_case, file, report, two_teams, PASSWORD};
-pub use pages::{csrf_on, form, Headers};
+pub use pages::{csrf_on, form, token_on, Headers};
 
 #[path = "../../common/postgres.rs"]
 mod postgres;
@@ -124,6 +124,29 @@ impl TestApp {
         minhbach::app::audit::make_checkpoint(self.db(), minhbach::app::Clock::at(at))
             .await
             .expect("checkpoint")
+    }
+
+    /// The schema's own tables (the migrations' bookkeeping left out), on either backend.
+    pub async fn table_names(&self) -> Vec<String> {
+        use sqlx::Row;
+        let query = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT LIKE '_sqlx%' ORDER BY name"
+            }
+            // `tablename` is of PostgreSQL's `name` type, which the Any driver does not read.
+            Backend::Postgres => {
+                "SELECT CAST(tablename AS TEXT) AS name FROM pg_tables WHERE schemaname = current_schema() \
+                 AND tablename NOT LIKE '_sqlx%' ORDER BY tablename"
+            }
+        };
+        sqlx::query(query)
+            .fetch_all(self.db().pool())
+            .await
+            .expect("tables")
+            .iter()
+            .map(|r| r.get("name"))
+            .collect()
     }
 
     pub async fn count(&self, table: &str) -> i64 {

@@ -23,6 +23,12 @@ pub fn csrf_on(page: &str) -> String {
     page[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
+/// The reply token of the reporter's status page (its reply and claim forms carry it).
+pub fn token_on(page: &str) -> String {
+    let start = page.find("name=\"token\" value=\"").expect("a reply form") + "name=\"token\" value=\"".len();
+    page[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
 impl TestApp {
     /// A page read with the session: its status and its HTML.
     pub async fn get_page(&self, path: &str, session: &Session) -> (Status, String) {
