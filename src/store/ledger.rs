@@ -178,6 +178,15 @@ pub struct Checkpoint {
     pub figures: String,
 }
 
+/// Whether `day` (`YYYY-MM-DD`) has its checkpoint already.
+pub async fn has_checkpoint(pool: &sqlx::AnyPool, day: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM ledger_checkpoints WHERE day = $1")
+        .bind(day)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Stores a checkpoint unless the day has one (another instance, or an earlier run, made it first). True
 /// when this call stored it.
 pub async fn insert_checkpoint(pool: &sqlx::AnyPool, checkpoint: &Checkpoint) -> Result<bool, sqlx::Error> {
