@@ -44,6 +44,36 @@ pub struct Settings {
     /// Default 8 per worker. `MINHBACH_KDF_QUEUE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kdf_queue: Option<usize>,
+    /// Evidence files a report or a reply may carry (default 10). `MINHBACH_ATTACHMENTS_MAX_FILES`.
+    #[serde(default = "default_max_files")]
+    pub attachments_max_files: usize,
+    /// The largest evidence file, in bytes (default 20 MiB). `MINHBACH_ATTACHMENTS_MAX_FILE_BYTES`.
+    #[serde(default = "default_max_file_bytes")]
+    pub attachments_max_file_bytes: usize,
+    /// The most the files of one report or reply may add up to, in bytes (default 50 MiB).
+    /// `MINHBACH_ATTACHMENTS_MAX_TOTAL_BYTES`.
+    #[serde(default = "default_max_total_bytes")]
+    pub attachments_max_total_bytes: usize,
+    /// Uploads read and prepared at once; others wait (default 4). Each holds up to the total above in
+    /// memory while it is prepared. `MINHBACH_ATTACHMENTS_UPLOADS_AT_ONCE`.
+    #[serde(default = "default_uploads_at_once")]
+    pub attachments_uploads_at_once: usize,
+}
+
+fn default_max_files() -> usize {
+    crate::evidence::Limits::default().files
+}
+
+fn default_max_file_bytes() -> usize {
+    crate::evidence::Limits::default().file_bytes
+}
+
+fn default_max_total_bytes() -> usize {
+    crate::evidence::Limits::default().total_bytes
+}
+
+fn default_uploads_at_once() -> usize {
+    4
 }
 
 fn default_session_idle_seconds() -> u32 {
@@ -66,6 +96,10 @@ impl Default for Settings {
             session_idle_seconds: default_session_idle_seconds(),
             kdf_workers: None,
             kdf_queue: None,
+            attachments_max_files: default_max_files(),
+            attachments_max_file_bytes: default_max_file_bytes(),
+            attachments_max_total_bytes: default_max_total_bytes(),
+            attachments_uploads_at_once: default_uploads_at_once(),
         }
     }
 }
@@ -79,6 +113,20 @@ impl Settings {
     /// The key-derivation gate these settings ask for.
     pub fn kdf_gate(&self) -> crate::app::KdfGate {
         crate::app::KdfGate::configured(self.kdf_workers, self.kdf_queue)
+    }
+
+    /// What one report or reply may carry.
+    pub fn attachment_limits(&self) -> crate::evidence::Limits {
+        crate::evidence::Limits {
+            files: self.attachments_max_files,
+            file_bytes: self.attachments_max_file_bytes,
+            total_bytes: self.attachments_max_total_bytes,
+        }
+    }
+
+    /// Rocket's limit on a whole `multipart/form-data` body: the files' total and room for the text fields.
+    pub fn multipart_limit(&self) -> u64 {
+        self.attachments_max_total_bytes as u64 + (1 << 20)
     }
 
     pub fn sqlite_path(&self) -> PathBuf {

@@ -17,6 +17,7 @@ pub mod crypto;
 #[cfg(feature = "server")]
 pub mod demo;
 pub mod domain;
+pub mod evidence;
 pub mod json;
 #[cfg(feature = "server")]
 pub mod setup;
@@ -53,7 +54,13 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, SetupError> {
     }
     settings.install_deployment()?;
     let secret = config::prepare_data_dir(&settings.data_dir)?;
-    let figment = figment.merge(("secret_key", hex::encode(*secret.0)));
+    let figment =
+        figment
+            .merge(("secret_key", hex::encode(*secret.0)))
+            .merge(rocket::figment::providers::Serialized::global(
+                "limits.data-form",
+                settings.multipart_limit(),
+            ));
     web::mount(rocket::custom(figment), settings, secret)
 }
 

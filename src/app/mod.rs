@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod casework;
 pub mod commendations;
+pub mod evidence;
 pub mod kdf;
 pub mod org;
 pub mod reporting;
@@ -48,6 +49,13 @@ pub enum Error {
     /// Several fields are wrong (a report form shows them all at once).
     #[error("invalid fields {0:?}")]
     InvalidFields(FieldErrors),
+    /// Evidence files refused (type, size, count, damage): each with its position, name and reason.
+    #[error("files refused: {0:?}")]
+    InvalidFiles(Vec<crate::evidence::Refused>),
+    /// A stored evidence file failed its integrity check (a chunk tampered with, missing or cut short):
+    /// nothing of it is served.
+    #[error("a stored file failed its integrity check")]
+    DamagedFile,
     /// The lifecycle forbids the step, or another one happened first.
     #[error("conflict")]
     Conflict,

@@ -7,6 +7,7 @@ use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::Deadline;
 use crate::domain::ids::{MessageId, ReportId, TeamId, UnitId, UserId};
 use crate::domain::{routing, EntryKind, NewReport, Status};
+use crate::evidence::Evidence;
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::reports::{SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
@@ -27,7 +28,9 @@ fn seal_text(key: &ReportKey, id: &str, field: &str, text: &str) -> Vec<u8> {
 }
 
 /// Encrypts and stores a report received at `clock`. Returns the code only after the commit.
-pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) -> Result<Submitted> {
+/// The evidence `files` (prepared by [`super::evidence::prepare`]) are sealed and stored in the same
+/// transaction: the code is never shown for a report stored without its files.
+pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, files: &[Evidence], clock: Clock) -> Result<Submitted> {
     let received_at = clock.millis();
     let code = RetrievalCode::generate();
     let secrets = code.derive();
@@ -64,7 +67,8 @@ pub async fn submit(db: &Db, gate: &KdfGate, report: NewReport, clock: Clock) ->
             .map(|a| seal_text(&key, &id, "amount_vnd", &a.to_string())),
         id: id.clone(),
     };
-    store::reports::insert_report(db.pool(), &sealed, &grants).await?;
+    let attachments = super::evidence::seal(&key, &id, None, files);
+    store::reports::insert_report(db.pool(), &sealed, &grants, attachments).await?;
     Ok(Submitted {
         code,
         received_at,
@@ -240,8 +244,9 @@ impl Opened {
         })
     }
 
-    /// Stores a message from the reporter, sealed under the report key.
-    pub async fn reply(&self, db: &Db, body: &str, clock: Clock) -> Result<()> {
+    /// Stores a message from the reporter, sealed under the report key, with its evidence `files` in the same
+    /// transaction.
+    pub async fn reply(&self, db: &Db, body: &str, files: &[Evidence], clock: Clock) -> Result<()> {
         let id = MessageId::new(crypto::random_id());
         let sealed = crypto::seal(&self.key, &aad::message(&self.report.id, &id), body.as_bytes());
         let message = StoredMessage {
@@ -251,8 +256,25 @@ impl Opened {
             created_at: clock.millis(),
             body: sealed,
         };
-        store::messages::insert_message(db.pool(), &message, "reporter").await?;
+        let attachments = super::evidence::seal(&self.key, &self.report.id, Some(message.id.as_str()), files);
+        let mut tx = db.pool().begin().await?;
+        store::messages::insert_in(&mut tx, &message, "reporter").await?;
+        for file in attachments {
+            store::attachments::insert_in(&mut tx, &self.report.id, message.created_at, "reporter", file).await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds evidence files to the report on their own (the API's `POST /reports/attachments`).
+    pub async fn attach(&self, db: &Db, files: &[Evidence], clock: Clock) -> Result<usize> {
+        let attachments = super::evidence::seal(&self.key, &self.report.id, None, files);
+        let mut tx = db.pool().begin().await?;
+        for file in attachments {
+            store::attachments::insert_in(&mut tx, &self.report.id, clock.millis(), "reporter", file).await?;
+        }
+        tx.commit().await?;
+        Ok(files.len())
     }
 }
 

@@ -18,6 +18,16 @@ pub fn message<'a>(report: &'a str, message: &'a str) -> [&'a str; 3] {
     [report, "message", message]
 }
 
+/// An evidence file's chunks (a key of its own is derived from the report key and this context).
+pub fn attachment<'a>(report: &'a str, attachment: &'a str) -> [&'a str; 3] {
+    [report, "attachment", attachment]
+}
+
+/// What is known of an evidence file (its name, type, size, the metadata removed), sealed under the report key.
+pub fn attachment_meta<'a>(report: &'a str, attachment: &'a str) -> [&'a str; 3] {
+    [report, "attachment-meta", attachment]
+}
+
 /// The commendation key, sealed under the report key for the reporter.
 pub fn commendation_key(report: &str) -> [&str; 2] {
     [report, "commendation-key"]

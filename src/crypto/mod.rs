@@ -8,6 +8,7 @@ mod chain;
 mod code;
 mod envelope;
 mod staff;
+pub mod stream;
 mod totp;
 mod wrap;
 
@@ -18,6 +19,7 @@ pub use staff::{
     generate_keypair, grant, hash_password, open_grant, open_private_key, seal_private_key, verify_password, Grant,
     PrivateKey, PublicKey, SealedPrivateKey,
 };
+pub use stream::{FileOpener, FileSealer};
 pub use totp::{code_at, enrolment_uri, matching_step, new_totp_secret};
 pub use wrap::{unwrap_report_key, wrap_report_key, KdfParams, WrappedKey};
 

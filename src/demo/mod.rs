@@ -244,7 +244,7 @@ async fn apply(
     if let Step::Submit = event.step {
         let raw = new_report(rng, &staffing.units, event.at);
         let report = reporting::check(db, &raw, clock).await?;
-        let submitted = reporting::submit(db, gate, report, clock).await?;
+        let submitted = reporting::submit(db, gate, report, &[], clock).await?;
         let holder = casework::assignee_id(db, &submitted.id)
             .await?
             .unwrap_or_else(|| staffing.supervisor.clone());
@@ -279,7 +279,7 @@ async fn apply(
         Step::Reply => {
             let text = "Sự việc xảy ra vào buổi sáng tại bộ phận một cửa của xã.";
             let opened = reporting::open(db, gate, Some(report.code.clone())).await?;
-            opened.reply(db, text, clock).await?;
+            opened.reply(db, text, &[], clock).await?;
         }
         Step::Extend(kind) => {
             let supervisor = staffing.actor(&staffing.supervisor)?;

@@ -12,6 +12,9 @@ pub enum EntryKind {
     Reassigned,
     Extension,
     Escalation,
+    // Its evidence files.
+    AttachmentAdded,
+    AttachmentDownloaded,
     // Its commendation.
     CommendationOpened,
     CommendationProposed,
@@ -33,7 +36,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 22] = [
+    pub const ALL: [EntryKind; 24] = [
         EntryKind::Received,
         EntryKind::Assigned,
         EntryKind::Transition,
@@ -41,6 +44,8 @@ impl EntryKind {
         EntryKind::Reassigned,
         EntryKind::Extension,
         EntryKind::Escalation,
+        EntryKind::AttachmentAdded,
+        EntryKind::AttachmentDownloaded,
         EntryKind::CommendationOpened,
         EntryKind::CommendationProposed,
         EntryKind::CommendationDecided,
@@ -67,6 +72,8 @@ impl EntryKind {
             EntryKind::Reassigned => "reassigned",
             EntryKind::Extension => "extension",
             EntryKind::Escalation => "escalation",
+            EntryKind::AttachmentAdded => "attachment_added",
+            EntryKind::AttachmentDownloaded => "attachment_downloaded",
             EntryKind::CommendationOpened => "commendation_opened",
             EntryKind::CommendationProposed => "commendation_proposed",
             EntryKind::CommendationDecided => "commendation_decided",
@@ -129,6 +136,8 @@ mod tests {
                 "reassigned",
                 "extension",
                 "escalation",
+                "attachment_added",
+                "attachment_downloaded",
                 "commendation_opened",
                 "commendation_proposed",
                 "commendation_decided",

@@ -4,6 +4,7 @@
 //! driver, which carries only integers, floats, text and bytes: times are integer milliseconds, flags
 //! integers, ids text. Every query is exercised on both backends by the test suite.
 
+pub mod attachments;
 pub mod backup;
 pub mod cases;
 pub mod commendations;

@@ -3,6 +3,7 @@
 use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
+use super::attachments::NewAttachment;
 use super::{ledger, Tx};
 use crate::crypto::{Grant, KdfParams, WrappedKey};
 use crate::domain::ids::{ReportId, TeamId, UnitId, UserId};
@@ -31,13 +32,17 @@ pub type NewRecord = (SealedReport, Vec<(String, Grant)>);
 
 /// Stores a report, the grants of its key, and its `received` and `assigned` ledger entries in one
 /// transaction. The caller shows the retrieval code only once this returned `Ok`, after the commit.
-pub async fn insert_report(
+pub async fn insert_report<I: Iterator<Item = Vec<u8>>>(
     pool: &AnyPool,
     report: &SealedReport,
     grants: &[(String, Grant)],
+    attachments: Vec<NewAttachment<I>>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     insert_with_grants(&mut tx, report, grants).await?;
+    for attachment in attachments {
+        super::attachments::insert_in(&mut tx, &report.id, report.received_at, "reporter", attachment).await?;
+    }
     tx.commit().await
 }
 

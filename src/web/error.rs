@@ -30,6 +30,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     fields: Option<Map<String, Value>>,
+    /// Refused evidence files: `[{"position", "name", "code", "message"}]`.
+    files: Option<Value>,
 }
 
 impl ApiError {
@@ -39,6 +41,7 @@ impl ApiError {
             code,
             message: lang.tr(message_key),
             fields: None,
+            files: None,
         }
     }
 
@@ -57,9 +60,14 @@ impl ApiError {
             Error::InvalidFields(errors) => Some(field_map(lang, errors.0.iter())),
             _ => None,
         };
+        let files = match &error {
+            Error::InvalidFiles(refused) => Some(file_refusals(lang, refused)),
+            _ => None,
+        };
         log_cause(&error);
         Self {
             fields,
+            files,
             ..Self::new(status, code, lang, key)
         }
     }
@@ -68,6 +76,9 @@ impl ApiError {
         let mut error = json!({ "code": self.code, "message": self.message });
         if let Some(fields) = &self.fields {
             error["fields"] = Value::Object(fields.clone());
+        }
+        if let Some(files) = &self.files {
+            error["files"] = files.clone();
         }
         json!({ "error": error })
     }
@@ -105,6 +116,14 @@ impl PageError {
     }
 }
 
+/// Each refused file with its position (from 1), its name as sent (made safe), a code and the message.
+pub fn file_refusals(lang: Lang, refused: &[crate::evidence::Refused]) -> Value {
+    refused
+        .iter()
+        .map(|r| json!({ "position": r.position, "name": r.name, "code": r.error.id(), "message": lang.tr(r.error.message_key()) }))
+        .collect()
+}
+
 fn field_map<'a>(lang: Lang, errors: impl Iterator<Item = &'a (&'static str, FieldError)>) -> Map<String, Value> {
     errors
         .map(|(field, e)| ((*field).to_owned(), Value::from(field_message(lang, *e))))
@@ -120,6 +139,8 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
         Error::Forbidden => (Status::Forbidden, "forbidden", "error-forbidden"),
         Error::NoKey => (Status::Forbidden, "no_key", "error-no-key"),
         Error::Invalid(..) | Error::InvalidFields(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
+        Error::InvalidFiles(_) => (Status::UnprocessableEntity, "invalid_files", "error-invalid-files"),
+        Error::DamagedFile => (Status::InternalServerError, "damaged_file", "error-damaged-file"),
         Error::Conflict => (Status::Conflict, "conflict", "error-transition-conflict"),
         Error::ExtensionLimit => (Status::Conflict, "extension_limit", "error-extension-limit"),
         Error::NotClaimable => (Status::Conflict, "conflict", "error-not-claimable"),
@@ -143,6 +164,7 @@ fn log_cause(error: &Error) {
         Error::Storage(cause) => tracing::error!(error = %cause, "storage failure"),
         Error::Corrupt(what) => tracing::error!(field = what, "stored data failed to decrypt or decode"),
         Error::Internal(what) => tracing::error!(what, "internal failure"),
+        Error::DamagedFile => tracing::error!("a stored evidence file failed its integrity check"),
         Error::LedgerBroken { .. } | Error::ClockMismatch { .. } => tracing::error!(error = %error, "ledger check"),
         _ => {}
     }
@@ -262,6 +284,7 @@ fn api_default(status: Status, req: &Request<'_>) -> RetryAfter<(Status, Json<Va
         _ => "internal",
     };
     let key = match status.code {
+        400 if req.content_type().is_some_and(|t| t.is_form_data()) => "error-malformed-form",
         400 => "error-malformed-json",
         401 => "error-unauthorized",
         403 if cross_site(req) => "error-cross-site",

@@ -98,6 +98,33 @@ fn same_host(origin: &str, headers: &HeaderMap<'_>) -> bool {
             .is_some_and(|expected| expected.trim().eq_ignore_ascii_case(host))
 }
 
+/// What the reporter's code-opening handlers work with: the database, the key-derivation gate, the reply
+/// token key and the settings (one guard, so a handler's own guards stay few).
+pub struct Services<'r> {
+    pub db: &'r crate::store::Db,
+    pub gate: &'r crate::app::KdfGate,
+    pub tokens: &'r super::token::TokenKey,
+    pub settings: &'r crate::config::Settings,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Services<'r> {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let rocket = req.rocket();
+        match (rocket.state(), rocket.state(), rocket.state(), rocket.state()) {
+            (Some(db), Some(gate), Some(tokens), Some(settings)) => Outcome::Success(Services {
+                db,
+                gate,
+                tokens,
+                settings,
+            }),
+            _ => Outcome::Error((Status::InternalServerError, ())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rocket::http::Header;

@@ -8,6 +8,9 @@ use rocket::{Request, Response};
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A downloaded evidence file's policy: opened in a browser, it runs nothing and loads nothing.
+pub const DOWNLOAD_POLICY: &str = "sandbox; default-src 'none'";
+
 pub struct SecurityHeaders;
 
 #[rocket::async_trait]
@@ -20,7 +23,10 @@ impl Fairing for SecurityHeaders {
     }
 
     async fn on_response<'r>(&self, _req: &'r Request<'_>, res: &mut Response<'r>) {
-        res.set_header(Header::new("Content-Security-Policy", CONTENT_SECURITY_POLICY));
+        // An evidence download keeps its own, stricter policy (sandbox); everything else gets the pages'.
+        if res.headers().get_one("Content-Security-Policy") != Some(DOWNLOAD_POLICY) {
+            res.set_header(Header::new("Content-Security-Policy", CONTENT_SECURITY_POLICY));
+        }
         // Nothing a reporter sees may stay in a shared computer's cache or history snapshots.
         res.set_header(Header::new("Cache-Control", "no-store"));
         // No `Referer` ever leaves the site; within it, browsers then name this site in `Origin` on form

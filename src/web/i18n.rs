@@ -221,6 +221,7 @@ mod tests {
         // Matches without a wildcard: a new kind, stage or refusal does not compile until it is placed here.
         let shown = |kind: &K| match kind {
             K::Received | K::Assigned | K::Transition | K::Reassigned | K::Extension | K::Escalation => true,
+            K::AttachmentAdded | K::AttachmentDownloaded => true,
             K::CommendationOpened | K::CommendationProposed | K::CommendationDecided => true,
             K::CommendationClaimed | K::CommendationDeclined | K::CommendationPaid => true,
             // Messages are shown as messages; the others are about accounts and the organisation.

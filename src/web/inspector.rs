@@ -1,6 +1,7 @@
 //! Staff pages: sign-in, the queue ordered by deadline, the case page with its actions. Every form that
 //! changes state carries the session's CSRF token and passes [`SameOrigin`]; the cookie is SameSite=Strict.
 
+use crate::app::evidence;
 use crate::domain::EntryKind;
 use rocket::form::{Form, FromForm};
 use rocket::http::{CookieJar, Status};
@@ -290,6 +291,11 @@ async fn case_page(
         },
         "events": events,
         "messages": messages,
+        "files": evidence::list(db, &opened)
+            .await?
+            .iter()
+            .map(|a| pages::attachment(lang, a, Some(format!("/inspector/cases/{}/attachments/{}", case.id, a.id))))
+            .collect::<Vec<_>>(),
         "successors": successors,
         "can_extend": staff.user.role == Role::Supervisor && view.status.resolution_running(),
         "inspectors": inspectors,

@@ -4,6 +4,7 @@
 mod admin;
 pub mod api;
 mod error;
+mod evidence;
 pub(crate) mod guards;
 pub mod headers;
 pub mod i18n;
@@ -46,14 +47,17 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .manage(token::TokenKey::derive(&secret))
         .manage(limits)
         .manage(settings.kdf_gate())
+        .manage(evidence::UploadRoom::new(settings.attachments_uploads_at_once))
         .manage(settings)
         .manage(secret)
         .mount("/", public::routes())
         .mount("/report", reporter::routes())
         .mount("/inspector", inspector::routes())
+        .mount("/inspector", evidence::routes())
         .mount("/officer", officer::routes())
         .mount("/admin", admin::routes())
         .mount("/api/v1", api::routes())
+        .mount("/api/v1", evidence::routes())
         .register("/", error::page_catchers())
         .register("/api", error::api_catchers());
     #[cfg(feature = "test-hooks")]

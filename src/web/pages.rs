@@ -116,6 +116,60 @@ pub fn event(lang: Lang, entry: &crate::store::ledger::Entry) -> serde_json::Val
     serde_json::json!({ "at": time(lang, entry.at), "label": event_label(lang, entry.kind, &entry.detail) })
 }
 
+/// A size in bytes as people read it: 20 MiB, 340 KiB, 12 B (KiB and MiB, as the limits are set).
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1 << 20)).replace(".0 ", " "),
+        b if b >= 1 << 10 => format!("{} KiB", b.div_ceil(1 << 10)),
+        b => format!("{b} B"),
+    }
+}
+
+/// The file field's hint: what may be attached, how many, how large.
+pub fn files_hint(lang: Lang, limits: &crate::evidence::Limits) -> String {
+    use fluent_templates::fluent_bundle::FluentValue;
+    lang.tr_with(
+        "field-files-hint",
+        &[
+            ("files", FluentValue::from(limits.files)),
+            ("file_size", FluentValue::from(size(limits.file_bytes as u64))),
+            ("total_size", FluentValue::from(size(limits.total_bytes as u64))),
+        ],
+    )
+}
+
+/// What was taken out of a file, in words, and what may remain.
+fn removed_words(lang: Lang, removed: &[String], kept: Option<&str>) -> Value {
+    let removed: Vec<String> = removed.iter().map(|r| lang.tr(&format!("removed-{r}"))).collect();
+    json!({
+        "removed": removed,
+        "nothing_removed": removed.is_empty(),
+        "kept": kept.map(|k| lang.tr(&format!("kept-{k}"))),
+    })
+}
+
+/// A file just prepared, for the confirmation page: its safe name, type, size and what was removed.
+pub fn stripped_file(lang: Lang, file: &crate::evidence::Evidence) -> Value {
+    let removed: Vec<String> = file.removed.iter().map(|r| (*r).to_owned()).collect();
+    let mut value = removed_words(lang, &removed, file.kept);
+    value["name"] = json!(file.name);
+    value["size"] = json!(size(file.bytes.len() as u64));
+    value["at"] = Value::Null;
+    value["href"] = Value::Null;
+    value
+}
+
+/// A stored file, for the status and case pages; `href` is its download address (staff only).
+pub fn attachment(lang: Lang, file: &crate::app::evidence::AttachmentView, href: Option<String>) -> Value {
+    let mut value = removed_words(lang, &file.meta.removed, file.meta.kept.as_deref());
+    value["name"] = json!(file.meta.name);
+    value["size"] = json!(size(file.meta.size));
+    value["at"] = json!(time(lang, file.created_at));
+    value["href"] = json!(href);
+    value["with_reply"] = json!(file.message_id.is_some());
+    value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,16 +8,20 @@ use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 use super::error::{field_message, RetryAfter};
-use super::guards::{DerivationRoom, SameOrigin};
+use super::evidence::{incoming, FilesContext, Upload, UploadTurn};
+use super::guards::{DerivationRoom, SameOrigin, Services};
 use super::i18n::Lang;
 use super::pages;
 use super::token::TokenKey;
 use crate::app::commendations::{self, Identity, ReporterView};
 use crate::app::reporting::{self, Opened};
-use crate::app::{self, org, Clock, Error, KdfGate};
+use crate::app::{self, evidence, org, Clock, Error, KdfGate};
+use crate::config::Settings;
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
+use crate::domain::NewReport;
 use crate::domain::{Category, FieldErrors, RawReport};
+use crate::evidence::{Evidence, Refused};
 use crate::store::{messages::Author, Db};
 
 pub fn routes() -> Vec<Route> {
@@ -43,6 +47,8 @@ struct ReportForm {
     accused: Option<String>,
     incident_date: Option<String>,
     amount_vnd: Option<String>,
+    /// Evidence files (`multipart/form-data`; none in a URL-encoded form).
+    file: Vec<Upload>,
 }
 
 impl ReportForm {
@@ -73,6 +79,7 @@ async fn form_page(
     form: &ReportForm,
     errors: &FieldErrors,
     notice: Option<&str>,
+    files: FilesContext<'_>,
 ) -> app::Result<Template> {
     let units = org::units(db).await?;
     let selected = |value: &Option<String>, id: &str| value.as_deref() == Some(id);
@@ -101,47 +108,51 @@ async fn form_page(
         "has_errors": !errors.is_empty(),
         "notice": notice.map(|key| lang.tr(key)),
         "narrative_max": crate::domain::report::NARRATIVE_MAX,
+        "files": files.context(lang),
     });
     Ok(pages::render("reporter/form", lang, "/report", context))
 }
 
 #[get("/")]
-async fn get_report_form(lang: Lang, db: &State<Db>) -> app::Result<Template> {
+async fn get_report_form(lang: Lang, db: &State<Db>, settings: &State<Settings>) -> app::Result<Template> {
+    let files = FilesContext::new(settings, &[]);
     form_page(
         db,
         lang,
         &<ReportForm as Default>::default(),
         &FieldErrors::default(),
         None,
+        files,
     )
     .await
 }
 
-/// Stores the report, then shows the code once. When the server is too busy to take it, the form comes back
-/// with what the reporter wrote and no code (nothing was stored); a storage failure shows an error and no
-/// code.
+/// Stores the report and its files, then shows the code once, and what was removed from each file. When
+/// the server is too busy to take it, the form comes back with what the reporter wrote and no code (nothing
+/// was stored); a refused file brings the form back with each refusal (the files must be chosen again); a
+/// storage failure shows an error and no code.
 #[post("/", data = "<form>")]
 async fn post_report(
     _origin: SameOrigin,
+    _turn: UploadTurn,
     form: Form<ReportForm>,
     lang: Lang,
     db: &State<Db>,
     gate: &State<KdfGate>,
+    settings: &State<Settings>,
 ) -> app::Result<RetryAfter<(Status, Template)>> {
     let clock = Clock::now();
-    let no_errors = FieldErrors::default();
-    let report = match reporting::check(db, &form.raw(), clock).await {
-        Ok(report) => report,
-        Err(Error::InvalidFields(errors)) => {
-            let page = form_page(db, lang, &form, &errors, None).await?;
-            return Ok(RetryAfter((Status::UnprocessableEntity, page), false));
-        }
-        Err(other) => return Err(other),
+    let mut form = form.into_inner();
+    let uploads = incoming(std::mem::take(&mut form.file));
+    let (report, files) = match check_all(db, lang, settings, &form, uploads, clock).await? {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(RetryAfter((Status::UnprocessableEntity, refused), false)),
     };
-    let submitted = match reporting::submit(db, gate, report, clock).await {
+    let submitted = match reporting::submit(db, gate, report, &files, clock).await {
         Ok(submitted) => submitted,
         Err(Error::Busy) => {
-            let page = form_page(db, lang, &form, &no_errors, Some("error-busy-form")).await?;
+            let busy = FilesContext::new(settings, &[]);
+            let page = form_page(db, lang, &form, &FieldErrors::default(), Some("error-busy-form"), busy).await?;
             return Ok(RetryAfter((Status::ServiceUnavailable, page), true));
         }
         Err(other) => return Err(other),
@@ -149,11 +160,35 @@ async fn post_report(
     let context = json!({
         "code": submitted.code.grouped().as_str(),
         "received_at": pages::time(lang, submitted.received_at),
+        "files": files.iter().map(|f| pages::stripped_file(lang, f)).collect::<Vec<_>>(),
         // The code is shown once: no link on this page may lead away from it by accident.
         "no_switch": true,
     });
     let page = pages::render("reporter/submitted", lang, "/report", context);
     Ok(RetryAfter((Status::Created, page), false))
+}
+
+/// The report's fields and its files, checked together: both ready, or the form again with every refusal of
+/// either (the fields' beside them, the files' under the file field).
+async fn check_all(
+    db: &Db,
+    lang: Lang,
+    settings: &Settings,
+    form: &ReportForm,
+    uploads: Vec<crate::evidence::Incoming>,
+    clock: Clock,
+) -> app::Result<Result<(NewReport, Vec<Evidence>), Template>> {
+    let checked = reporting::check(db, &form.raw(), clock).await;
+    let files = evidence::prepare(uploads, settings.attachment_limits()).await;
+    let (errors, refused) = match (checked, files) {
+        (Ok(report), Ok(files)) => return Ok(Ok((report, files))),
+        (Err(Error::InvalidFields(errors)), Ok(_)) => (errors, Vec::new()),
+        (Err(Error::InvalidFields(errors)), Err(Error::InvalidFiles(refused))) => (errors, refused),
+        (Ok(_), Err(Error::InvalidFiles(refused))) => (FieldErrors::default(), refused),
+        (Err(other), _) | (_, Err(other)) => return Err(other),
+    };
+    let page = form_page(db, lang, form, &errors, None, FilesContext::new(settings, &refused)).await?;
+    Ok(Err(page))
 }
 
 #[derive(Debug, FromForm)]
@@ -182,13 +217,17 @@ async fn post_lookup(
     _room: DerivationRoom,
     form: Form<LookupForm>,
     lang: Lang,
-    db: &State<Db>,
-    gate: &State<KdfGate>,
-    tokens: &State<TokenKey>,
+    services: Services<'_>,
 ) -> PageResult {
+    let Services {
+        db,
+        gate,
+        tokens,
+        settings,
+    } = services;
     let code = form.code.as_deref().and_then(RetrievalCode::parse);
     match reporting::open(db, gate, code.clone()).await {
-        Ok(opened) => status_page(db, tokens, lang, &opened, code, StatusNotice::None).await,
+        Ok(opened) => status_page(db, tokens, settings, lang, &opened, code, StatusNotice::None).await,
         Err(Error::CodeNotFound) => Ok((Status::NotFound, lookup_page(lang, Some("error-code-not-found")))),
         Err(other) => Err(other),
     }
@@ -217,6 +256,8 @@ async fn open_by_token(
 struct MessageForm {
     token: Option<String>,
     body: Option<String>,
+    /// Evidence files sent with the reply.
+    file: Vec<Upload>,
 }
 
 /// Sends the reporter's reply. The page's token stands in for the code for 30 minutes. When the key
@@ -225,12 +266,18 @@ struct MessageForm {
 #[post("/messages", data = "<form>")]
 async fn post_message(
     _origin: SameOrigin,
+    _turn: UploadTurn,
     form: Form<MessageForm>,
     lang: Lang,
-    db: &State<Db>,
-    gate: &State<KdfGate>,
-    tokens: &State<TokenKey>,
+    services: Services<'_>,
 ) -> app::Result<RetryAfter<(Status, Template)>> {
+    let Services {
+        db,
+        gate,
+        tokens,
+        settings,
+    } = services;
+    let mut form = form.into_inner();
     let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await {
         Ok(Ok(opened)) => opened,
         Ok(Err(expired)) => return Ok(RetryAfter(expired, false)),
@@ -241,16 +288,18 @@ async fn post_message(
         }
         Err(other) => return Err(other),
     };
-    let page = match parse_message(form.body.as_deref()) {
-        Ok(body) => {
-            opened.reply(db, &body, Clock::now()).await?;
-            status_page(db, tokens, lang, &opened, Some(code), StatusNotice::Sent).await?
+    let files = evidence::prepare(incoming(std::mem::take(&mut form.file)), settings.attachment_limits()).await;
+    let typed = form.body.clone().unwrap_or_default();
+    let notice = match (parse_message(form.body.as_deref()), files) {
+        (Ok(body), Ok(files)) => {
+            opened.reply(db, &body, &files, Clock::now()).await?;
+            StatusNotice::Sent
         }
-        Err(e) => {
-            let notice = StatusNotice::Invalid(field_message(lang, e), form.body.clone().unwrap_or_default());
-            status_page(db, tokens, lang, &opened, Some(code), notice).await?
-        }
+        (Err(e), _) => StatusNotice::Invalid(field_message(lang, e), typed),
+        (Ok(_), Err(Error::InvalidFiles(refused))) => StatusNotice::FilesRefused(refused, typed),
+        (Ok(_), Err(other)) => return Err(other),
     };
+    let page = status_page(db, tokens, settings, lang, &opened, Some(code), notice).await?;
     Ok(RetryAfter(page, false))
 }
 
@@ -287,6 +336,7 @@ async fn post_claim(
     db: &State<Db>,
     gate: &State<KdfGate>,
     tokens: &State<TokenKey>,
+    settings: &State<Settings>,
 ) -> PageResult {
     let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await? {
         Ok(opened) => opened,
@@ -297,14 +347,14 @@ async fn post_claim(
         Some("decline") => false,
         _ => {
             let notice = StatusNotice::ClaimError(lang.tr("error-claim-answer"));
-            return status_page(db, tokens, lang, &opened, Some(code), notice).await;
+            return status_page(db, tokens, settings, lang, &opened, Some(code), notice).await;
         }
     };
     let identity = match Identity::parse(form.identity_fields()) {
         Ok(identity) => identity,
         Err((_, e)) => {
             let notice = StatusNotice::ClaimError(field_message(lang, e));
-            return status_page(db, tokens, lang, &opened, Some(code), notice).await;
+            return status_page(db, tokens, settings, lang, &opened, Some(code), notice).await;
         }
     };
     let notice = match commendations::answer(db, &opened, Clock::now(), accept, identity.as_ref()).await {
@@ -313,7 +363,7 @@ async fn post_claim(
         Err(Error::NoRecipient) => StatusNotice::ClaimError(lang.tr("error-claim-no-officer")),
         Err(other) => return Err(other),
     };
-    status_page(db, tokens, lang, &opened, Some(code), notice).await
+    status_page(db, tokens, settings, lang, &opened, Some(code), notice).await
 }
 
 enum StatusNotice {
@@ -323,11 +373,14 @@ enum StatusNotice {
     ClaimError(String),
     /// The reply's error and what was typed, to show it again.
     Invalid(String, String),
+    /// The reply's files that were refused, and what was typed.
+    FilesRefused(Vec<Refused>, String),
 }
 
 async fn status_page(
     db: &Db,
     tokens: &TokenKey,
+    settings: &Settings,
     lang: Lang,
     opened: &Opened,
     code: Option<RetrievalCode>,
@@ -357,10 +410,12 @@ async fn status_page(
         StatusNotice::None | StatusNotice::Claimed => (Status::Ok, false, None, String::new()),
         StatusNotice::Sent => (Status::Created, true, None, String::new()),
         StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error.clone()), value.clone()),
+        StatusNotice::FilesRefused(_, value) => (Status::UnprocessableEntity, false, None, value.clone()),
         StatusNotice::ClaimError(_) => (Status::UnprocessableEntity, false, None, String::new()),
     };
     let commendation = commendations::for_reporter(db, opened).await?;
     let commendation = commendation.map(|c| commendation_context(lang, &c));
+    let (reply_files, files) = files_context(db, settings, lang, opened, &notice).await?;
     let (claimed, claim_error) = match notice {
         StatusNotice::Claimed => (true, None),
         StatusNotice::ClaimError(error) => (false, Some(error)),
@@ -388,10 +443,32 @@ async fn status_page(
         "commendation": commendation,
         "claimed": claimed,
         "claim_error": claim_error,
+        "reply_files": reply_files,
+        "files": files,
     });
     Ok((
         status,
         pages::render("reporter/status", lang, "/report/status", context),
+    ))
+}
+
+/// The status page's files: the reply form's file field (with the refusals of a reply just refused), and
+/// the files the reporter sent, by name, size and what was removed (no download: the reporter has them).
+async fn files_context(
+    db: &Db,
+    settings: &Settings,
+    lang: Lang,
+    opened: &Opened,
+    notice: &StatusNotice,
+) -> app::Result<(Value, Vec<Value>)> {
+    let refused: &[Refused] = match notice {
+        StatusNotice::FilesRefused(refused, _) => refused,
+        _ => &[],
+    };
+    let sent = evidence::list(db, opened).await?;
+    Ok((
+        FilesContext::new(settings, refused).context(lang),
+        sent.iter().map(|a| pages::attachment(lang, a, None)).collect(),
     ))
 }
 

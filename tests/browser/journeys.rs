@@ -27,6 +27,29 @@ pub const JOURNEYS: [&str; 7] = [
     "7 keyboard only",
 ];
 
+/// The name of the reporter's evidence photo, as stored (a PNG whose text chunk names its author).
+const EVIDENCE_NAME: &str = "bien-lai.png";
+
+/// Writes the evidence photo where the browser can pick it: a PNG made here, with a `tEXt` chunk naming an
+/// author, which the server must strip.
+fn evidence_photo() -> Result<PathBuf> {
+    let pixels = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 90]));
+    let mut encoded = std::io::Cursor::new(Vec::new());
+    pixels
+        .write_to(&mut encoded, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    let mut png = img_parts::png::Png::from_bytes(encoded.into_inner().into()).map_err(|e| e.to_string())?;
+    let text = img_parts::Bytes::from_static(b"Author\0Nguyen Van Canary");
+    let at = png.chunks().len() - 1;
+    png.chunks_mut()
+        .insert(at, img_parts::png::PngChunk::new(*b"tEXt", text));
+    let dir = std::env::temp_dir().join(format!("minhbach-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join(EVIDENCE_NAME);
+    std::fs::write(&path, png.encoder().bytes()).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
 /// What one browser's run found.
 pub struct Outcome {
     pub kind: Kind,
@@ -512,9 +535,18 @@ impl Run {
         b.expect(&tr(lang, "form-has-errors")).await?;
         b.expect(&tr(lang, "error-invalid-amount")).await?;
         b.fill("#amount_vnd", "15000000").await?;
+        // A photo of the receipt, as the browser's file picker gives it: its text chunk names its author.
+        let photo = evidence_photo()?;
+        b.find("#file")
+            .await?
+            .send_keys(&photo.display().to_string())
+            .await
+            .map_err(|e| format!("attaching the photo: {e}"))?;
         b.press("form[action^='/report'] button[type=submit]", "report-submitted")
             .await?;
         b.expect(&tr(lang, "submitted-title")).await?;
+        b.expect(EVIDENCE_NAME).await?;
+        b.expect(&tr(lang, "removed-text")).await?;
         let code = b.find("#code").await?.text().await.map_err(|e| e.to_string())?;
         if code.len() != 24 {
             return Err(format!("the code shown is {code:?}"));
@@ -647,6 +679,12 @@ impl Run {
         self.staff
             .expect("Tôi bổ sung: việc nhận tiền diễn ra tại trụ sở xã")
             .await?;
+        // The reporter's photo is on the case, as a download.
+        self.staff.expect(EVIDENCE_NAME).await?;
+        let href = self.staff.attr("a[href*='/attachments/']", "href").await?;
+        if !href.contains("/inspector/cases/") {
+            return Err(format!("the photo's download link is {href:?}"));
+        }
         self.transition("info_requested", "Đề nghị cho biết ngày cụ thể và tên người làm chứng.")
             .await?;
         self.reporter_sees(0, "status-info-requested").await?;

@@ -8,6 +8,7 @@ mod cli;
 mod codes;
 mod commendations;
 mod demo;
+mod evidence;
 mod faults;
 mod fuzz;
 mod guessing;

@@ -30,10 +30,14 @@ impl Server {
             .port();
         let data_dir = dir.path().join("data");
         let logs = [dir.path().join("stdout.log"), dir.path().join("stderr.log")];
+        // The server's own temporary directory, read after the run: an upload must leave nothing there.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("temporary directory");
         let file = |p: &Path| std::fs::File::create(p).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_minhbach"))
             .arg("serve")
             .env("MINHBACH_DATA_DIR", &data_dir)
+            .env("TMPDIR", &tmp)
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
             // The most verbose logging: nothing secret may appear even there.
@@ -157,6 +161,25 @@ fn canaries_and_codes_never_reach_the_disk_or_the_logs() {
         page.contains("CANARY-FORM-51d0e2"),
         "the reporter reads their report back"
     );
+    // Evidence files, as a browser sends them: the content and the name are both secret.
+    let canary_file = "CANARY-FILE-3b9e1d sổ sách chi tiêu";
+    let body = crate::helpers::multipart(&[
+        crate::helpers::Part::Text("category", "bribe-taking"),
+        crate::helpers::Part::Text("unit", "ba-diem"),
+        crate::helpers::Part::Text("narrative", "Tệp đính kèm."),
+        crate::helpers::Part::File("file", "CANARY-NAME-a81f.txt", canary_file.repeat(5000).as_bytes()),
+    ]);
+    let page = server
+        .request("POST", "/report")
+        .set("Content-Type", &crate::helpers::multipart_type().to_string())
+        .send_bytes(&body)
+        .expect("a report with a file")
+        .into_string()
+        .unwrap();
+    assert!(
+        page.contains("CANARY-NAME-a81f.txt"),
+        "the file was taken: the confirmation lists it"
+    );
     // A code pasted into a URL by mistake must not be logged either.
     let _ = server
         .request("GET", &format!("/report/status?code={}", api_code))
@@ -179,6 +202,8 @@ fn canaries_and_codes_never_reach_the_disk_or_the_logs() {
         "198.51.100.23".into(),
         "192.0.2.60".into(),
         "CanaryBrowser".into(),
+        "CANARY-FILE-3b9e1d".into(),
+        "CANARY-NAME-a81f".into(),
     ];
     for code in [&api_code, &form_code] {
         secrets.push(code.clone());
@@ -188,6 +213,7 @@ fn canaries_and_codes_never_reach_the_disk_or_the_logs() {
     }
     let mut files = files_under(&server.data_dir);
     files.extend(server.logs.iter().cloned());
+    files.extend(files_under(&server._dir.path().join("tmp")));
     let names: Vec<String> = files
         .iter()
         .filter_map(|f| f.file_name())

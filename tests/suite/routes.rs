@@ -73,6 +73,11 @@ fn audience(method: Method, path: &str) -> Option<Audience> {
         (Method::Get, "/inspector" | "/api/v1/cases") => staff(READERS, None),
         (Method::Get, "/inspector/stats" | "/api/v1/stats/on-time") => staff(SUPERVISOR, None),
         (Method::Get, "/inspector/cases/<id>" | "/api/v1/cases/<id>") => staff(READERS, Case),
+        // An evidence file of the case (a download, and a ledger entry).
+        (
+            Method::Get,
+            "/inspector/cases/<id>/attachments/<attachment>" | "/api/v1/cases/<id>/attachments/<attachment>",
+        ) => staff(READERS, Case),
         (Method::Post, p) if p.starts_with("/inspector/cases/<id>/") || p.starts_with("/api/v1/cases/<id>/") => {
             // Reassigning and extending a deadline are the supervisor's (`casework::reassign`, `extend`).
             if p.ends_with("/assignment") || p.ends_with("/extensions") {
@@ -325,6 +330,8 @@ struct World {
     foreign_case: String,
     own_commendation: String,
     foreign_commendation: String,
+    /// case id → the id of its evidence file.
+    attachments: BTreeMap<String, String>,
 }
 
 impl World {
@@ -352,11 +359,35 @@ impl World {
         app.add_user("officer", "officer", None, None).await;
         sessions.insert("officer", app.sign_in_with_csrf("officer").await);
         let (_, own_commendation) = app.concluded(&inspector, "substantiated").await;
-        let (_, own_case) = bribe_case(&app).await;
-        let (_, foreign_case) = file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
+        let (own_code, own_case) = bribe_case(&app).await;
+        let (foreign_code, foreign_case) =
+            file(&app, "forgery", "tan-xuan", "Giả mạo hồ sơ đất đai để hưởng lợi riêng.").await;
+        // An evidence file on each case, for the download route.
+        for code in [&own_code, &foreign_code] {
+            let parts = [
+                crate::helpers::Part::Text("code", code),
+                crate::helpers::Part::File("file", "bien-ban.txt", "Biên bản làm việc.".as_bytes()),
+            ];
+            let (status, body) = app.post_multipart("/api/v1/reports/attachments", &parts).await;
+            assert_eq!(status, Status::Created, "{body}");
+        }
+        let mut attachments = BTreeMap::new();
+        for case in [&own_case, &foreign_case] {
+            let id: String = sqlx::query_scalar("SELECT id FROM attachments WHERE report_id = $1")
+                .bind(case)
+                .fetch_one(app.db().pool())
+                .await
+                .expect("the case's file");
+            attachments.insert(case.clone(), id);
+        }
+        // Paths without a case keep `<attachment>` as it is (none has one).
+        for none in [&own_commendation, &foreign_commendation, &String::new()] {
+            attachments.insert(none.clone(), "<attachment>".into());
+        }
         Self {
             app,
             sessions,
+            attachments,
             own_case,
             foreign_case,
             own_commendation,
@@ -373,7 +404,11 @@ impl World {
             (Object::Commendation, false) => &self.foreign_commendation,
             _ => "",
         };
-        route.path.replace("<id>", id).replace("<username>", "victim")
+        route
+            .path
+            .replace("<id>", id)
+            .replace("<username>", "victim")
+            .replace("<attachment>", &self.attachments[id])
     }
 
     fn session(&self, role: &str) -> (Option<&Session>, Option<&str>) {
@@ -435,7 +470,13 @@ async fn every_staff_route_answers_each_role_as_the_spec_says() {
                 }
                 if let Some(before) = before {
                     gets += 1;
-                    let diff = changed(&before, &snapshot(app).await);
+                    let mut diff = changed(&before, &snapshot(app).await);
+                    // A download is a ledger entry by design (who, which file), and the one GET that writes.
+                    if expected && route.path.ends_with("/attachments/<attachment>") {
+                        let ledger = ["ledger head".to_owned(), "rows of ledger".to_owned()];
+                        assert_eq!(diff, ledger, "{}: a download writes its ledger entry", answer.label);
+                        diff.clear();
+                    }
                     if !diff.is_empty() {
                         writes.push(format!("{} as {role}: {diff:?}", answer.label));
                     }
@@ -717,6 +758,15 @@ async fn forged_requests_change_nothing_and_every_answer_carries_the_headers() {
         let content_type = if api { ContentType::JSON } else { ContentType::Form };
         request.body = body_of(csrf.as_deref().filter(|_| staff_form), &content_type);
         request.content_type = Some(content_type);
+        if route.path == "/api/v1/reports/attachments" {
+            // Files come as multipart/form-data only.
+            let parts = [
+                crate::helpers::Part::Text("code", &code),
+                crate::helpers::Part::File("file", "them.txt", "Bổ sung chứng cứ.".as_bytes()),
+            ];
+            request.body = String::from_utf8(crate::helpers::multipart(&parts)).expect("a text body");
+            request.content_type = Some(crate::helpers::multipart_type());
+        }
         let answer = send(app, request).await;
         controls += 1;
         if matches!(answer.status.code, 403 | 415) {

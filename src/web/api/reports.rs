@@ -1,5 +1,6 @@
 //! The reporter's API: submit, read the status with the code, send a message.
 
+use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{post, routes, Route, State};
@@ -8,23 +9,34 @@ use serde_json::{json, Value};
 use super::JsonBody;
 use crate::app::commendations::{self, Identity, ReporterView};
 use crate::app::reporting::{self, StatusView};
-use crate::app::{self, Clock, Error, KdfGate};
+use crate::app::{self, evidence, Clock, Error, KdfGate};
+use crate::config::Settings;
 use crate::crypto::RetrievalCode;
 use crate::domain::report::parse_message;
 use crate::domain::{FieldError, FieldErrors};
+use crate::evidence::Evidence;
 use crate::store::Db;
+use crate::web::evidence::{incoming, Upload, UploadTurn};
 use crate::web::guards::{DerivationRoom, SameOrigin};
 use crate::web::i18n::Lang;
 use crate::web::pages;
 
 pub fn routes() -> Vec<Route> {
-    routes![post_report, post_status, post_message, post_claim]
+    routes![
+        post_report,
+        post_report_with_files,
+        post_attachments,
+        post_attachments_not_multipart,
+        post_status,
+        post_message,
+        post_claim
+    ]
 }
 
 type ApiResult = app::Result<(Status, Json<Value>)>;
 
 /// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
-#[post("/reports", data = "<body>")]
+#[post("/reports", data = "<body>", rank = 2)]
 async fn post_report(
     _origin: SameOrigin,
     _room: DerivationRoom,
@@ -32,6 +44,38 @@ async fn post_report(
     db: &State<Db>,
     gate: &State<KdfGate>,
 ) -> ApiResult {
+    submit(db, gate, &body, Ok(Vec::new())).await
+}
+
+/// The same as `multipart/form-data`: a `report` part holding that JSON object and up to the limit of `file`
+/// parts. → 201 with the code and what was removed from each file; a refused file → 422 with `files`.
+#[post("/reports", format = "multipart/form-data", data = "<form>", rank = 1)]
+async fn post_report_with_files(
+    _origin: SameOrigin,
+    _room: DerivationRoom,
+    _turn: UploadTurn,
+    form: Form<ReportParts>,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    settings: &State<Settings>,
+) -> ApiResult {
+    let form = form.into_inner();
+    let body = JsonBody::parse(form.report.as_deref().unwrap_or_default().as_bytes())
+        .map_err(|_| Error::Invalid("report", FieldError::WrongType))?;
+    let files = evidence::prepare(incoming(form.file), settings.attachment_limits()).await;
+    submit(db, gate, &body, files).await
+}
+
+/// A multipart report: its fields as a JSON object in `report`, its files in `file` (and the code, for
+/// `/reports/attachments`).
+#[derive(Debug, FromForm)]
+struct ReportParts {
+    report: Option<String>,
+    code: Option<String>,
+    file: Vec<Upload>,
+}
+
+async fn submit(db: &Db, gate: &KdfGate, body: &JsonBody, files: app::Result<Vec<Evidence>>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let raw = body.raw_report(&mut errors);
     let clock = Clock::now();
@@ -46,12 +90,52 @@ async fn post_report(
         }
         Err(other) => return Err(other),
     };
-    let submitted = reporting::submit(db, gate, report, clock).await?;
+    let files = files?;
+    let submitted = reporting::submit(db, gate, report, &files, clock).await?;
     let code = submitted.code.grouped();
     Ok((
         Status::Created,
-        Json(json!({ "code": code.as_str(), "status": crate::domain::Status::Received.as_str() })),
+        Json(json!({
+            "code": code.as_str(),
+            "status": crate::domain::Status::Received.as_str(),
+            "attachments": files.iter().map(file_json).collect::<Vec<_>>(),
+        })),
     ))
+}
+
+/// A file as stored: its safe name, type, size, and what was removed (`kept`: what may remain).
+fn file_json(file: &Evidence) -> Value {
+    json!({ "name": file.name, "type": file.kind.mime(), "size": file.bytes.len(), "removed": file.removed, "kept": file.kept })
+}
+
+/// Files come only as `multipart/form-data`: anything else → 415.
+#[post("/reports/attachments", rank = 2)]
+fn post_attachments_not_multipart(_origin: SameOrigin) -> Status {
+    Status::UnsupportedMediaType
+}
+
+/// `multipart/form-data` with a `code` part and `file` parts: adds files to the report → 201. The files are
+/// checked before the code is, so a refused file never costs a key derivation.
+#[post("/reports/attachments", format = "multipart/form-data", data = "<form>")]
+async fn post_attachments(
+    _origin: SameOrigin,
+    _room: DerivationRoom,
+    _turn: UploadTurn,
+    form: Form<ReportParts>,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    settings: &State<Settings>,
+) -> ApiResult {
+    let form = form.into_inner();
+    let code = form.code.as_deref().and_then(RetrievalCode::parse);
+    let files = evidence::prepare(incoming(form.file), settings.attachment_limits()).await?;
+    if files.is_empty() {
+        return Err(Error::Invalid("file", FieldError::Required));
+    }
+    let opened = reporting::open(db, gate, code).await?;
+    opened.attach(db, &files, Clock::now()).await?;
+    let attachments: Vec<Value> = files.iter().map(file_json).collect();
+    Ok((Status::Created, Json(json!({ "attachments": attachments }))))
 }
 
 fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
@@ -206,6 +290,6 @@ async fn post_message(
         }
     };
     let opened = reporting::open(db, gate, code_of(&body)).await?;
-    opened.reply(db, &message, Clock::now()).await?;
+    opened.reply(db, &message, &[], Clock::now()).await?;
     Ok((Status::Created, Json(json!({ "status": "sent" }))))
 }

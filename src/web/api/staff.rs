@@ -124,8 +124,30 @@ async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
         "incident_date": view.content.incident_date,
         "amount_vnd": view.content.amount_vnd,
         "messages": messages,
+        "attachments": attachments(db, &opened).await?,
         "events": events,
     })))
+}
+
+/// The case's files: `[{"id", "name", "type", "size", "removed", "kept", "message", "at"}]`; each downloads
+/// from `/api/v1/cases/{id}/attachments/{attachment}`.
+async fn attachments(db: &Db, opened: &crate::app::reporting::Opened) -> crate::app::Result<Vec<Value>> {
+    let files = crate::app::evidence::list(db, opened).await?;
+    Ok(files
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "name": a.meta.name,
+                "type": a.meta.kind.mime(),
+                "size": a.meta.size,
+                "removed": a.meta.removed,
+                "kept": a.meta.kept,
+                "message": a.message_id,
+                "at": pages::rfc3339(a.created_at),
+            })
+        })
+        .collect())
 }
 
 /// `{"to", "reason"}` → 200; a transition the lifecycle forbids, or one that lost a race → 409.

@@ -191,3 +191,79 @@ pub fn with_one_symbol_changed(code: &str) -> String {
     chars[7] = if chars[7] == 'Z' { 'Y' } else { 'Z' };
     chars.into_iter().collect()
 }
+
+/// One part of a `multipart/form-data` body: a text field, or a file field with its name as sent.
+#[derive(Clone, Copy)]
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+pub const BOUNDARY: &str = "----minhbach-test-7f3a9c51d0e2";
+
+/// A `multipart/form-data` body as a browser builds it (one boundary, CRLF lines, the file's own name).
+pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File(name, file_name, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                         Content-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+pub fn multipart_type() -> ContentType {
+    ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY))
+}
+
+impl TestApp {
+    /// Posts a multipart form (as a browser does with files) and returns the status and the body as text.
+    pub async fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> (Status, String) {
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(multipart_type())
+            .body(multipart(parts))
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    }
+
+    /// Downloads with a staff session: status, the headers named, the body's bytes.
+    pub async fn staff_download(
+        &self,
+        path: &str,
+        session: &Session,
+        headers: &[&str],
+    ) -> (Status, Vec<Option<String>>, Vec<u8>) {
+        let response = self
+            .client
+            .get(path.to_owned())
+            .cookie(session.0.clone())
+            .dispatch()
+            .await;
+        let status = response.status();
+        let named = headers
+            .iter()
+            .map(|h| response.headers().get_one(h).map(str::to_owned))
+            .collect();
+        (status, named, response.into_bytes().await.unwrap_or_default())
+    }
+}
