@@ -173,7 +173,10 @@ fn main() {
     // The allocator hands freed memory back to the system after a while: wait, so the download phase's
     // peak is its own, not what the uploads left.
     std::thread::sleep(Duration::from_secs(15));
-    println!("server resident memory before the downloads: {} MiB", memory_kib(pid, "VmRSS:") / 1024);
+    println!(
+        "server resident memory before the downloads: {} MiB",
+        memory_kib(pid, "VmRSS:") / 1024
+    );
     reset_peak(pid);
     let seconds: Vec<f64> = paths
         .iter()

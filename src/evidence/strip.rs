@@ -215,7 +215,10 @@ fn pdf_pass(bytes: &[u8], removed: &mut Removed) -> Result<Vec<u8>, FileError> {
             Object::Dictionary(dictionary) => dictionary,
             _ => return true,
         };
-        let is_xref = dictionary.get(b"Type").and_then(Object::as_name).is_ok_and(|t| t == b"XRef");
+        let is_xref = dictionary
+            .get(b"Type")
+            .and_then(Object::as_name)
+            .is_ok_and(|t| t == b"XRef");
         if is_xref && dictionary.has(b"Info") {
             removed.add("document-info");
         }
@@ -377,17 +380,5 @@ fn audio(bytes: Vec<u8>, removed: &mut Removed) -> Result<Vec<u8>, FileError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Found by the fuzz target: what one strip leaves must give a second strip nothing to remove.
-    #[test]
-    fn a_stripped_file_has_nothing_left_to_strip() {
-        let found = include_bytes!("regressions/pdf-info-survives.bin");
-        let content = &found[1..];
-        let kind = super::super::sniff(content).expect("a type");
-        let once = strip(kind, content.to_vec()).expect("strips");
-        let twice = strip(kind, once.bytes.clone()).expect("strips again");
-        assert!(twice.removed.is_empty(), "{kind:?}: left after a first strip: {:?}", twice.removed);
-    }
-}
+#[path = "strip_tests.rs"]
+mod tests;

@@ -1,0 +1,167 @@
+//! The stripper on fixtures made here, one per container not covered by tests/suite/evidence.rs (which
+//! reads JPEG, PNG, PDF, DOCX and MP3 with exiftool), and the fuzz target's regressions.
+
+use super::*;
+use crate::evidence::{prepare, Incoming, Limits};
+
+const CANARY: &[u8] = b"MinhbachCanary";
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What a file holds, as bytes to search: an archive's entries decompressed, any other file as it is.
+fn readable(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return bytes.to_vec();
+    };
+    let mut all = Vec::new();
+    for index in 0..archive.len() {
+        archive
+            .by_index(index)
+            .expect("entry")
+            .read_to_end(&mut all)
+            .expect("read");
+    }
+    all
+}
+
+/// A fixture through `prepare`: its type, what was removed, and that the canary is gone from what it holds.
+fn stripped(name: &str, bytes: Vec<u8>, kind: Kind, expected: &[&str]) {
+    assert!(
+        contains(&readable(&bytes), CANARY),
+        "{name}: the fixture carries the canary"
+    );
+    let incoming = Incoming {
+        name: Some(name.into()),
+        bytes,
+        truncated: false,
+    };
+    let file = prepare(incoming, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(file.kind, kind, "{name}");
+    for what in expected {
+        assert!(file.removed.contains(what), "{name}: {what} not in {:?}", file.removed);
+    }
+    assert!(
+        !contains(&file.bytes, CANARY),
+        "{name}: the canary is still in the bytes"
+    );
+    assert_eq!(
+        crate::evidence::sniff(&file.bytes),
+        Some(kind),
+        "{name}: still its type"
+    );
+}
+
+fn zip_of(entries: &[(&str, String)]) -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, text) in entries {
+        let method = if *name == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        zip.start_file(*name, SimpleFileOptions::default().compression_method(method))
+            .expect("entry");
+        zip.write_all(text.as_bytes()).expect("written");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn a_workbook_and_an_odf_text_lose_their_properties() {
+    let canary = "MinhbachCanary";
+    let xlsx = zip_of(&[
+        ("[Content_Types].xml", "<Types/>".into()),
+        ("xl/workbook.xml", "<workbook/>".into()),
+        (
+            "docProps/core.xml",
+            format!("<cp:coreProperties><dc:creator>{canary}</dc:creator></cp:coreProperties>"),
+        ),
+        (
+            "docProps/app.xml",
+            format!("<Properties><Company>{canary}</Company></Properties>"),
+        ),
+    ]);
+    stripped("so-sach.xlsx", xlsx, Kind::Xlsx, &["core-properties", "app-properties"]);
+    let odt = zip_of(&[
+        ("mimetype", "application/vnd.oasis.opendocument.text".into()),
+        ("content.xml", "<office:document-content/>".into()),
+        ("meta.xml", format!("<office:document-meta><office:meta><meta:initial-creator>{canary}</meta:initial-creator></office:meta></office:document-meta>")),
+        ("META-INF/manifest.xml", "<manifest:manifest/>".into()),
+    ]);
+    stripped("bien-ban.odt", odt, Kind::Odt, &["document-meta"]);
+}
+
+#[test]
+fn a_wav_loses_its_info_tags() {
+    fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut out = id.to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            out.push(0);
+        }
+        out
+    }
+    // PCM, mono, 8 kHz, 16-bit; a quarter second of silence; a LIST INFO naming the artist.
+    let mut format = Vec::new();
+    for field in [1u16, 1] {
+        format.extend_from_slice(&field.to_le_bytes());
+    }
+    format.extend_from_slice(&8000u32.to_le_bytes());
+    format.extend_from_slice(&16000u32.to_le_bytes());
+    format.extend_from_slice(&2u16.to_le_bytes());
+    format.extend_from_slice(&16u16.to_le_bytes());
+    let mut info = b"INFO".to_vec();
+    info.extend(chunk(b"IART", b"MinhbachCanary Nguyen\0"));
+    let mut wave = b"WAVE".to_vec();
+    wave.extend(chunk(b"fmt ", &format));
+    wave.extend(chunk(b"data", &[0u8; 4000]));
+    wave.extend(chunk(b"LIST", &info));
+    stripped("ghi-am.wav", chunk(b"RIFF", &wave), Kind::Wav, &["riff-info"]);
+}
+
+#[test]
+fn a_webp_loses_its_exif_and_xmp() {
+    use img_parts::riff::RiffContent;
+    use img_parts::ImageEXIF;
+    let pixels = image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([(x * 16) as u8, (y * 20) as u8, 7]));
+    let mut encoded = Cursor::new(Vec::new());
+    pixels
+        .write_to(&mut encoded, image::ImageFormat::WebP)
+        .expect("encodes");
+    let mut webp = WebP::from_bytes(encoded.into_inner().into()).expect("a WebP");
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\0".to_vec();
+    exif.extend_from_slice(CANARY);
+    webp.set_exif(Some(exif.into()));
+    let xmp = img_parts::riff::RiffChunk::new(
+        *b"XMP ",
+        RiffContent::Data(Bytes::from_static(b"<x:xmpmeta>MinhbachCanary</x:xmpmeta>")),
+    );
+    webp.chunks_mut().push(xmp);
+    stripped(
+        "anh.webp",
+        webp.encoder().bytes().to_vec(),
+        Kind::Webp,
+        &["exif", "xmp"],
+    );
+}
+
+/// Found by the fuzz target: what one strip leaves must give a second strip nothing to remove.
+#[test]
+fn a_stripped_file_has_nothing_left_to_strip() {
+    let found = include_bytes!("regressions/pdf-info-survives.bin");
+    let content = &found[1..];
+    let kind = super::super::sniff(content).expect("a type");
+    let once = strip(kind, content.to_vec()).expect("strips");
+    let twice = strip(kind, once.bytes.clone()).expect("strips again");
+    assert!(
+        twice.removed.is_empty(),
+        "{kind:?}: left after a first strip: {:?}",
+        twice.removed
+    );
+}
