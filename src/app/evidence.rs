@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::{self, aad, FileOpener, FileSealer, ReportKey};
 use crate::domain::ids::ReportId;
-use crate::evidence::{self, Evidence, Incoming, Kind, Limits, Refused};
+use crate::evidence::{self, Evidence, Incoming, Kind, Limits};
 use crate::store::attachments::{self, NewAttachment, StoredAttachment};
 use crate::store::Db;
 
@@ -181,11 +181,4 @@ pub async fn download(db: &Db, actor: &Actor, opened: &Opened, attachment: &str,
     )
     .await?;
     Ok(download)
-}
-
-/// The files a reply or report refused, for the page or the API: position, name and why.
-pub fn refusals(refused: &[Refused]) -> impl Iterator<Item = (usize, &str, &'static str)> {
-    refused
-        .iter()
-        .map(|r| (r.position, r.name.as_str(), r.error.message_key()))
 }

@@ -81,10 +81,6 @@ impl<'a> FileSealer<'a> {
         self.nonce
     }
 
-    pub fn chunks(&self) -> usize {
-        self.total.div_ceil(CHUNK)
-    }
-
     /// The bytes of the padded stream in `start..end`: the length header, the content, then zeros.
     fn plaintext(&self, start: usize, end: usize) -> Zeroizing<Vec<u8>> {
         let header = (self.content.len() as u64).to_be_bytes();
