@@ -50,7 +50,7 @@ pub async fn queue(db: &Db, actor: &Actor, filter: &Filter<'_>, page: i64) -> Re
 
 /// A supervisor's action, checked before any key is opened. Anyone else gets the answer the access rule
 /// gives: "no such case" for a case they may not read, "forbidden" for one they may.
-async fn supervisor_only(db: &Db, actor: &Actor, id: &ReportId) -> Result<()> {
+pub(super) async fn supervisor_only(db: &Db, actor: &Actor, id: &ReportId) -> Result<()> {
     if actor.as_role(Role::Supervisor).is_ok() {
         return Ok(());
     }
@@ -66,6 +66,9 @@ pub async fn open_case(db: &Db, actor: &Actor, id: &ReportId) -> Result<(CaseRow
     if !may_read(&actor.user, &case) {
         return Err(Error::NotFound);
     }
+    if let Some(at) = case.erased_at {
+        return Err(Error::Erased(at));
+    }
     let grant = grants::find_grant(db.pool(), id, &actor.user.id)
         .await?
         .ok_or(Error::NoKey)?;
@@ -76,7 +79,7 @@ pub async fn open_case(db: &Db, actor: &Actor, id: &ReportId) -> Result<(CaseRow
     Ok((case, Opened::with_key(report, key)))
 }
 
-fn check_reason(reason: Option<&str>) -> Result<String> {
+pub(super) fn check_reason(reason: Option<&str>) -> Result<String> {
     parse_message(reason).map_err(|e| Error::Invalid("reason", e))
 }
 

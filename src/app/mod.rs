@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod kdf;
 pub mod org;
 pub mod reporting;
+pub mod retention;
 
 use time::Date;
 
@@ -37,6 +38,10 @@ pub enum Error {
     /// probed.
     #[error("no such case")]
     NotFound,
+    /// The report was erased under the retention policy at this time (UTC milliseconds): only its stub is
+    /// left, and the reporter's code says so.
+    #[error("the report was erased under the retention policy")]
+    Erased(i64),
     /// The caller's role may not do this.
     #[error("this role may not do this")]
     Forbidden,

@@ -9,7 +9,7 @@ use crate::domain::ids::{MessageId, ReportId, TeamId, UnitId, UserId};
 use crate::domain::{routing, EntryKind, NewReport, Status};
 use crate::evidence::Evidence;
 use crate::store::messages::{Author, StoredMessage};
-use crate::store::reports::{SealedReport, StoredReport};
+use crate::store::reports::{Located, SealedReport, StoredReport};
 use crate::store::{self, ledger, Db};
 
 use super::{Clock, Error, KdfGate, Result};
@@ -130,27 +130,29 @@ pub async fn open(db: &Db, gate: &KdfGate, code: Option<RetrievalCode>) -> Resul
     let wrapping = secrets
         .map(|s| s.wrapping)
         .unwrap_or_else(|| Zeroizing::new(crypto::random_bytes()));
-    match found {
-        Some(report) => {
+    let erased = match found {
+        Some(Located::Report(report)) => {
+            let report = *report;
             let (wrapped, id) = (report.wrapped.clone(), report.id.clone());
             let key = gate
                 .anonymous(move || crypto::unwrap_report_key(&wrapped, &wrapping, &id))
                 .await?;
-            key.map(|key| Opened { report, key }).map_err(|_| Error::CodeNotFound)
+            return key.map(|key| Opened { report, key }).map_err(|_| Error::CodeNotFound);
         }
-        None => {
-            // Equalise timing with a derivation of the same cost that cannot succeed.
-            let decoy = crypto::WrappedKey {
-                salt: crypto::random_bytes(),
-                params: KdfParams::default(),
-                sealed: vec![],
-            };
-            let _ = gate
-                .anonymous(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
-                .await?;
-            Err(Error::CodeNotFound)
-        }
-    }
+        Some(Located::Erased(at)) => Some(at),
+        None => None,
+    };
+    // Equalise timing with a derivation of the same cost that cannot succeed: an erased report has no key
+    // left to derive for.
+    let decoy = crypto::WrappedKey {
+        salt: crypto::random_bytes(),
+        params: KdfParams::default(),
+        sealed: vec![],
+    };
+    let _ = gate
+        .anonymous(move || crypto::unwrap_report_key(&decoy, &wrapping, "decoy"))
+        .await?;
+    Err(erased.map_or(Error::CodeNotFound, Error::Erased))
 }
 
 /// What the reporter wrote, decrypted for their own eyes.

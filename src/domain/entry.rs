@@ -12,6 +12,10 @@ pub enum EntryKind {
     Reassigned,
     Extension,
     Escalation,
+    // Its retention: a supervisor's legal hold, and the erasure once its period ended.
+    LegalHoldPlaced,
+    LegalHoldLifted,
+    Erased,
     // Its evidence files.
     AttachmentAdded,
     AttachmentDownloaded,
@@ -36,7 +40,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 24] = [
+    pub const ALL: [EntryKind; 27] = [
         EntryKind::Received,
         EntryKind::Assigned,
         EntryKind::Transition,
@@ -44,6 +48,9 @@ impl EntryKind {
         EntryKind::Reassigned,
         EntryKind::Extension,
         EntryKind::Escalation,
+        EntryKind::LegalHoldPlaced,
+        EntryKind::LegalHoldLifted,
+        EntryKind::Erased,
         EntryKind::AttachmentAdded,
         EntryKind::AttachmentDownloaded,
         EntryKind::CommendationOpened,
@@ -72,6 +79,9 @@ impl EntryKind {
             EntryKind::Reassigned => "reassigned",
             EntryKind::Extension => "extension",
             EntryKind::Escalation => "escalation",
+            EntryKind::LegalHoldPlaced => "legal_hold_placed",
+            EntryKind::LegalHoldLifted => "legal_hold_lifted",
+            EntryKind::Erased => "erased",
             EntryKind::AttachmentAdded => "attachment_added",
             EntryKind::AttachmentDownloaded => "attachment_downloaded",
             EntryKind::CommendationOpened => "commendation_opened",
@@ -94,6 +104,15 @@ impl EntryKind {
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the reporter's timeline shows entries of this kind: not messages (shown as messages), and not
+    /// a legal hold, which is the inspectorate's own matter (it may tell of proceedings under way).
+    pub fn shown_to_reporter(self) -> bool {
+        !matches!(
+            self,
+            EntryKind::Message | EntryKind::LegalHoldPlaced | EntryKind::LegalHoldLifted
+        )
     }
 
     /// A step of the report's commendation.
@@ -136,6 +155,9 @@ mod tests {
                 "reassigned",
                 "extension",
                 "escalation",
+                "legal_hold_placed",
+                "legal_hold_lifted",
+                "erased",
                 "attachment_added",
                 "attachment_downloaded",
                 "commendation_opened",

@@ -13,6 +13,7 @@ pub mod money;
 pub mod org;
 pub mod policy;
 pub mod report;
+pub mod retention;
 pub mod reward;
 pub mod routing;
 pub mod staff;

@@ -134,6 +134,9 @@ pub struct Policy {
     stages: BTreeMap<Stage, StageRule>,
     #[serde(default)]
     holidays: BTreeMap<String, Vec<String>>,
+    /// How long closed reports are kept; a policy without one erases nothing.
+    #[serde(default)]
+    retention: Option<super::retention::Schedule>,
     #[serde(skip)]
     calendar: Option<Calendar>,
 }
@@ -168,7 +171,7 @@ fn plus_days(date: Date, days: u32) -> Date {
 /// `months` calendar months after `date`, on the same day or the month's last day.
 /// Past the calendar's last year it is the last day (found by fuzzing the policy loader: a month count near
 /// `u32::MAX` wrapped round to a date before the start).
-fn add_months(date: Date, months: u32) -> Date {
+pub(crate) fn add_months(date: Date, months: u32) -> Date {
     let total = i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
     let Ok(year) = i32::try_from(total.div_euclid(12)) else {
         return Date::MAX;
@@ -197,6 +200,9 @@ impl Policy {
                 return Err(PolicyError::Invalid(format!("stage {name} needs days and a rule")));
             }
             policy.stages.insert(stage, rule);
+        }
+        if let Some(schedule) = &policy.retention {
+            schedule.check().map_err(PolicyError::Invalid)?;
         }
         policy.calendar = Some(Calendar::with_holidays(days));
         Ok(policy)
@@ -240,6 +246,11 @@ impl Policy {
     pub fn calendar(&self) -> &Calendar {
         // Set by `parse`, the only way to build a Policy.
         self.calendar.as_ref().unwrap_or_else(|| Calendar::empty())
+    }
+
+    /// The retention schedule, if the policy has one.
+    pub fn retention(&self) -> Option<&super::retention::Schedule> {
+        self.retention.as_ref()
     }
 
     pub fn stage(&self, stage: Stage) -> Result<&StageRule, PolicyError> {
@@ -336,7 +347,19 @@ mod tests {
             for stage in Stage::ALL {
                 assert!(policy.stage(stage).is_ok(), "{id} {stage}");
             }
+            let retention = policy.retention().expect("a retention schedule");
+            for outcome in super::super::retention::Outcome::ALL {
+                assert!(!retention.period(outcome).rule.is_empty(), "{id} {outcome:?}");
+            }
         }
+        // The Article 29 Working Party's two months for unfounded reports.
+        let eu = Policy::preset("eu-2019").unwrap();
+        let unfounded = eu
+            .retention()
+            .unwrap()
+            .period(super::super::retention::Outcome::Unsubstantiated);
+        assert_eq!(unfounded.months, 2);
+        assert!(unfounded.rule.contains("WP 117"), "{unfounded:?}");
         assert_eq!(
             Policy::preset("us-1989").unwrap_err(),
             PolicyError::UnknownPolicy("us-1989".into())

@@ -39,8 +39,12 @@ pub struct NewReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldError {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     UnknownCategory,
     UnknownUnit,
     InvalidDate,
@@ -55,6 +59,8 @@ pub enum FieldError {
     AmountWithoutReward,
     AmountMismatch,
     ZeroReward,
+    /// A legal hold's action is neither `place` nor `lift`.
+    UnknownHoldAction,
 }
 
 impl FieldError {
@@ -77,6 +83,7 @@ impl FieldError {
             FieldError::AmountWithoutReward => "error-amount-without-reward",
             FieldError::AmountMismatch => "error-amount-mismatch",
             FieldError::ZeroReward => "error-zero-reward",
+            FieldError::UnknownHoldAction => "error-unknown-hold-action",
         }
     }
 

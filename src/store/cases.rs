@@ -20,6 +20,20 @@ pub struct CaseRow {
     pub received_at: i64,
     /// The clock entries of its ledger (see the `clock` column): the queue's deadlines come from them.
     pub clock: String,
+    /// Since when a supervisor's legal hold keeps it from erasure, if one does.
+    pub held_since: Option<i64>,
+    /// When the retention sweep erased it (only the stub is left), if it did.
+    pub erased_at: Option<i64>,
+    /// Its commendation's state and last change, if it has one: the retention period may wait for it.
+    pub commendation: Option<(crate::domain::commendation::State, i64)>,
+}
+
+impl CaseRow {
+    /// Where the case stands with respect to erasure under the deployment's policy.
+    pub fn retention(&self) -> crate::domain::retention::Retention {
+        let schedule = crate::domain::policy::Policy::active().retention();
+        crate::domain::retention::retention(schedule, &self.clock, self.commendation)
+    }
 }
 
 /// Whose queue.
@@ -44,7 +58,9 @@ impl<'a> Filter<'a> {
     }
 }
 
-const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at, clock";
+const QUEUE_COLUMNS: &str = "id, category, unit_id, status, team_id, assignee_id, received_at, clock, held_since, \
+     erased_at, (SELECT c.status FROM commendations c WHERE c.report_id = reports.id) AS commendation_status, \
+     (SELECT c.updated_at FROM commendations c WHERE c.report_id = reports.id) AS commendation_at";
 
 /// A stored status, decoded where the row is read: one this code does not know is a decode error, never a
 /// default.
@@ -62,7 +78,22 @@ fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         assignee_id: super::optional_id(r, "assignee_id")?,
         received_at: r.try_get("received_at")?,
         clock: r.try_get("clock")?,
+        held_since: r.try_get("held_since")?,
+        erased_at: r.try_get("erased_at")?,
+        commendation: commendation_of(r)?,
     })
+}
+
+fn commendation_of(r: &sqlx::any::AnyRow) -> Result<Option<(crate::domain::commendation::State, i64)>, sqlx::Error> {
+    use crate::domain::commendation::State;
+    let status: Option<String> = r.try_get("commendation_status")?;
+    let at: Option<i64> = r.try_get("commendation_at")?;
+    match (status, at) {
+        (Some(name), Some(at)) => State::parse(&name)
+            .map(|state| Some((state, at)))
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown commendation state {name:?}").into())),
+        _ => Ok(None),
+    }
 }
 
 /// A page of the queue, oldest first (the earliest deadlines first), and the total count. Only the filters
@@ -177,7 +208,7 @@ pub async fn transition(pool: &AnyPool, t: &Transition<'_>) -> Result<bool, sqlx
     Ok(true)
 }
 
-async fn insert_note(
+pub(super) async fn insert_note(
     tx: &mut Tx<'_>,
     id: &str,
     report_id: &str,
@@ -274,6 +305,15 @@ pub async fn add_event(
         insert_note(&mut tx, note_id, report_id, entry.seq, actor_id, at, body).await?;
     }
     tx.commit().await
+}
+
+/// The cases matching `condition` (SQL after `WHERE`, with one parameter, `$1`).
+pub(super) async fn select_where(pool: &AnyPool, condition: &str, value: &str) -> Result<Vec<CaseRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {QUEUE_COLUMNS} FROM reports WHERE {condition}"))
+        .bind(value)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(case_from_row).collect()
 }
 
 /// Cases whose resolution clock runs (accepted or under investigation) and that were not escalated yet.

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod messages;
 pub mod org;
 pub mod reports;
+pub mod retention;
 pub mod sessions;
 pub mod units;
 pub mod users;

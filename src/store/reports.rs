@@ -142,22 +142,37 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, sqlx::Error>
 
 const SELECT_REPORT: &str = "SELECT id, locator, category, unit_id, status, received_at, team_id, assignee_id, \
      key_salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, wrapped_key, narrative, accused, incident_date, \
-     amount_vnd FROM reports";
+     amount_vnd";
 
+/// A report that is not erased (an erased one has nothing left to read).
 pub async fn find_by_id(pool: &AnyPool, id: &ReportId) -> Result<Option<StoredReport>, sqlx::Error> {
-    let row = sqlx::query(&format!("{SELECT_REPORT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(&format!(
+        "{SELECT_REPORT} FROM reports WHERE id = $1 AND erased_at IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(report_from_row).transpose()
 }
 
-pub async fn find_by_locator(pool: &AnyPool, locator: &str) -> Result<Option<StoredReport>, sqlx::Error> {
-    let row = sqlx::query(&format!("{SELECT_REPORT} WHERE locator = $1"))
+/// What a locator finds: a report, or the stub of an erased one.
+#[derive(Debug)]
+pub enum Located {
+    Report(Box<StoredReport>),
+    /// Erased at this time (UTC milliseconds) under the retention policy.
+    Erased(i64),
+}
+
+pub async fn find_by_locator(pool: &AnyPool, locator: &str) -> Result<Option<Located>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT_REPORT}, erased_at FROM reports WHERE locator = $1"))
         .bind(locator)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(report_from_row).transpose()
+    let Some(row) = row else { return Ok(None) };
+    match row.try_get::<Option<i64>, _>("erased_at")? {
+        Some(at) => Ok(Some(Located::Erased(at))),
+        None => Ok(Some(Located::Report(Box::new(report_from_row(&row)?)))),
+    }
 }
 
 /// How many reports are stored.

@@ -68,6 +68,7 @@ impl ApiError {
         Self {
             fields,
             files,
+            message: message(lang, &error, key),
             ..Self::new(status, code, lang, key)
         }
     }
@@ -96,7 +97,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
 pub struct PageError {
     status: Status,
     lang: Lang,
-    message_key: &'static str,
+    message: String,
 }
 
 impl PageError {
@@ -104,7 +105,7 @@ impl PageError {
         Self {
             status,
             lang,
-            message_key,
+            message: lang.tr(message_key),
         }
     }
 
@@ -112,7 +113,22 @@ impl PageError {
     pub fn from_app(lang: Lang, error: Error) -> Self {
         let (status, _, key) = meaning(&error);
         log_cause(&error);
-        Self::new(status, lang, key)
+        Self {
+            status,
+            lang,
+            message: message(lang, &error, key),
+        }
+    }
+}
+
+/// The message of an application error: its key's text, with the day for an erased report.
+fn message(lang: Lang, error: &Error, key: &str) -> String {
+    match error {
+        Error::Erased(at) => {
+            let day = pages::date(lang, crate::domain::calendar::local_date(*at));
+            lang.tr_with(key, &[("date", FluentValue::from(day))])
+        }
+        _ => lang.tr(key),
     }
 }
 
@@ -136,6 +152,7 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
     match error {
         Error::CodeNotFound => (Status::NotFound, "not_found", "error-code-not-found"),
         Error::NotFound => (Status::NotFound, "not_found", "error-case-not-found"),
+        Error::Erased(_) => (Status::Gone, "erased", "error-erased"),
         Error::Forbidden => (Status::Forbidden, "forbidden", "error-forbidden"),
         Error::NoKey => (Status::Forbidden, "no_key", "error-no-key"),
         Error::Invalid(..) | Error::InvalidFields(_) => (Status::UnprocessableEntity, "invalid", "error-invalid-input"),
@@ -198,7 +215,7 @@ impl<'r, R: Responder<'r, 'static>> Responder<'r, 'static> for RetryAfter<R> {
     }
 }
 
-fn error_page(status: Status, lang: Lang, message_key: &str) -> Template {
+fn error_page(status: Status, lang: Lang, message: &str) -> Template {
     pages::render(
         "error",
         lang,
@@ -206,7 +223,7 @@ fn error_page(status: Status, lang: Lang, message_key: &str) -> Template {
         json!({
             "status": status.code,
             "title": lang.tr(&title_key(status)),
-            "message": lang.tr(message_key),
+            "message": message,
             // A staff page answered 401: the way on is signing in again, not the home page.
             "sign_in": status.code == 401,
         }),
@@ -215,7 +232,7 @@ fn error_page(status: Status, lang: Lang, message_key: &str) -> Template {
 
 fn title_key(status: Status) -> String {
     match status.code {
-        400 | 401 | 403 | 404 | 413 | 422 | 503 => format!("error-title-{}", status.code),
+        400 | 401 | 403 | 404 | 410 | 413 | 422 | 503 => format!("error-title-{}", status.code),
         code if code < 500 => "error-title-400".to_owned(),
         _ => "error-title-500".to_owned(),
     }
@@ -235,7 +252,7 @@ fn message_key_for(status: Status) -> &'static str {
 
 impl<'r> Responder<'r, 'static> for PageError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        (self.status, error_page(self.status, self.lang, self.message_key)).respond_to(req)
+        (self.status, error_page(self.status, self.lang, &self.message)).respond_to(req)
     }
 }
 
@@ -255,7 +272,7 @@ fn page_default(status: Status, req: &Request<'_>) -> RetryAfter<(Status, Templa
     } else {
         message_key_for(status)
     };
-    RetryAfter((status, error_page(status, lang, key)), busy(req))
+    RetryAfter((status, error_page(status, lang, &lang.tr(key))), busy(req))
 }
 
 /// Whether the request was refused for a full key-derivation queue.

@@ -222,6 +222,7 @@ mod tests {
         let shown = |kind: &K| match kind {
             K::Received | K::Assigned | K::Transition | K::Reassigned | K::Extension | K::Escalation => true,
             K::AttachmentAdded | K::AttachmentDownloaded => true,
+            K::LegalHoldPlaced | K::LegalHoldLifted | K::Erased => true,
             K::CommendationOpened | K::CommendationProposed | K::CommendationDecided => true,
             K::CommendationClaimed | K::CommendationDeclined | K::CommendationPaid => true,
             // Messages are shown as messages; the others are about accounts and the organisation.

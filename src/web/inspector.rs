@@ -16,7 +16,7 @@ use super::i18n::Lang;
 use super::pages::{self, status_name};
 use super::session::{self, Staff};
 use crate::app::accounts::{Credentials, SignInLimits};
-use crate::app::{self, casework, org, Clock, Error, KdfGate};
+use crate::app::{self, casework, org, retention, Clock, Error, KdfGate};
 use crate::config::ServerSecret;
 use crate::domain::ids::ReportId;
 use crate::domain::staff::Role;
@@ -37,6 +37,7 @@ pub fn routes() -> Vec<Route> {
         post_message,
         post_assignment,
         post_extension,
+        post_hold,
         get_stats
     ]
 }
@@ -200,6 +201,7 @@ fn queue_rows(lang: Lang, rows: &[CaseRow], units: &[(String, String)]) -> Vec<V
                 "category": category_name(lang, &c.category),
                 "unit": name_of(units, &c.unit_id),
                 "status": lang.tr(&c.status.message_key()),
+                "erasure": pages::erasure_note(lang, c),
                 "received": pages::time(lang, c.received_at),
                 "deadline": deadlines.get(&c.id).map(|d| pages::deadline(lang, d)),
             })
@@ -228,7 +230,14 @@ fn get_queue_signed_out(lang: Lang) -> Redirect {
 }
 
 /// The case actions whose success the case page confirms (`?done=<action>`, message `case-done-<action>`).
-const CASE_ACTIONS: [&str; 4] = ["transition", "message", "assignment", "extension"];
+const CASE_ACTIONS: [&str; 6] = [
+    "transition",
+    "message",
+    "assignment",
+    "extension",
+    "hold-placed",
+    "hold-lifted",
+];
 
 /// The case page; `done` names the action just taken (an unknown one is ignored).
 #[get("/cases/<id>?<done>")]
@@ -298,6 +307,8 @@ async fn case_page(
             .collect::<Vec<_>>(),
         "successors": successors,
         "can_extend": staff.user.role == Role::Supervisor && view.status.resolution_running(),
+        "retention": pages::retention(lang, &case),
+        "can_hold": staff.user.role == Role::Supervisor,
         "inspectors": inspectors,
         "assignee": assignee,
         "done": done,
@@ -342,6 +353,7 @@ struct ActionForm {
     assignee: Option<String>,
     #[field(name = "type")]
     kind: Option<String>,
+    hold: Option<String>,
 }
 
 /// Runs `action` (one of [`CASE_ACTIONS`]) after the CSRF check, then shows the case again with its
@@ -457,6 +469,36 @@ async fn post_extension(
         .await
     };
     act(db, &staff, lang, id, "extension", &form, work).await
+}
+
+#[post("/cases/<id>/hold", data = "<form>")]
+async fn post_hold(
+    _o: SameOrigin,
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    id: &str,
+    form: Form<ActionForm>,
+) -> ActionResult {
+    let action = match form.hold.as_deref() {
+        Some("lift") => "hold-lifted",
+        _ => "hold-placed",
+    };
+    // Lazy: `act` checks the CSRF token before it runs this.
+    let work = async {
+        let hold = form.hold.as_deref();
+        retention::set_hold(
+            db,
+            &staff,
+            Clock::now(),
+            &ReportId::from(id),
+            hold,
+            form.reason.as_deref(),
+        )
+        .await
+        .map(|_| ())
+    };
+    act(db, &staff, lang, id, action, &form, work).await
 }
 
 /// The supervisor's on-time page: the team's on-time rate per stage. A page of its own, because it reads

@@ -22,7 +22,7 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::app::accounts::{SetupCode, SignInLimits};
-use crate::app::{audit, casework, Clock};
+use crate::app::{audit, casework, retention, Clock};
 use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
 
@@ -68,7 +68,8 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
 }
 
 /// At start and every 10 minutes: today's transparency checkpoint, made once a day (the first run after
-/// midnight makes it), and the escalation of overdue resolutions to the supervisor (Art. 38).
+/// midnight makes it), the escalation of overdue resolutions to the supervisor (Art. 38), and the retention
+/// sweep (closed reports past their period erased, unless held).
 async fn background(db: Db) {
     let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -82,6 +83,15 @@ async fn background(db: Db) {
             Ok(0) => {}
             Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
             Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
+        }
+        match retention::sweep(&db, Clock::now(), false, |_, _| {}).await {
+            Ok(sweep) if sweep.erased.is_empty() => {}
+            Ok(sweep) => tracing::info!(
+                erased = sweep.erased.len(),
+                held = sweep.held,
+                "retention sweep erased reports"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! dates, times and amounts for each language.
 
 use crate::domain::EntryKind;
+use fluent_templates::fluent_bundle::FluentValue;
 use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 use time::Date;
@@ -168,6 +169,73 @@ pub fn attachment(lang: Lang, file: &crate::app::evidence::AttachmentView, href:
     value["href"] = json!(href);
     value["with_reply"] = json!(file.message_id.is_some());
     value
+}
+
+/// A case's retention as staff read it: the day it is to be erased and why, or why no day is set; and the
+/// legal hold that keeps it, if one does.
+pub fn retention(lang: Lang, case: &crate::store::cases::CaseRow) -> Value {
+    use crate::domain::retention::Retention;
+    let text = match case.retention() {
+        Retention::Due {
+            outcome,
+            period,
+            erase_on,
+            ..
+        } => lang.tr_with(
+            "retention-erase-on",
+            &[
+                ("date", FluentValue::from(date(lang, erase_on))),
+                ("outcome", FluentValue::from(lang.tr(&outcome.message_key()))),
+                ("months", FluentValue::from(period.months)),
+                ("rule", FluentValue::from(period.rule)),
+            ],
+        ),
+        Retention::Open => lang.tr("retention-open"),
+        Retention::AwaitingCommendation => lang.tr("retention-awaiting-commendation"),
+        Retention::Kept => lang.tr("retention-kept"),
+    };
+    let held = case
+        .held_since
+        .map(|at| lang.tr_with("retention-held", &[("date", FluentValue::from(time(lang, at)))]));
+    json!({ "text": text, "held": held, "is_held": case.held_since.is_some() })
+}
+
+/// The line under a queue row's status: the day it is to be erased, or that a legal hold keeps it.
+pub fn erasure_note(lang: Lang, case: &crate::store::cases::CaseRow) -> Option<String> {
+    if case.held_since.is_some() {
+        return Some(lang.tr("retention-held-short"));
+    }
+    let day = case.retention().erase_on()?;
+    Some(lang.tr_with(
+        "retention-erase-on-short",
+        &[("date", FluentValue::from(date(lang, day)))],
+    ))
+}
+
+/// A case's retention as the JSON API shows it: `{"state", "erase_on", "outcome", "months", "rule",
+/// "held_since"}` (state: `due`, `open`, `awaiting_commendation` or `kept`; the others `null` unless due or
+/// held).
+pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
+    use crate::domain::retention::Retention;
+    let held_since = case.held_since.map(rfc3339);
+    match case.retention() {
+        Retention::Due {
+            outcome,
+            period,
+            erase_on,
+            ..
+        } => json!({ "state": "due", "erase_on": erase_on.to_string(), "outcome": outcome.as_str(),
+            "months": period.months, "rule": period.rule, "held_since": held_since }),
+        other => {
+            let state = match other {
+                Retention::AwaitingCommendation => "awaiting_commendation",
+                Retention::Kept => "kept",
+                _ => "open",
+            };
+            json!({ "state": state, "erase_on": null, "outcome": null, "months": null, "rule": null,
+                "held_since": held_since })
+        }
+    }
 }
 
 #[cfg(test)]

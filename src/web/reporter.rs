@@ -397,7 +397,12 @@ async fn status_page(
     let category = Category::parse(&view.category)
         .map(|c| lang.tr(&c.message_key()))
         .unwrap_or_default();
-    let events: Vec<_> = view.events.iter().map(|e| pages::event(lang, e)).collect();
+    let events: Vec<_> = view
+        .events
+        .iter()
+        .filter(|e| e.kind.shown_to_reporter())
+        .map(|e| pages::event(lang, e))
+        .collect();
     let messages: Vec<_> = view
         .messages
         .iter()

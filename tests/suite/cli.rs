@@ -185,3 +185,59 @@ fn a_configured_secret_key_refuses_the_launch() {
     assert_eq!(refused, attempts.len(), "{attempts:?}");
     assert!(launch(&[]).is_none(), "without a configured key the server serves");
 }
+
+/// `minhbach retention run`, as an operator types it, on demo data back-dated over eight months under the
+/// EU policy (unfounded reports kept two months): the dry run names the reports due and changes nothing; the
+/// run erases the same ones; a second run finds none; `audit verify` still passes.
+#[test]
+fn retention_run_erases_what_the_dry_run_named_and_the_ledger_still_verifies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let minhbach = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+            .args(args)
+            .env("MINHBACH_DATA_DIR", dir.path().join("data"))
+            .env("MINHBACH_POLICY", "eu-2019")
+            .env_remove("MINHBACH_DATABASE_URL")
+            .output()
+            .expect("the binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    minhbach(&["demo", "--reports", "40", "--seed", "7"]);
+    let named = |out: &str, verb: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.trim().strip_prefix(verb))
+            .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let dry = minhbach(&["retention", "run", "--dry-run"]);
+    let would = named(&dry, "would erase ");
+    assert!(
+        !would.is_empty(),
+        "demo data has unfounded reports past two months: {dry}"
+    );
+    assert!(dry.contains(&format!("{} to be erased", would.len())), "{dry}");
+    assert_eq!(
+        named(&minhbach(&["retention", "run", "--dry-run"]), "would erase "),
+        would,
+        "nothing changed"
+    );
+    let run = minhbach(&["retention", "run"]);
+    assert_eq!(named(&run, "erased "), would, "{run}");
+    let again = minhbach(&["retention", "run"]);
+    assert!(
+        named(&again, "erased ").is_empty() && again.contains(": 0 erased"),
+        "{again}"
+    );
+    let verify = minhbach(&["audit", "verify"]);
+    assert!(verify.contains("the chain is intact"), "{verify}");
+    println!(
+        "retention run: the dry run named {}, the run erased the same, a second run none; {verify}",
+        would.len()
+    );
+}

@@ -16,6 +16,7 @@ mod load;
 mod pages;
 mod privacy;
 mod reporter_api;
+mod retention;
 mod routes;
 mod staff_access;
 mod staff_audit;

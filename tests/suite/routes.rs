@@ -79,8 +79,9 @@ fn audience(method: Method, path: &str) -> Option<Audience> {
             "/inspector/cases/<id>/attachments/<attachment>" | "/api/v1/cases/<id>/attachments/<attachment>",
         ) => staff(READERS, Case),
         (Method::Post, p) if p.starts_with("/inspector/cases/<id>/") || p.starts_with("/api/v1/cases/<id>/") => {
-            // Reassigning and extending a deadline are the supervisor's (`casework::reassign`, `extend`).
-            if p.ends_with("/assignment") || p.ends_with("/extensions") {
+            // Reassigning, extending a deadline and a legal hold are the supervisor's (`casework::reassign`,
+            // `extend`, `retention::set_hold`).
+            if p.ends_with("/assignment") || p.ends_with("/extensions") || p.ends_with("/hold") {
                 staff(SUPERVISOR, Case)
             } else {
                 staff(READERS, Case)
@@ -225,6 +226,7 @@ fn staff_fields(path: &str) -> Vec<(&'static str, &'static str)> {
         "messages" => vec![("body", "Xin bổ sung chứng cứ.")],
         "assignment" => vec![("assignee", "inspector")],
         "extensions" => vec![("type", "complex"), ("reason", "Vụ việc phức tạp.")],
+        "hold" => vec![("hold", "place"), ("reason", "Cơ quan điều tra đề nghị giữ hồ sơ.")],
         "proposal" => vec![("form", "no-such-form")],
         "decision" => vec![("form", "no-such-form")],
         "payment" => vec![("reference", "")],

@@ -211,6 +211,9 @@ fn proposal_of(row: &Commendation, scheme: Scheme, on: time::Date) -> Option<Pro
 pub async fn open_file(db: &Db, actor: &Actor, id: &ReportId) -> Result<File> {
     actor.as_role(Role::Officer)?;
     let row = stored::find(db.pool(), id).await?.ok_or(Error::NotFound)?;
+    if let Some(at) = store::retention::erased_at(db.pool(), id).await? {
+        return Err(Error::Erased(at));
+    }
     let grant = stored::find_grant(db.pool(), id, Purpose::File, &actor.user.id)
         .await?
         .ok_or(Error::NoKey)?;

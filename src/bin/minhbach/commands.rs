@@ -160,6 +160,65 @@ pub(crate) async fn escalate() -> Result<(), String> {
     Ok(())
 }
 
+pub(crate) async fn retention_run(dry_run: bool) -> Result<(), String> {
+    let (db, _) = open().await?;
+    let policy = minhbach::domain::policy::Policy::active();
+    let clock = minhbach::app::Clock::now();
+    println!(
+        "Retention sweep{} under policy {} {}, on {}:",
+        if dry_run { " (dry run: nothing is changed)" } else { "" },
+        policy.policy.id,
+        policy.policy.version,
+        clock.today()
+    );
+    if policy.retention().is_none() {
+        println!("  This policy has no [retention] schedule: nothing is erased.");
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("  {msg} [{bar:40}] {pos}/{len} closed reports")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_message(if dry_run { "Checking" } else { "Erasing" });
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = minhbach::app::retention::sweep(&db, clock, dry_run, progress).await;
+    bar.finish_and_clear();
+    db.close().await;
+    let sweep = result.map_err(|e| e.to_string())?;
+    let (line, total) = if dry_run {
+        ("would erase", "to be erased")
+    } else {
+        ("erased", "erased")
+    };
+    for erased in &sweep.erased {
+        println!(
+            "  {line} {}  {}, due {}",
+            erased.id,
+            erased.outcome.as_str(),
+            erased.due
+        );
+    }
+    println!(
+        "{} closed report(s) looked at: {} {total}, {} held past their period, {} not yet due, {} waiting for \
+         their commendation to end{}.",
+        sweep.looked_at,
+        sweep.erased.len(),
+        sweep.held,
+        sweep.not_due,
+        sweep.awaiting_commendation,
+        if sweep.kept > 0 {
+            format!(", {} kept (no retention schedule)", sweep.kept)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 pub(crate) async fn demo(reports: usize, seed: u64) -> Result<(), String> {
     let (db, secret) = open().await?;
     let bar = indicatif::ProgressBar::new(0);

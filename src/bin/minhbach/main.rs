@@ -68,6 +68,10 @@ enum Command {
     /// Raise an escalation for every case whose resolution is overdue (the server also does this every
     /// 10 minutes).
     Escalate,
+    /// Closed reports past their retention period (the policy's `[retention]`): erase them by
+    /// crypto-shredding, keeping a content-free stub (the server also does this every 10 minutes).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Fill an empty database with demo staff and reports at every stage (back-dated over eight months),
     /// with a progress bar; prints the demo accounts and a few retrieval codes to try.
     Demo {
@@ -154,6 +158,17 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum RetentionCommand {
+    /// Erase every closed report whose retention period ended, unless a legal hold keeps it; prints each
+    /// report and a summary.
+    Run {
+        /// Only say which reports would be erased; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the ledger's hash chain; exits non-zero naming the first broken entry.
     Verify,
@@ -198,6 +213,7 @@ async fn main() -> ExitCode {
         } => backup::backup(&to, with_recovery_key, with_secret_key).await,
         Command::Restore { from } => backup::restore(&from).await,
         Command::Escalate => commands::escalate().await,
+        Command::Retention(RetentionCommand::Run { dry_run }) => commands::retention_run(dry_run).await,
         Command::Demo { reports, seed } => commands::demo(reports, seed).await,
         Command::Deadline {
             policy,

@@ -255,7 +255,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
         "category": view.category,
         "unit": view.unit,
         "received_at": pages::rfc3339(view.received_at),
-        "events": view.events.iter().map(|e| json!({
+        "events": view.events.iter().filter(|e| e.kind.shown_to_reporter()).map(|e| json!({
             "at": pages::rfc3339(e.at),
             "kind": e.kind,
             "label": lang.tr(&e.kind.message_key()),

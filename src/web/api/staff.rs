@@ -28,6 +28,7 @@ pub fn routes() -> Vec<Route> {
         post_case_message,
         post_assignment,
         post_extension,
+        post_hold,
         get_on_time
     ]
 }
@@ -85,7 +86,8 @@ async fn get_cases(
         .iter()
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status.as_str(),
-                "assignee": c.assignee_id, "next_deadline": pages::deadline_json(deadlines.get(&c.id)) })
+                "assignee": c.assignee_id, "next_deadline": pages::deadline_json(deadlines.get(&c.id)),
+                "erase_on": c.retention().erase_on().map(|d| d.to_string()), "held": c.held_since.is_some() })
         })
         .collect();
     Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
@@ -125,6 +127,7 @@ async fn get_case(staff: Staff, db: &State<Db>, id: &str) -> ApiResult {
         "amount_vnd": view.content.amount_vnd,
         "messages": messages,
         "attachments": attachments(db, &opened).await?,
+        "retention": pages::retention_json(&case),
         "events": events,
     })))
 }
@@ -199,6 +202,22 @@ async fn post_extension(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &
     )
     .await?;
     Ok(Json(json!({ "extended": body.str("type") })))
+}
+
+/// `{"hold": "place" | "lift", "reason"}` → 200 `{"held"}`: a supervisor places or lifts a legal hold; placing
+/// one on a held case or lifting none → 409.
+#[post("/cases/<id>/hold", format = "json", data = "<body>")]
+async fn post_hold(_origin: SameOrigin, staff: Staff, db: &State<Db>, id: &str, body: JsonBody) -> ApiResult {
+    let held = crate::app::retention::set_hold(
+        db,
+        &staff,
+        Clock::now(),
+        &ReportId::from(id),
+        body.str("hold"),
+        body.str("reason"),
+    )
+    .await?;
+    Ok(Json(json!({ "held": held })))
 }
 
 /// The on-time rate per stage over the supervisor's team: deadlines met and missed (ended late or still

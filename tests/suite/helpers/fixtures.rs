@@ -69,12 +69,14 @@ impl TestApp {
     pub async fn report_id(&self, code: &str) -> String {
         let parsed = minhbach::crypto::RetrievalCode::parse(code).expect("a code");
         let locator = parsed.derive().locator.to_hex();
-        minhbach::store::reports::find_by_locator(self.db().pool(), &locator)
+        match minhbach::store::reports::find_by_locator(self.db().pool(), &locator)
             .await
             .unwrap()
             .expect("stored")
-            .id
-            .to_string()
+        {
+            minhbach::store::reports::Located::Report(report) => report.id.to_string(),
+            minhbach::store::reports::Located::Erased(_) => panic!("the report was erased"),
+        }
     }
 
     /// A report filed, then taken by its inspector to `conclusion` through the staff API.
