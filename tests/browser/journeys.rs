@@ -17,7 +17,7 @@ const UNIT: &str = "xa-thu-nghiem";
 const TEAM: &str = "to-thu-nghiem";
 
 /// The journeys in the order they run (each needs what the ones before it made).
-pub const JOURNEYS: [&str; 7] = [
+pub const JOURNEYS: [&str; 8] = [
     "1 reporter",
     "2 first admin",
     "3 inspector",
@@ -25,6 +25,7 @@ pub const JOURNEYS: [&str; 7] = [
     "5 officer",
     "6 sign-out and idle expiry",
     "7 keyboard only",
+    "8 retention",
 ];
 
 /// The name of the reporter's evidence photo, as stored (a PNG whose text chunk names its author).
@@ -114,6 +115,33 @@ fn now_seconds() -> u64 {
         .unwrap_or(0)
 }
 
+/// The policy the journeys' server runs: the vn-2018 preset, except that a report not accepted for handling
+/// is kept 0 months after closing, so that journey 8 meets its erasure on the day it closes the case.
+fn journey_policy() -> Result<PathBuf> {
+    let preset = include_str!("../../policies/vn-2018.toml");
+    let text = preset
+        .replacen("version = \"1.1.0\"", "version = \"1.1.0-browser-journeys\"", 1)
+        .replacen(
+            "[retention.outcomes.rejected]\nmonths = 24\nrule = \"Mặc định: 2 năm sau khi kết thúc, tin báo không thụ lý\"",
+            "[retention.outcomes.rejected]\nmonths = 0\nrule = \"Thử nghiệm: xóa ngay khi kết thúc\"",
+            1,
+        );
+    if !text.contains("[retention.outcomes.rejected]\nmonths = 0") || !text.contains("browser-journeys") {
+        return Err("the vn-2018 preset changed: the journeys' policy could not be made from it".into());
+    }
+    let path = std::env::temp_dir().join(format!("minhbach-journeys-policy-{}.toml", std::process::id()));
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// A day as the pages write it in `lang` (`web::pages::date`): 02/12/2026 or 2 Dec 2026.
+fn page_date(lang: &str, day: time::Date) -> String {
+    match lang {
+        "vi" => format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year()),
+        _ => format!("{} {} {}", day.day(), &day.month().to_string()[..3], day.year()),
+    }
+}
+
 /// Everything a run shares between journeys.
 struct Run {
     app: App,
@@ -169,7 +197,14 @@ pub async fn run(kind: Kind, browser: PathBuf, driver: PathBuf) -> Outcome {
         cross_site_changes: 0,
         control_changes: 0,
     };
-    let app = App::start(&[]).await;
+    let policy = match journey_policy() {
+        Ok(path) => path,
+        Err(e) => {
+            outcome.failure = Some(e);
+            return outcome;
+        }
+    };
+    let app = App::start(&[("MINHBACH_POLICY_FILE", &policy.display().to_string())]).await;
     let idle = App::start(&[("MINHBACH_SESSION_IDLE_SECONDS", "3")]).await;
     let attacker = Attacker::start();
     let proxy = Proxy::start(vec![
@@ -348,6 +383,8 @@ impl Run {
         outcome.passed.push(JOURNEYS[5]);
         self.keyboard_only().await?;
         outcome.passed.push(JOURNEYS[6]);
+        self.retention().await?;
+        outcome.passed.push(JOURNEYS[7]);
         outcome.passed.sort();
         Ok(())
     }
@@ -1080,6 +1117,108 @@ impl Run {
         b.base = base;
         result?;
         self.other_language(Who::Staff, "sign-in-title", "sign-in").await
+    }
+
+    /// `minhbach retention run` as the operator types it, on the journeys' server (its data, its policy).
+    fn retention_run(&self) -> Result<String> {
+        let policy = journey_policy()?;
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_minhbach"))
+            .args(["retention", "run"])
+            .env("MINHBACH_DATA_DIR", &self.app.data_dir)
+            .env("MINHBACH_DATABASE_URL", &self.app.database_url)
+            .env("MINHBACH_POLICY_FILE", &policy)
+            .env("MINHBACH_LOG", "warn")
+            .output()
+            .map_err(|e| format!("minhbach retention run: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "minhbach retention run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Journey 8: retention. A third report, rejected by the supervisor, who places a legal hold and closes
+    /// it: the case page and the queue show the day it is to be erased (today: the journeys' policy keeps
+    /// such reports 0 months) and the hold. The operator's `minhbach retention run` keeps it while held and
+    /// erases it once the hold is lifted; the citizen's code then shows the erasure notice and nothing else.
+    async fn retention(&mut self) -> Result {
+        let narrative = "Cán bộ xã Thử Nghiệm thu phí chứng thực cao hơn quy định.";
+        self.file_quickly(narrative).await?;
+        let n = self.codes.len() - 1;
+        self.sign_in("giamsat.chi").await?;
+        let id = self.open_case_with_status("received").await?;
+        let lang = self.lang;
+        self.staff.expect(&tr(lang, "retention-open")).await?;
+        self.transition("rejected", "Không thuộc thẩm quyền của huyện.").await?;
+        let b = &mut self.staff;
+        b.fill("#hold-reason", "Cơ quan điều tra đề nghị giữ hồ sơ.").await?;
+        b.press("form[action*='/hold'] button", "case-held").await?;
+        b.expect(&tr(lang, "case-done-hold-placed")).await?;
+        b.expect(&tr(lang, "retention-held")).await?;
+        self.transition("closed", "Kết thúc hồ sơ.").await?;
+        let today = page_date(
+            lang,
+            minhbach::domain::calendar::local_date(minhbach::store::now_millis()),
+        );
+        let b = &mut self.staff;
+        b.expect(&format!("{} {today}", tr(lang, "retention-erase-on"))).await?;
+        b.expect(&tr(lang, "event-legal_hold_placed")).await?;
+        let q = b.q();
+        b.goto(
+            &format!("/inspector?status=closed{}", q.replacen('?', "&", 1)),
+            "queue-closed-held",
+        )
+        .await?;
+        b.expect(&tr(lang, "retention-held-short")).await?;
+
+        let held = self.retention_run()?;
+        if held.lines().any(|l| l.contains(&id)) || !held.contains("1 held past their period") {
+            return Err(format!("a held case was erased, or not counted as held: {held}"));
+        }
+        let q = self.staff.q();
+        let b = &mut self.staff;
+        b.goto(&format!("/inspector/cases/{id}{q}"), "case-held-after-sweep")
+            .await?;
+        b.fill("#hold-reason", "Cơ quan điều tra đã kết thúc xác minh.").await?;
+        b.press("form[action*='/hold'] button", "case-hold-lifted").await?;
+        b.expect(&tr(lang, "case-done-hold-lifted")).await?;
+        b.expect(&tr(lang, "retention-place-submit")).await?;
+        self.other_language(Who::Staff, "retention-title", "case-retention")
+            .await?;
+        let erased = self.retention_run()?;
+        // The server's own sweep (every 10 minutes) may have been first; either way the case is erased.
+        let by_cli = erased.lines().any(|l| l.trim().starts_with(&format!("erased {id}")));
+        let pool = self.app.pool().await;
+        let at: Option<i64> = sqlx::query_scalar("SELECT erased_at FROM reports WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        pool.close().await;
+        if at.is_none() {
+            return Err(format!("the case was not erased once the hold was lifted: {erased}"));
+        }
+        if !by_cli {
+            println!("journey 8: the server's own sweep erased the case before the command did");
+        }
+
+        // The citizen's code: the notice with the day, and nothing of the report.
+        let typed = self.codes[n].clone();
+        let q = self.citizen.q();
+        let b = &mut self.citizen;
+        b.goto(&format!("/report/status{q}"), "lookup-erased").await?;
+        b.fill("#code", &typed).await?;
+        b.press("form[action^='/report/status'] button", "status-erased")
+            .await?;
+        b.expect(&format!("{} {today}", tr(lang, "error-erased"))).await?;
+        b.expect_not(narrative).await?;
+        // Staff meet the same notice on the case.
+        let q = self.staff.q();
+        let b = &mut self.staff;
+        b.goto(&format!("/inspector/cases/{id}{q}"), "case-erased").await?;
+        b.expect(&tr(lang, "error-erased")).await
     }
 
     /// Journey 7: a report filed and looked up with the keyboard alone: Tab to move, Space and Enter to
