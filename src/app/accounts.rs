@@ -227,8 +227,8 @@ pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Res
             .map_err(|_| Error::Refused(format!("report {report_id}: the recovery grant does not open")))?;
         let grant = crypto::grant(&key, &user.public_key, report_id, &user.id)
             .map_err(|_| Error::Refused("the user's public key is invalid".into()))?;
-        grants::insert_grant(&mut tx, report_id, &user.id, &grant).await?;
-        granted += 1;
+        // A report erased meanwhile gets no grant.
+        granted += usize::from(grants::insert_grant(&mut tx, report_id, &user.id, &grant).await?);
     }
     let detail = serde_json::json!({ "user": user.id, "reports": granted }).to_string();
     ledger::append(

@@ -122,6 +122,10 @@ impl From<sqlx::Error> for Error {
                 tracing::error!(error = %e, "a stored row does not decode");
                 Error::Corrupt("stored row")
             }
+            // A write into a report erased a moment ago (store::reports::lock_unerased).
+            sqlx::Error::Protocol(ref what) if what == crate::store::reports::ERASED => {
+                Error::Erased(crate::store::now_millis())
+            }
             sqlx::Error::Database(ref db) if db.code().is_some_and(|c| c.starts_with("22")) => {
                 Error::Invalid("input", FieldError::WrongType)
             }

@@ -2,9 +2,10 @@
 //! after the case closed, and the day a case is due for erasure. Pure code.
 //!
 //! A period runs from the closing of the case (its transition to `closed`). A substantiated report whose
-//! commendation is still open (pending, decided, claimed) waits for it: the reporter may still claim, and the
-//! officer needs the claim to pay. Its period then runs from the commendation's end (paid, declined, no
-//! reward), if that came after the closing.
+//! commendation still waits for the officer (pending: no decision yet; claimed: payment due) waits for it.
+//! Its period then runs from the commendation's end, if that came after the closing: paid, declined, no
+//! reward, or decided and never claimed (counted from the decision, so that a reporter who never comes back
+//! does not keep the report forever; a claim made later stops that count).
 
 use std::collections::BTreeMap;
 
@@ -31,16 +32,19 @@ pub enum Outcome {
     CommendationPaid,
     /// Substantiated, and the reporter declined the commendation.
     CommendationDeclined,
+    /// Substantiated, a commendation decided, and the reporter has not claimed it (counted from the decision).
+    CommendationUnclaimed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Rejected,
         Outcome::Transferred,
         Outcome::Unsubstantiated,
         Outcome::Substantiated,
         Outcome::CommendationPaid,
         Outcome::CommendationDeclined,
+        Outcome::CommendationUnclaimed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl Outcome {
             Outcome::Substantiated => "substantiated",
             Outcome::CommendationPaid => "commendation_paid",
             Outcome::CommendationDeclined => "commendation_declined",
+            Outcome::CommendationUnclaimed => "commendation_unclaimed",
         }
     }
 
@@ -123,11 +128,12 @@ impl Schedule {
 pub enum Retention {
     /// The case is not closed: no period runs.
     Open,
-    /// Closed with a commendation still open: the period starts when it ends.
+    /// Closed with a commendation that still waits for the officer: the period starts when it ends.
     AwaitingCommendation,
     /// The policy sets no retention schedule: nothing is erased.
     Kept,
-    /// Erased on or after `erase_on` (a day in the policy's time zone), `period` after `since`.
+    /// Erased on or after `erase_on` (a day in Vietnam's time, the calendar the deadlines use), `period`
+    /// after `since`.
     Due {
         outcome: Outcome,
         period: Period,
@@ -187,7 +193,8 @@ pub fn retention(schedule: Option<&Schedule>, clock: &str, commendation: Option<
                 State::Paid => Outcome::CommendationPaid,
                 State::Declined => Outcome::CommendationDeclined,
                 State::NoReward => Outcome::Substantiated,
-                State::Pending | State::Decided | State::Claimed => return Retention::AwaitingCommendation,
+                State::Decided => Outcome::CommendationUnclaimed,
+                State::Pending | State::Claimed => return Retention::AwaitingCommendation,
             };
             (outcome, at.max(closed_at))
         }
@@ -267,7 +274,16 @@ mod tests {
             ("substantiated", T0),
             ("closed", T0 + DAY),
         ]);
-        for state in [State::Pending, State::Decided, State::Claimed] {
+        let unclaimed = retention(Some(&s), &c, Some((State::Decided, T0 + 10 * DAY)));
+        let Retention::Due { outcome, since, .. } = unclaimed else {
+            panic!("{unclaimed:?}")
+        };
+        assert_eq!(
+            (outcome, since),
+            (Outcome::CommendationUnclaimed, T0 + 10 * DAY),
+            "from the decision"
+        );
+        for state in [State::Pending, State::Claimed] {
             assert_eq!(
                 retention(Some(&s), &c, Some((state, T0))),
                 Retention::AwaitingCommendation

@@ -100,7 +100,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
             | "application/vnd.oasis.opendocument.text" => office_kind(bytes),
             "audio/mpeg" => Some(Kind::Mp3),
             "audio/m4a" => Some(Kind::M4a),
-            "audio/ogg" => Some(Kind::Ogg),
+            // An Ogg stream of Opus (a phone's voice note) is an OGG file too; `infer` names it apart.
+            "audio/ogg" | "audio/opus" => Some(Kind::Ogg),
             "audio/x-wav" => Some(Kind::Wav),
             "video/mp4" => Some(Kind::Mp4),
             _ => None,

@@ -60,10 +60,10 @@ pub fn strip(kind: Kind, bytes: Vec<u8>) -> Result<Stripped, FileError> {
         Kind::Webp => webp(bytes, &mut removed)?,
         Kind::Pdf => pdf(&bytes, &mut removed)?,
         Kind::Docx | Kind::Xlsx | Kind::Odt => office(&bytes, &mut removed)?,
-        Kind::Mp3 | Kind::M4a | Kind::Ogg | Kind::Wav => audio(bytes, &mut removed)?,
+        Kind::Mp3 | Kind::M4a | Kind::Ogg | Kind::Wav => audio(bytes, &mut removed, &mut kept)?,
         Kind::Mp4 => {
             kept = Some("video-atoms");
-            audio(bytes, &mut removed)?
+            audio(bytes, &mut removed, &mut kept)?
         }
         Kind::Text => bytes,
     };
@@ -329,11 +329,22 @@ fn office(bytes: &[u8], removed: &mut Removed) -> Result<Vec<u8>, FileError> {
     Ok(cursor.into_inner())
 }
 
-fn audio(bytes: Vec<u8>, removed: &mut Removed) -> Result<Vec<u8>, FileError> {
+/// The items of a tag that carry metadata. The vendor string of Vorbis comments (Ogg Vorbis and Opus), which
+/// lofty reads as an `EncoderSoftware` item, is not counted: every Ogg file has one, lofty keeps the file's
+/// own when it writes, and it names the encoding program, not a person (said to the user as kept).
+fn items(tag: &lofty::tag::Tag) -> usize {
+    use lofty::tag::{ItemKey, TagType};
+    let vendor = |item: &&lofty::tag::TagItem| {
+        tag.tag_type() == TagType::VorbisComments && item.key() == ItemKey::EncoderSoftware
+    };
+    tag.items().filter(|item| !vendor(item)).count() + tag.picture_count() as usize
+}
+
+fn audio(bytes: Vec<u8>, removed: &mut Removed, kept: &mut Option<&'static str>) -> Result<Vec<u8>, FileError> {
     use lofty::config::{ParseOptions, WriteOptions};
     use lofty::file::TaggedFileExt;
     use lofty::probe::Probe;
-    use lofty::tag::TagType;
+    use lofty::tag::{ItemKey, TagType};
     let read = |file: &mut Cursor<Vec<u8>>| {
         file.set_position(0);
         Probe::new(&mut *file)
@@ -348,7 +359,7 @@ fn audio(bytes: Vec<u8>, removed: &mut Removed) -> Result<Vec<u8>, FileError> {
     let present: Vec<(TagType, bool)> = tagged
         .tags()
         .iter()
-        .map(|tag| (tag.tag_type(), tag.item_count() + tag.picture_count() > 0))
+        .map(|tag| (tag.tag_type(), items(tag) > 0))
         .collect();
     for (tag_type, had_items) in present {
         file.set_position(0);
@@ -369,12 +380,17 @@ fn audio(bytes: Vec<u8>, removed: &mut Removed) -> Result<Vec<u8>, FileError> {
         });
     }
     // Read back: a tag that survived is this file's refusal, never a file passed on with it.
-    if read(&mut file)?
+    let after = read(&mut file)?;
+    if after.tags().iter().any(|tag| items(tag) > 0) {
+        return Err(FileError::Damaged);
+    }
+    let vendor = |tag: &lofty::tag::Tag| tag.get_string(ItemKey::EncoderSoftware).is_some_and(|v| !v.is_empty());
+    if after
         .tags()
         .iter()
-        .any(|tag| tag.item_count() + tag.picture_count() > 0)
+        .any(|tag| tag.tag_type() == TagType::VorbisComments && vendor(tag))
     {
-        return Err(FileError::Damaged);
+        kept.get_or_insert("encoder-name");
     }
     Ok(file.into_inner())
 }

@@ -151,6 +151,68 @@ fn a_webp_loses_its_exif_and_xmp() {
     );
 }
 
+/// An Ogg page (RFC 3533): header, lacing values for one packet, the packet; the CRC over the whole page.
+fn ogg_page(flags: u8, granule: u64, sequence: u32, packet: &[u8]) -> Vec<u8> {
+    let mut page = b"OggS\0".to_vec();
+    page.push(flags);
+    page.extend_from_slice(&granule.to_le_bytes());
+    page.extend_from_slice(&0x4d42_u32.to_le_bytes());
+    page.extend_from_slice(&sequence.to_le_bytes());
+    page.extend_from_slice(&[0; 4]);
+    let mut lacing = vec![255u8; packet.len() / 255];
+    lacing.push((packet.len() % 255) as u8);
+    page.push(lacing.len() as u8);
+    page.extend(lacing);
+    page.extend_from_slice(packet);
+    // CRC-32 with polynomial 0x04c11db7, no reflection, initial value 0 (the Ogg checksum).
+    let mut crc = 0u32;
+    for byte in &page {
+        crc ^= u32::from(*byte) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 != 0 {
+                (crc << 1) ^ 0x04c1_1db7
+            } else {
+                crc << 1
+            };
+        }
+    }
+    page[22..26].copy_from_slice(&crc.to_le_bytes());
+    page
+}
+
+/// A voice note as phones record it: Opus in Ogg, with an artist and a location in its comments.
+#[test]
+fn an_ogg_opus_voice_note_loses_its_comments() {
+    let mut head = b"OpusHead".to_vec();
+    head.extend_from_slice(&[1, 1]);
+    head.extend_from_slice(&312u16.to_le_bytes());
+    head.extend_from_slice(&48_000u32.to_le_bytes());
+    head.extend_from_slice(&[0, 0, 0]);
+    let mut tags = b"OpusTags".to_vec();
+    let vendor = b"minhbach test";
+    tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    tags.extend_from_slice(vendor);
+    let comments = ["ARTIST=MinhbachCanary Nguyen", "LOCATION=10.88,106.59 MinhbachCanary"];
+    tags.extend_from_slice(&(comments.len() as u32).to_le_bytes());
+    for comment in comments {
+        tags.extend_from_slice(&(comment.len() as u32).to_le_bytes());
+        tags.extend_from_slice(comment.as_bytes());
+    }
+    let mut file = ogg_page(0x02, 0, 0, &head);
+    file.extend(ogg_page(0, 0, 1, &tags));
+    // One 20 ms frame of silence (TOC 0xF8: CELT, fullband, 20 ms, mono).
+    file.extend(ogg_page(0x04, 960 + 312, 2, &[0xF8, 0xFF, 0xFE]));
+    assert_eq!(crate::evidence::sniff(&file), Some(Kind::Ogg), "Ogg Opus is OGG");
+    // The encoder's name (the comment header's vendor string) stays, and the user is told.
+    let out = strip(Kind::Ogg, file.clone()).expect("strips");
+    assert_eq!(out.kept, Some("encoder-name"));
+    assert!(
+        contains(&out.bytes, b"minhbach test"),
+        "the vendor string is kept as it was"
+    );
+    stripped("ghi-am.ogg", file, Kind::Ogg, &["vorbis-comments"]);
+}
+
 /// Found by the fuzz target: what one strip leaves must give a second strip nothing to remove.
 #[test]
 fn a_stripped_file_has_nothing_left_to_strip() {

@@ -38,6 +38,9 @@ pub async fn insert_in<I: Iterator<Item = Vec<u8>>>(
     actor: &str,
     attachment: NewAttachment<I>,
 ) -> Result<(), sqlx::Error> {
+    if !super::reports::lock_unerased(tx, report_id).await? {
+        return Err(super::reports::erased());
+    }
     sqlx::query(
         "INSERT INTO attachments (id, report_id, message_id, created_at, position, meta, nonce, chunks) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",

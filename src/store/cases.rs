@@ -270,7 +270,8 @@ pub async fn reassign(
         Some(_) => "assignee_id = $4",
         None => "assignee_id IS NULL",
     };
-    let sql = format!("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3 AND {still}");
+    let sql =
+        format!("UPDATE reports SET assignee_id = $1, updated_at = $2 WHERE id = $3 AND erased_at IS NULL AND {still}");
     let mut update = sqlx::query(&sql).bind(next).bind(at).bind(report_id);
     if let Some(previous) = previous {
         update = update.bind(previous);

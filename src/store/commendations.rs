@@ -183,6 +183,9 @@ pub async fn add_grants(
         return Ok(());
     }
     let mut tx = pool.begin().await?;
+    if !super::reports::lock_unerased(&mut tx, report_id).await? {
+        return Ok(());
+    }
     for (holder, grant) in grants {
         insert_grant(&mut tx, report_id, purpose, holder, grant).await?;
     }
@@ -271,7 +274,9 @@ async fn step<'q>(
         detail,
     } = event;
     let mut tx = pool.begin().await?;
-    if update.execute(&mut *tx).await?.rows_affected() != 1 {
+    // The report's row first (an erased report's commendation changes no more), then the step's own.
+    if !super::reports::lock_unerased(&mut tx, report_id).await? || update.execute(&mut *tx).await?.rows_affected() != 1
+    {
         tx.rollback().await?;
         return Ok(false);
     }

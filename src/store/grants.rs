@@ -9,7 +9,12 @@ use crate::crypto::{Grant, PublicKey};
 /// The holder id of the organisation's recovery key in `key_grants`.
 pub const RECOVERY: &str = "recovery";
 
-pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant: &Grant) -> Result<(), sqlx::Error> {
+/// Stores (or replaces) a holder's grant of a report key, unless the report was erased: then nothing is
+/// stored and the answer is false.
+pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant: &Grant) -> Result<bool, sqlx::Error> {
+    if !super::reports::lock_unerased(tx, report_id).await? {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO key_grants (report_id, holder, encapped_key, sealed_key) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (report_id, holder) DO UPDATE SET encapped_key = excluded.encapped_key, sealed_key = excluded.sealed_key",
@@ -20,7 +25,7 @@ pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant:
     .bind(&grant.sealed)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 pub async fn find_grant(pool: &AnyPool, report_id: &ReportId, holder: &str) -> Result<Option<Grant>, sqlx::Error> {

@@ -49,6 +49,9 @@ pub async fn insert_message(pool: &AnyPool, message: &StoredMessage, actor: &str
 
 /// [`insert_message`] inside the caller's transaction.
 pub async fn insert_in(tx: &mut super::Tx<'_>, message: &StoredMessage, actor: &str) -> Result<(), sqlx::Error> {
+    if !super::reports::lock_unerased(tx, &message.report_id).await? {
+        return Err(super::reports::erased());
+    }
     sqlx::query("INSERT INTO messages (id, report_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5)")
         .bind(&message.id)
         .bind(&message.report_id)

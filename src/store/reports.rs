@@ -102,6 +102,28 @@ async fn insert_in(tx: &mut Tx<'_>, report: &SealedReport) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// Locks report `id`'s row for the rest of the transaction if it is not erased; false if it is (or does not
+/// exist). Every transaction that writes a report's sealed data or a grant of its key starts with this (or
+/// with another conditional update of the row), so that it and an erasure (`store::retention::erase`, which
+/// updates the row first too) happen one after the other, never interleaved: nothing is written into an
+/// erased report, and both take the report's row before the ledger head, so they cannot deadlock.
+pub async fn lock_unerased(tx: &mut Tx<'_>, id: &str) -> Result<bool, sqlx::Error> {
+    let locked = sqlx::query("UPDATE reports SET updated_at = updated_at WHERE id = $1 AND erased_at IS NULL")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(locked == 1)
+}
+
+/// The error of a write into a report that was erased meanwhile (see [`lock_unerased`]); the application
+/// reads it as `Error::Erased`.
+pub const ERASED: &str = "the report was erased";
+
+pub fn erased() -> sqlx::Error {
+    sqlx::Error::Protocol(ERASED.to_owned())
+}
+
 /// A stored report as read back.
 pub type StoredReport = SealedReport;
 

@@ -131,20 +131,41 @@ async fn erase_in(tx: &mut Tx<'_>, report_id: &ReportId) -> Result<(), sqlx::Err
 /// After a sweep that erased: lets the freed space go where each backend allows. SQLite (with
 /// `secure_delete` on, the deleted bytes are already zeroed in their pages) copies the WAL into the database
 /// and truncates it, so old page images do not linger there; PostgreSQL vacuums the tables erasure touched,
-/// so their dead row versions are pruned (not overwritten: see SECURITY.md).
-pub async fn reclaim(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::Error> {
+/// so their dead row versions are pruned (not overwritten: see SECURITY.md). False when SQLite could not
+/// finish (a reader kept an old snapshot past the busy timeout): the caller tries again later.
+pub async fn reclaim(pool: &AnyPool, backend: Backend) -> Result<bool, sqlx::Error> {
     match backend {
-        // Plain statements (no parameters): VACUUM runs outside a transaction only.
-        Backend::Sqlite => pool.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?,
+        Backend::Sqlite => {
+            // (busy, frames in the WAL, frames checkpointed): done when not busy and every frame is in.
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+            let (busy, log, done): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            Ok(busy == 0 && log == done)
+        }
         Backend::Postgres => {
+            // A plain statement (no parameters): VACUUM runs outside a transaction only.
             pool.execute(
                 "VACUUM attachment_chunks, attachments, messages, case_notes, key_grants, commendation_grants, \
                  commendations, reports",
             )
-            .await?
+            .await?;
+            Ok(true)
         }
-    };
-    Ok(())
+    }
+}
+
+/// Since when the server's sweep has run under `policy` (its id and version): recorded at its first run, read
+/// after (by every instance alike).
+pub async fn since(pool: &AnyPool, policy: &str, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO retention_state (policy, since) VALUES ($1, $2) ON CONFLICT (policy) DO NOTHING")
+        .bind(policy)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    sqlx::query("SELECT since FROM retention_state WHERE policy = $1")
+        .bind(policy)
+        .fetch_one(pool)
+        .await?
+        .try_get("since")
 }
 
 /// When a report was erased, if it was.

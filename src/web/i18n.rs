@@ -202,12 +202,13 @@ mod tests {
     }
 
     #[test]
-    fn every_role_and_every_public_commendation_state_has_a_name() {
+    fn every_role_every_public_commendation_state_and_every_retention_outcome_has_a_name() {
         use crate::domain::{commendation::State, staff::Role};
         let vi = keys(include_str!("../../locales/vi/main.ftl"));
         let roles = Role::ALL.map(Role::message_key);
         let states = State::ALL.map(State::neutral_message_key);
-        for key in roles.iter().chain(&states) {
+        let outcomes = crate::domain::retention::Outcome::ALL.map(|o| o.message_key());
+        for key in roles.iter().chain(&states).chain(&outcomes) {
             assert!(vi.contains(key.as_str()), "{key} has no message");
         }
     }

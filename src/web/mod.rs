@@ -72,6 +72,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
 /// sweep (closed reports past their period erased, unless held).
 async fn background(db: Db) {
     let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
+    let mut retention = retention::ServerSweep::default();
     loop {
         every.tick().await;
         match audit::make_checkpoint(&db, Clock::now()).await {
@@ -84,15 +85,7 @@ async fn background(db: Db) {
             Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
             Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
         }
-        match retention::sweep(&db, Clock::now(), false, |_, _| {}).await {
-            Ok(sweep) if sweep.erased.is_empty() => {}
-            Ok(sweep) => tracing::info!(
-                erased = sweep.erased.len(),
-                held = sweep.held,
-                "retention sweep erased reports"
-            ),
-            Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
-        }
+        retention.run(&db, Clock::now()).await;
     }
 }
 

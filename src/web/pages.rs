@@ -180,11 +180,12 @@ pub fn retention(lang: Lang, case: &crate::store::cases::CaseRow) -> Value {
             outcome,
             period,
             erase_on,
-            ..
+            since,
         } => lang.tr_with(
             "retention-erase-on",
             &[
                 ("date", FluentValue::from(date(lang, erase_on))),
+                ("since", FluentValue::from(date(lang, calendar::local_date(since)))),
                 ("outcome", FluentValue::from(lang.tr(&outcome.message_key()))),
                 ("months", FluentValue::from(period.months)),
                 ("rule", FluentValue::from(period.rule)),
@@ -202,6 +203,10 @@ pub fn retention(lang: Lang, case: &crate::store::cases::CaseRow) -> Value {
 
 /// The line under a queue row's status: the day it is to be erased, or that a legal hold keeps it.
 pub fn erasure_note(lang: Lang, case: &crate::store::cases::CaseRow) -> Option<String> {
+    if let Some(at) = case.erased_at {
+        let day = date(lang, calendar::local_date(at));
+        return Some(lang.tr_with("retention-erased-short", &[("date", FluentValue::from(day))]));
+    }
     if case.held_since.is_some() {
         return Some(lang.tr("retention-held-short"));
     }
@@ -213,11 +218,15 @@ pub fn erasure_note(lang: Lang, case: &crate::store::cases::CaseRow) -> Option<S
 }
 
 /// A case's retention as the JSON API shows it: `{"state", "erase_on", "outcome", "months", "rule",
-/// "held_since"}` (state: `due`, `open`, `awaiting_commendation` or `kept`; the others `null` unless due or
-/// held).
+/// "held_since", "erased_at"}` (state: `due`, `open`, `awaiting_commendation`, `kept` or `erased`; the others
+/// `null` unless due, held or erased).
 pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
     use crate::domain::retention::Retention;
     let held_since = case.held_since.map(rfc3339);
+    if let Some(at) = case.erased_at {
+        return json!({ "state": "erased", "erase_on": null, "outcome": null, "months": null, "rule": null,
+            "held_since": null, "erased_at": rfc3339(at) });
+    }
     match case.retention() {
         Retention::Due {
             outcome,
@@ -225,7 +234,7 @@ pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
             erase_on,
             ..
         } => json!({ "state": "due", "erase_on": erase_on.to_string(), "outcome": outcome.as_str(),
-            "months": period.months, "rule": period.rule, "held_since": held_since }),
+            "months": period.months, "rule": period.rule, "held_since": held_since, "erased_at": null }),
         other => {
             let state = match other {
                 Retention::AwaitingCommendation => "awaiting_commendation",
@@ -233,7 +242,7 @@ pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
                 _ => "open",
             };
             json!({ "state": state, "erase_on": null, "outcome": null, "months": null, "rule": null,
-                "held_since": held_since })
+                "held_since": held_since, "erased_at": null })
         }
     }
 }

@@ -28,6 +28,9 @@ pub const JOURNEYS: [&str; 8] = [
     "8 retention",
 ];
 
+/// The file the reporter attaches to their first reply (plain text: its name is kept as it is).
+const REPLY_FILE: &str = "ghi-chep.txt";
+
 /// The name of the reporter's evidence photo, as stored (a PNG whose text chunk names its author).
 const EVIDENCE_NAME: &str = "bien-lai.png";
 
@@ -598,9 +601,24 @@ impl Run {
             "Tôi bổ sung: việc nhận tiền diễn ra tại trụ sở xã, có người làm chứng.",
         )
         .await?;
+        // The reply carries a second file, picked the same way.
+        let dir = std::env::temp_dir().join(format!("minhbach-journeys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("a directory for the reply's file: {e}"))?;
+        let notes = dir.join(REPLY_FILE);
+        std::fs::write(
+            &notes,
+            "Ghi chép: ngày 01/10/2026, trụ sở xã, có bà Lê Thị C. làm chứng.\n",
+        )
+        .map_err(|e| format!("writing the reply's file: {e}"))?;
+        b.find("#file")
+            .await?
+            .send_keys(&notes.display().to_string())
+            .await
+            .map_err(|e| format!("attaching the reply's file: {e}"))?;
         b.press("form[action^='/report/messages'] button", "status-reply-sent")
             .await?;
-        b.expect(&tr(lang, "status-reply-sent")).await
+        b.expect(&tr(lang, "status-reply-sent")).await?;
+        b.expect(REPLY_FILE).await
     }
 
     /// The citizen types code `n` (spaced, in lower case) and expects the status labelled `status_key`.
@@ -718,6 +736,7 @@ impl Run {
             .await?;
         // The reporter's photo is on the case, as a download.
         self.staff.expect(EVIDENCE_NAME).await?;
+        self.staff.expect(REPLY_FILE).await?;
         let href = self.staff.attr("a[href*='/attachments/']", "href").await?;
         if !href.contains("/inspector/cases/") {
             return Err(format!("the photo's download link is {href:?}"));

@@ -185,7 +185,12 @@ pub(crate) async fn retention_run(dry_run: bool) -> Result<(), String> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let result = minhbach::app::retention::sweep(&db, clock, dry_run, progress).await;
+    let mode = if dry_run {
+        minhbach::app::retention::Mode::DryRun
+    } else {
+        minhbach::app::retention::Mode::Operator
+    };
+    let result = minhbach::app::retention::sweep(&db, clock, mode, progress).await;
     bar.finish_and_clear();
     db.close().await;
     let sweep = result.map_err(|e| e.to_string())?;
@@ -216,6 +221,12 @@ pub(crate) async fn retention_run(dry_run: bool) -> Result<(), String> {
             String::new()
         }
     );
+    if sweep.reclaimed == Some(false) {
+        println!(
+            "The erased reports' space is not reclaimed yet: the database's write-ahead log is in use (a reader \
+             kept it). The server retries every 10 minutes; or run this command again when it is quiet."
+        );
+    }
     Ok(())
 }
 

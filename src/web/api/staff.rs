@@ -87,7 +87,8 @@ async fn get_cases(
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status.as_str(),
                 "assignee": c.assignee_id, "next_deadline": pages::deadline_json(deadlines.get(&c.id)),
-                "erase_on": c.retention().erase_on().map(|d| d.to_string()), "held": c.held_since.is_some() })
+                "erase_on": c.erased_at.is_none().then(|| c.retention().erase_on()).flatten().map(|d| d.to_string()),
+                "held": c.held_since.is_some(), "erased_at": c.erased_at.map(pages::rfc3339) })
         })
         .collect();
     Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
