@@ -227,3 +227,54 @@ fn a_stripped_file_has_nothing_left_to_strip() {
         twice.removed
     );
 }
+
+/// An ISO base media file box: its size, its name, its body.
+fn mp4_box(name: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(name);
+    out.extend_from_slice(body);
+    out
+}
+
+/// An M4A or MP4 file of brand `brand` whose iTunes-style tags (`moov.udta.meta.ilst`) name an artist and
+/// carry a comment: the tags phones and editors write.
+fn mp4_with_tags(brand: &[u8; 4]) -> Vec<u8> {
+    let mut ftyp = brand.to_vec();
+    ftyp.extend_from_slice(&[0, 0, 0, 0]);
+    ftyp.extend_from_slice(brand);
+    ftyp.extend_from_slice(b"isom");
+    let text = |value: &str| {
+        let mut data = vec![0, 0, 0, 1, 0, 0, 0, 0];
+        data.extend_from_slice(value.as_bytes());
+        mp4_box(b"data", &data)
+    };
+    let mut ilst = mp4_box(b"\xa9ART", &text("MinhbachCanary Nguyen"));
+    ilst.extend(mp4_box(b"\xa9cmt", &text("Recorded at 10.88,106.59 MinhbachCanary")));
+    let mut hdlr = vec![0; 8];
+    hdlr.extend_from_slice(b"mdirappl");
+    hdlr.extend_from_slice(&[0; 9]);
+    let mut meta = vec![0; 4];
+    meta.extend(mp4_box(b"hdlr", &hdlr));
+    meta.extend(mp4_box(b"ilst", &ilst));
+    let moov = mp4_box(b"moov", &mp4_box(b"udta", &mp4_box(b"meta", &meta)));
+    let mut file = mp4_box(b"ftyp", &ftyp);
+    file.extend(moov);
+    file.extend(mp4_box(b"mdat", &[0; 64]));
+    file
+}
+
+#[test]
+fn an_m4a_and_an_mp4_lose_their_tags() {
+    let m4a = mp4_with_tags(b"M4A ");
+    assert_eq!(crate::evidence::sniff(&m4a), Some(Kind::M4a));
+    stripped("ghi-am.m4a", m4a, Kind::M4a, &["mp4-tags"]);
+    let mp4 = mp4_with_tags(b"isom");
+    assert_eq!(crate::evidence::sniff(&mp4), Some(Kind::Mp4));
+    let out = strip(Kind::Mp4, mp4.clone()).expect("strips");
+    assert_eq!(
+        out.kept,
+        Some("video-atoms"),
+        "a video is said to keep what its atoms may hold"
+    );
+    stripped("quay-phim.mp4", mp4, Kind::Mp4, &["mp4-tags"]);
+}
