@@ -158,12 +158,14 @@ pub fn safe_name(raw: Option<&str>, kind: Kind) -> String {
         Some((stem, ext)) if is_known_extension(ext) => stem,
         _ => cleaned,
     };
-    let stem = stem.trim_end_matches(['.', ' ']);
-    let stem = if stem.is_empty() { "file" } else { stem };
     let extension = kind.extension();
     let room = NAME_MAX - extension.len() - 1;
     let stem: String = stem.chars().take(room).collect();
-    format!("{}.{extension}", stem.trim_end_matches(['.', ' ']))
+    // Trimmed after the cut too: a name whose first characters are all spaces and dots would otherwise be
+    // left as ".png" (found by the `evidence_name` fuzz target).
+    let stem = stem.trim_end_matches(['.', ' ']);
+    let stem = if stem.is_empty() { "file" } else { stem };
+    format!("{stem}.{extension}")
 }
 
 /// The name as the browser sent it, made safe to show (in a refusal): the last component, without control,
@@ -177,7 +179,10 @@ pub fn shown_name(raw: Option<&str>) -> String {
         .filter(|c| !c.is_control() && !is_bidi_control(*c) && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
         .take(4 * NAME_MAX)
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim_end_matches(['.', ' ']);
+    // Leading dots and spaces in any order (". . x" would keep its spaces after a dot), and trailing ones.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '.')
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '.');
     cleaned.chars().take(NAME_MAX).collect()
 }
 
@@ -374,6 +379,12 @@ mod tests {
         let name = safe_name(Some(&long), Kind::Pdf);
         assert_eq!(name.chars().count(), NAME_MAX);
         assert!(name.ends_with(".pdf"));
+        // Found by the `evidence_name` fuzz target: spaces and dots up to the cut, the rest cut off.
+        assert_eq!(safe_name(Some(&format!(".{}x", " ".repeat(97))), Kind::Png), "x.png");
+        assert_eq!(safe_name(Some(&format!("x{}y", " ".repeat(120))), Kind::Png), "x.png");
+        let found = include_bytes!("regressions/name-all-spaces-before-the-cut.bin");
+        let name = safe_name(Some(&String::from_utf8_lossy(&found[1..])), Kind::Png);
+        assert!(!name.starts_with('.') && name.ends_with(".png"), "{name:?}");
     }
 
     #[test]

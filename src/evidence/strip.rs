@@ -354,36 +354,46 @@ fn audio(bytes: Vec<u8>, removed: &mut Removed, kept: &mut Option<&'static str>)
             .read()
             .map_err(|_| FileError::Damaged)
     };
+    // A tag lofty lists is removed, items or not (a frame it cannot map to an item is still metadata),
+    // except the Vorbis comment header every Ogg file must keep (its vendor string, see `items`). Then the
+    // file is read again, and what is still listed removed again: on a hostile file lofty may list a tag that
+    // a removal does not take away (or that takes the content with it, which the type check in `strip` then
+    // refuses). A file that still lists one after three rounds is refused, never passed on with it.
+    let listed = |tag: &&lofty::tag::Tag| items(tag) > 0 || tag.tag_type() != TagType::VorbisComments;
     let mut file = Cursor::new(bytes);
-    let tagged = read(&mut file)?;
-    let present: Vec<(TagType, bool)> = tagged
-        .tags()
-        .iter()
-        .map(|tag| (tag.tag_type(), items(tag) > 0))
-        .collect();
-    for (tag_type, had_items) in present {
-        file.set_position(0);
-        tag_type
-            .remove_from(&mut file, WriteOptions::default())
-            .map_err(|_| FileError::Damaged)?;
-        if !had_items {
-            continue;
+    let mut clean = None;
+    for _ in 0..3 {
+        let tagged = read(&mut file)?;
+        let present: Vec<(TagType, bool)> = tagged
+            .tags()
+            .iter()
+            .filter(listed)
+            .map(|tag| (tag.tag_type(), items(tag) > 0))
+            .collect();
+        if present.is_empty() {
+            clean = Some(tagged);
+            break;
         }
-        removed.add(match tag_type {
-            TagType::Id3v1 => "id3v1",
-            TagType::Id3v2 => "id3v2",
-            TagType::Ape => "ape",
-            TagType::Mp4Ilst => "mp4-tags",
-            TagType::VorbisComments => "vorbis-comments",
-            TagType::RiffInfo => "riff-info",
-            _ => "other",
-        });
+        for (tag_type, had_items) in present {
+            file.set_position(0);
+            tag_type
+                .remove_from(&mut file, WriteOptions::default())
+                .map_err(|_| FileError::Damaged)?;
+            if !had_items {
+                continue;
+            }
+            removed.add(match tag_type {
+                TagType::Id3v1 => "id3v1",
+                TagType::Id3v2 => "id3v2",
+                TagType::Ape => "ape",
+                TagType::Mp4Ilst => "mp4-tags",
+                TagType::VorbisComments => "vorbis-comments",
+                TagType::RiffInfo => "riff-info",
+                _ => "other",
+            });
+        }
     }
-    // Read back: a tag that survived is this file's refusal, never a file passed on with it.
-    let after = read(&mut file)?;
-    if after.tags().iter().any(|tag| items(tag) > 0) {
-        return Err(FileError::Damaged);
-    }
+    let after = clean.ok_or(FileError::Damaged)?;
     let vendor = |tag: &lofty::tag::Tag| tag.get_string(ItemKey::EncoderSoftware).is_some_and(|v| !v.is_empty());
     if after
         .tags()

@@ -278,3 +278,19 @@ fn an_m4a_and_an_mp4_lose_their_tags() {
     );
     stripped("quay-phim.mp4", mp4, Kind::Mp4, &["mp4-tags"]);
 }
+
+/// Found by the `evidence_audio` fuzz target: an MP3 on which lofty lists an empty ID3v2 tag after the first
+/// removal, and whose second removal takes the start of the sound with it. The stripper now removes until
+/// nothing is listed, so such a file is refused as damaged instead of coming out unstable.
+#[test]
+fn an_mp3_whose_tags_do_not_go_is_refused_not_passed_on() {
+    let found = include_bytes!("regressions/mp3-phantom-id3v2.bin");
+    let kind = super::super::sniff(found).expect("a type");
+    match strip(kind, found.to_vec()) {
+        Err(error) => assert_eq!(error, FileError::Damaged),
+        Ok(once) => {
+            let twice = strip(kind, once.bytes.clone()).expect("a stripped file strips again");
+            assert!(twice.removed.is_empty(), "{:?}", twice.removed);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Fuzzes the metadata stripper on PDF (lopdf): the type read from the content, the strip, its result still of its
+//! type and nothing left for a second strip (`shared/evidence.rs`). Input: a whole file; seeds in
+//! `fuzz/seeds/evidence_pdf/`.
+
+#![no_main]
+
+#[path = "shared/evidence.rs"]
+mod evidence;
+
+use libfuzzer_sys::fuzz_target;
+use minhbach::evidence::Kind;
+
+fuzz_target!(|data: &[u8]| evidence::strips(&[Kind::Pdf], data));
