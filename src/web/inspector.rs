@@ -1,10 +1,10 @@
-//! Staff pages: sign-in, the queue ordered by deadline, the case page with its actions. Every form that
+//! Staff pages: the queue ordered by deadline, the case page with its actions (sign-in is `sign_in.rs`). Every form that
 //! changes state carries the session's CSRF token and passes [`SameOrigin`]; the cookie is SameSite=Strict.
 
 use crate::app::evidence;
 use crate::domain::EntryKind;
 use rocket::form::{Form, FromForm};
-use rocket::http::{CookieJar, Status};
+use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{get, post, routes, uri, Route, State};
 use rocket_dyn_templates::Template;
@@ -14,10 +14,8 @@ use super::error::field_message;
 use super::guards::SameOrigin;
 use super::i18n::Lang;
 use super::pages::{self, status_name};
-use super::session::{self, Staff};
-use crate::app::accounts::{Credentials, SignInLimits};
-use crate::app::{self, casework, org, retention, Clock, Error, KdfGate};
-use crate::config::ServerSecret;
+use super::session::Staff;
+use crate::app::{self, casework, org, retention, Clock, Error};
 use crate::domain::ids::ReportId;
 use crate::domain::staff::Role;
 use crate::domain::{Category, Status as CaseStatus};
@@ -27,9 +25,6 @@ use crate::store::Db;
 
 pub fn routes() -> Vec<Route> {
     routes![
-        get_sign_in,
-        post_sign_in,
-        post_sign_out,
         get_queue,
         get_queue_signed_out,
         get_case,
@@ -52,78 +47,6 @@ pub fn staff_context(staff: &Staff, lang: Lang) -> Value {
         "csrf": staff.csrf,
         "idle_minutes": staff.idle_minutes,
     })
-}
-
-fn sign_in_page(lang: Lang, error: Option<&str>) -> Template {
-    pages::render(
-        "inspector/sign_in",
-        lang,
-        "/inspector/sign-in",
-        json!({ "error": error.map(|k| lang.tr(k)) }),
-    )
-}
-
-#[get("/sign-in")]
-fn get_sign_in(lang: Lang) -> Template {
-    sign_in_page(lang, None)
-}
-
-#[derive(FromForm)]
-struct SignInForm {
-    username: Option<String>,
-    password: Option<String>,
-    totp: Option<String>,
-}
-
-#[allow(clippy::too_many_arguments)]
-#[post("/sign-in", data = "<form>")]
-async fn post_sign_in(
-    _origin: SameOrigin,
-    form: Form<SignInForm>,
-    lang: Lang,
-    db: &State<Db>,
-    gate: &State<KdfGate>,
-    limits: &State<SignInLimits>,
-    secret: &State<ServerSecret>,
-    cookies: &CookieJar<'_>,
-) -> Result<Redirect, (Status, Template)> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (username, password, totp) = (text(&form.username), text(&form.password), text(&form.totp));
-    let credentials = Credentials {
-        username: &username,
-        password: &password,
-        totp: &totp,
-    };
-    match session::sign_in(db, gate, limits, secret, cookies, credentials).await {
-        Ok(role) => {
-            let home = if role == Role::Admin { "/admin" } else { "/inspector" };
-            Ok(Redirect::to(format!("{home}{}", lang.query())))
-        }
-        Err(Error::Rejected) => Err((Status::Unauthorized, sign_in_page(lang, Some("error-sign-in")))),
-        Err(Error::Throttled) => Err((Status::TooManyRequests, sign_in_page(lang, Some("error-throttled")))),
-        Err(_) => Err((Status::ServiceUnavailable, sign_in_page(lang, Some("error-storage")))),
-    }
-}
-
-#[derive(FromForm)]
-struct CsrfForm {
-    csrf: Option<String>,
-}
-
-#[post("/sign-out", data = "<form>")]
-async fn post_sign_out(
-    _origin: SameOrigin,
-    staff: Staff,
-    form: Form<CsrfForm>,
-    lang: Lang,
-    db: &State<Db>,
-    cookies: &CookieJar<'_>,
-) -> PageResult<Redirect> {
-    if !staff.csrf_matches(form.csrf.as_deref()) {
-        return Err(Error::CrossSite);
-    }
-    session::sign_out(db, &staff, cookies).await?;
-    Ok(Redirect::to(format!("/inspector/sign-in{}", lang.query())))
 }
 
 pub(super) async fn unit_names(db: &Db, lang: Lang) -> app::Result<Vec<(String, String)>> {

@@ -15,6 +15,7 @@ mod pages;
 mod public;
 mod reporter;
 pub mod session;
+mod sign_in;
 mod token;
 
 use rocket::fairing::AdHoc;
@@ -52,6 +53,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .manage(secret)
         .mount("/", public::routes())
         .mount("/report", reporter::routes())
+        .mount("/inspector", sign_in::routes())
         .mount("/inspector", inspector::routes())
         .mount("/inspector", evidence::routes())
         .mount("/officer", officer::routes())
