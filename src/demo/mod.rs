@@ -128,6 +128,17 @@ pub async fn fill(
     let now = Clock::now().millis();
     let mut events: Vec<Event> = Vec::new();
     for report in 0..options.reports {
+        // The newest report came in an hour ago and waits for triage, whatever the day and the hour (citizens
+        // file at any time; staff act on working days): the queue always shows one. (Drawn at random, the
+        // newest could be triaged already at some hours, and the demo then had no received report.)
+        if report + 1 == options.reports {
+            events.push(Event {
+                at: now - DAY / 24,
+                report,
+                step: Step::Submit,
+            });
+            continue;
+        }
         let received = now - rng.gen_range(0..240 * DAY);
         events.extend(script(&mut rng, report, on_working_day(received)));
     }
