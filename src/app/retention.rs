@@ -119,7 +119,7 @@ pub async fn sweep(db: &Db, clock: Clock, mode: Mode, mut progress: impl FnMut(u
     for (done, case) in cases.iter().enumerate() {
         progress(done, cases.len());
         match case.retention() {
-            Retention::Due { outcome, erase_on, .. } if local_date(now) >= erase_on => {
+            due @ Retention::Due { outcome, erase_on, .. } if due.is_due(now) => {
                 if case.held_since.is_some() {
                     sweep.held += 1;
                     continue;

@@ -234,6 +234,14 @@ mod tests {
         .unwrap()
     }
 
+    /// The outcome and start of a retention that must be due.
+    fn due(retention: Retention) -> (Outcome, i64) {
+        match retention {
+            Retention::Due { outcome, since, .. } => (outcome, since),
+            other => panic!("not due: {other:?}"),
+        }
+    }
+
     fn clock(path: &[(&str, i64)]) -> String {
         path.iter().map(|(to, at)| format!("{at}:t:{to}:1;")).collect()
     }
@@ -249,10 +257,7 @@ mod tests {
         ]);
         let r = retention(Some(&s), &c, None);
         assert_eq!(r.erase_on(), Some(date!(2026 - 05 - 23)), "{r:?}");
-        let Retention::Due { outcome, since, .. } = r.clone() else {
-            panic!()
-        };
-        assert_eq!((outcome, since), (Outcome::Unsubstantiated, T0 + 21 * DAY));
+        assert_eq!(due(r.clone()), (Outcome::Unsubstantiated, T0 + 21 * DAY));
         assert!(!r.is_due(T0 + 60 * DAY));
         assert!(r.is_due(T0 + 83 * DAY));
         let rejected = clock(&[("rejected", T0), ("closed", T0 + DAY)]);
@@ -275,11 +280,8 @@ mod tests {
             ("closed", T0 + DAY),
         ]);
         let unclaimed = retention(Some(&s), &c, Some((State::Decided, T0 + 10 * DAY)));
-        let Retention::Due { outcome, since, .. } = unclaimed else {
-            panic!("{unclaimed:?}")
-        };
         assert_eq!(
-            (outcome, since),
+            due(unclaimed),
             (Outcome::CommendationUnclaimed, T0 + 10 * DAY),
             "from the decision"
         );
@@ -290,20 +292,14 @@ mod tests {
             );
         }
         let paid = retention(Some(&s), &c, Some((State::Paid, T0 + 400 * DAY)));
-        let Retention::Due { outcome, since, .. } = paid else {
-            panic!("{paid:?}")
-        };
         assert_eq!(
-            (outcome, since),
+            due(paid),
             (Outcome::CommendationPaid, T0 + 400 * DAY),
             "from the payment, after closing"
         );
         let early = retention(Some(&s), &c, Some((State::NoReward, T0)));
-        let Retention::Due { outcome, since, .. } = early else {
-            panic!("{early:?}")
-        };
         assert_eq!(
-            (outcome, since),
+            due(early),
             (Outcome::Substantiated, T0 + DAY),
             "from the closing, after the decision"
         );

@@ -280,7 +280,7 @@ pub async fn reassign(
         tx.rollback().await?;
         return Ok(false);
     }
-    grants::insert_grant(&mut tx, report_id, next, grant).await?;
+    grants::insert_grant_locked(&mut tx, report_id, next, grant).await?;
     if let Some(previous) = previous.filter(|p| *p != next) {
         grants::delete_grant(&mut tx, report_id, previous).await?;
     }

@@ -15,6 +15,19 @@ pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant:
     if !super::reports::lock_unerased(tx, report_id).await? {
         return Ok(false);
     }
+    insert_grant_locked(tx, report_id, holder, grant).await?;
+    Ok(true)
+}
+
+/// [`insert_grant`] for a caller whose transaction already holds the report's row unerased: it inserted the
+/// report, or updated the row on condition that it is not erased (a reassignment). A submission stores
+/// several grants; it need not lock its own new row for each.
+pub(super) async fn insert_grant_locked(
+    tx: &mut Tx<'_>,
+    report_id: &str,
+    holder: &str,
+    grant: &Grant,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO key_grants (report_id, holder, encapped_key, sealed_key) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (report_id, holder) DO UPDATE SET encapped_key = excluded.encapped_key, sealed_key = excluded.sealed_key",
@@ -25,7 +38,7 @@ pub async fn insert_grant(tx: &mut Tx<'_>, report_id: &str, holder: &str, grant:
     .bind(&grant.sealed)
     .execute(&mut **tx)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 pub async fn find_grant(pool: &AnyPool, report_id: &ReportId, holder: &str) -> Result<Option<Grant>, sqlx::Error> {

@@ -62,7 +62,7 @@ async fn insert_with_grants(
 ) -> Result<(), sqlx::Error> {
     insert_in(tx, report).await?;
     for (holder, grant) in grants {
-        super::grants::insert_grant(tx, &report.id, holder, grant).await?;
+        super::grants::insert_grant_locked(tx, &report.id, holder, grant).await?;
     }
     let id = Some(report.id.as_str());
     let detail = serde_json::json!({ "category": report.category, "unit": report.unit_id }).to_string();

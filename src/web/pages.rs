@@ -222,29 +222,32 @@ pub fn erasure_note(lang: Lang, case: &crate::store::cases::CaseRow) -> Option<S
 /// `null` unless due, held or erased).
 pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
     use crate::domain::retention::Retention;
-    let held_since = case.held_since.map(rfc3339);
-    if let Some(at) = case.erased_at {
-        return json!({ "state": "erased", "erase_on": null, "outcome": null, "months": null, "rule": null,
-            "held_since": null, "erased_at": rfc3339(at) });
-    }
-    match case.retention() {
+    let retention = case.retention();
+    let state = match (&retention, case.erased_at) {
+        (_, Some(_)) => "erased",
+        (Retention::Due { .. }, None) => "due",
+        (Retention::AwaitingCommendation, None) => "awaiting_commendation",
+        (Retention::Kept, None) => "kept",
+        (Retention::Open, None) => "open",
+    };
+    let due = match retention {
         Retention::Due {
             outcome,
             period,
             erase_on,
             ..
-        } => json!({ "state": "due", "erase_on": erase_on.to_string(), "outcome": outcome.as_str(),
-            "months": period.months, "rule": period.rule, "held_since": held_since, "erased_at": null }),
-        other => {
-            let state = match other {
-                Retention::AwaitingCommendation => "awaiting_commendation",
-                Retention::Kept => "kept",
-                _ => "open",
-            };
-            json!({ "state": state, "erase_on": null, "outcome": null, "months": null, "rule": null,
-                "held_since": held_since, "erased_at": null })
-        }
-    }
+        } if case.erased_at.is_none() => Some((outcome, period, erase_on)),
+        _ => None,
+    };
+    json!({
+        "state": state,
+        "erase_on": due.as_ref().map(|(_, _, day)| day.to_string()),
+        "outcome": due.as_ref().map(|(outcome, _, _)| outcome.as_str()),
+        "months": due.as_ref().map(|(_, period, _)| period.months),
+        "rule": due.as_ref().map(|(_, period, _)| period.rule.clone()),
+        "held_since": case.held_since.filter(|_| case.erased_at.is_none()).map(rfc3339),
+        "erased_at": case.erased_at.map(rfc3339),
+    })
 }
 
 #[cfg(test)]

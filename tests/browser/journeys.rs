@@ -148,6 +148,8 @@ fn page_date(lang: &str, day: time::Date) -> String {
 /// Everything a run shares between journeys.
 struct Run {
     app: App,
+    /// The policy file `app` runs (`journey_policy`), for the operator's commands of journey 8.
+    policy: PathBuf,
     /// A second server whose staff sessions end after 3 idle seconds.
     idle: App,
     attacker: Attacker,
@@ -266,6 +268,7 @@ pub async fn run(kind: Kind, browser: PathBuf, driver: PathBuf) -> Outcome {
     };
     let mut run = Run {
         app,
+        policy,
         idle,
         attacker,
         proxy,
@@ -1140,12 +1143,11 @@ impl Run {
 
     /// `minhbach retention run` as the operator types it, on the journeys' server (its data, its policy).
     fn retention_run(&self) -> Result<String> {
-        let policy = journey_policy()?;
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_minhbach"))
             .args(["retention", "run"])
             .env("MINHBACH_DATA_DIR", &self.app.data_dir)
             .env("MINHBACH_DATABASE_URL", &self.app.database_url)
-            .env("MINHBACH_POLICY_FILE", &policy)
+            .env("MINHBACH_POLICY_FILE", &self.policy)
             .env("MINHBACH_LOG", "warn")
             .output()
             .map_err(|e| format!("minhbach retention run: {e}"))?;

@@ -333,24 +333,15 @@ async fn the_sweep_erases_closed_reports_past_their_period_and_only_the_stub_sta
         .await
         .unwrap()
         .get("n");
-    let mut last = (0, 0);
-    let sweep = retention::sweep(app.db(), Clock::at(later), retention::Mode::Operator, |done, total| {
-        assert!(done <= total);
-        last = (done, total);
-    })
-    .await
-    .unwrap();
+    let sweep = retention::sweep(app.db(), Clock::at(later), retention::Mode::Operator, |_, _| {})
+        .await
+        .unwrap();
     let mut erased: Vec<String> = sweep.erased.iter().map(|e| e.id.to_string()).collect();
     erased.sort();
     assert_eq!(erased, expected, "{sweep:?}");
     assert_eq!(
-        (
-            sweep.looked_at as i64,
-            last.0 as i64,
-            sweep.held,
-            sweep.awaiting_commendation
-        ),
-        (closed, closed, 1, 1),
+        (sweep.looked_at as i64, sweep.held, sweep.awaiting_commendation),
+        (closed, 1, 1),
         "{sweep:?}"
     );
     for id in [&rejected, &gone] {
