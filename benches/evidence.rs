@@ -15,18 +15,12 @@ mod server;
 
 use std::time::{Duration, Instant};
 
+use server::memory_kib;
+
 const MIB: f64 = 1024.0 * 1024.0;
 const BOUNDARY: &str = "----minhbach-bench-5d1e";
 
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// Resets the peak (VmHWM) to the current resident size, so each phase reports its own peak.
+/// Resets a process's peak (`VmHWM`) to its resident size now, so that each phase reports its own peak.
 fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }

@@ -28,7 +28,7 @@ fn main() {
     let deployment = server::Deployment::new(&dir.path().join("data"), database_url);
     let staff = flood::add_inspectors(&deployment, env_usize("BENCH_STAFF", 20));
     let server = deployment.serve();
-    let idle = flood::memory_kib(server.pid(), "VmRSS");
+    let idle = server::memory_kib(server.pid(), "VmRSS");
     println!("flood: {clients} anonymous clients submitting for {seconds} s on {backend}; staff signing in meanwhile");
     let seen = flood::flood(&server, staff, clients, Duration::from_secs(seconds as u64));
     let p = |v: &[f64], q| flood::percentile(v, q);

@@ -19,6 +19,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+#[path = "../tests/common/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use server::memory_kib;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -67,16 +73,6 @@ fn start_server() -> Server {
         thread::sleep(Duration::from_millis(50));
     }
     server
-}
-
-/// A memory figure of the server process from `/proc/PID/status`, in KiB: `VmRSS` (resident now) or
-/// `VmHWM` (the peak).
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
 }
 
 fn report_body(i: usize) -> serde_json::Value {

@@ -44,22 +44,17 @@ fn post(base: &str, path: &str, body: serde_json::Value) -> Option<serde_json::V
 }
 
 fn integrity_ok(deployment: &Deployment) -> bool {
-    use sqlx::{Connection, Executor, Row};
-    let Some(url) = deployment.database_url.clone().filter(|u| u.starts_with("postgres")) else {
-        let url = format!("sqlite://{}?mode=rw", deployment.data_dir.join("minhbach.db").display());
-        return tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
-            sqlx::any::install_default_drivers();
-            let Ok(mut conn) = sqlx::AnyConnection::connect(&url).await else {
-                return false;
-            };
-            let check = conn.fetch_one("PRAGMA integrity_check").await;
-            check.ok().and_then(|r| r.try_get::<String, _>(0).ok()).as_deref() == Some("ok")
-        });
-    };
-    // PostgreSQL has no file to check: it must answer, with its ledger whole (audit verify, at the end).
+    use sqlx::{Executor, Row};
     tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyConnection::connect(&url).await.is_ok()
+        let Some(mut conn) = deployment.connect().await else {
+            return false;
+        };
+        // PostgreSQL has no file to check: it must answer, with its ledger whole (audit verify, at the end).
+        if deployment.database_url.is_some() {
+            return true;
+        }
+        let check = conn.fetch_one("PRAGMA integrity_check").await;
+        check.ok().and_then(|r| r.try_get::<String, _>(0).ok()).as_deref() == Some("ok")
     })
 }
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::server::{report_body, Deployment, Server};
+use crate::server::{memory_kib, report_body, Deployment, Server};
 
 pub use crate::server::StaffAccount;
 
@@ -42,15 +42,6 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-/// A memory figure of a process from `/proc/PID/status`, in KiB (`VmRSS`, `VmHWM`).
-pub fn memory_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
 }
 
 /// Signs in with the next unused TOTP step of some account; the session cookie and the time taken.

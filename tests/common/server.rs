@@ -64,17 +64,27 @@ impl Deployment {
         command
     }
 
+    /// The deployment's database URL as a connection of the test's own opens it (the SQLite file in the data
+    /// directory when no PostgreSQL URL is set).
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rw", self.data_dir.join("minhbach.db").display()))
+    }
+
+    /// A connection of the test's own to the deployment's database; `None` when it does not open.
+    pub async fn connect(&self) -> Option<sqlx::AnyConnection> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url()).await.ok()
+    }
+
     /// The reports stored, read with a connection of its own (after the server was killed, this is what
     /// the next start finds).
     pub fn count_reports(&self) -> i64 {
-        use sqlx::{Connection, Executor, Row};
-        let url = self
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rw", self.data_dir.join("minhbach.db").display()));
+        use sqlx::{Executor, Row};
         tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
-            sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&url).await.expect("the database opens");
+            let mut conn = self.connect().await.expect("the database opens");
             conn.fetch_one("SELECT COUNT(*) AS n FROM reports")
                 .await
                 .and_then(|r| r.try_get::<i64, _>("n"))
@@ -243,4 +253,14 @@ pub fn opens(server_base: &str, code: &str) -> bool {
         .timeout(Duration::from_secs(30))
         .send_json(serde_json::json!({ "code": code }))
         .is_ok_and(|r| r.status() == 200)
+}
+
+/// A memory figure of a process from `/proc/PID/status`, in KiB: `VmRSS` (resident now) or `VmHWM` (the
+/// peak); 0 when the process is gone.
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
 }
