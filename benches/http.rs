@@ -11,8 +11,6 @@
 //! the server rests before "idle after load" is read, default 15: tokio retires idle blocking threads, where
 //! Argon2id ran, after 10 s, and the allocator then returns their memory).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,50 +27,13 @@ fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> Server {
+/// `minhbach serve` on a fresh data directory (SQLite, or `BENCH_DATABASE_URL`), started as the tests start it;
+/// the directory lives as long as the returned guard.
+fn start_server() -> (server::Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_minhbach"));
-    command
-        .arg("serve")
-        .env("MINHBACH_DATA_DIR", dir.path().join("data"))
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("MINHBACH_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => command.env("MINHBACH_DATABASE_URL", url),
-        Err(_) => command.env_remove("MINHBACH_DATABASE_URL"),
-    };
-    let child = command.spawn().expect("the server starts");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while ureq::get(&server.base).call().is_err() {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        thread::sleep(Duration::from_millis(50));
-    }
-    server
+    let database_url = std::env::var("BENCH_DATABASE_URL").ok();
+    let deployment = server::Deployment::new(&dir.path().join("data"), database_url);
+    (deployment.serve(), dir)
 }
 
 fn report_body(i: usize) -> serde_json::Value {
@@ -150,8 +111,8 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let clients = env_usize("BENCH_CLIENTS", 2);
     let per_client = env_usize("BENCH_REQUESTS", 200);
-    let server = start_server();
-    let pid = server.child.id();
+    let (server, _dir) = start_server();
+    let pid = server.pid();
     thread::sleep(Duration::from_secs(2));
     let idle_before = memory_kib(pid, "VmRSS:");
     let kdf = minhbach::crypto::KdfParams::default();
