@@ -31,21 +31,25 @@ impl<'r> FromRequest<'r> for SameOrigin {
     }
 }
 
-/// A reporter's request that needs a key derivation, let in only while the derivation queue has room. When
-/// it is full the request is refused before its body is read (`503`, `Retry-After`), so a flood costs the
-/// server almost nothing per refusal. Forms that carry the reporter's own text do not use it: they come
-/// back with the text kept instead (the gate refuses them later, after the body is read).
-pub struct DerivationRoom;
+/// A reporter's request from this site that needs a key derivation: [`SameOrigin`] first (`403`), then room
+/// in the derivation queue. When the queue is full the request is refused before its body is read (`503`,
+/// `Retry-After`), so a flood costs the server almost nothing per refusal. Forms that carry the reporter's
+/// own text do not use it: they pass [`SameOrigin`] alone and come back with the text kept instead (the
+/// gate refuses them later, after the body is read).
+pub struct SameOriginRoom;
 
 /// Set on a request refused for a full derivation queue, so that the error answer can say so.
 #[derive(Clone, Copy, Default)]
 pub struct BusyRefused(pub bool);
 
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for DerivationRoom {
+impl<'r> FromRequest<'r> for SameOriginRoom {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        if let Outcome::Error(refused) = req.guard::<SameOrigin>().await {
+            return Outcome::Error(refused);
+        }
         let full = req
             .rocket()
             .state::<crate::app::KdfGate>()
@@ -54,7 +58,7 @@ impl<'r> FromRequest<'r> for DerivationRoom {
             req.local_cache(|| BusyRefused(true));
             Outcome::Error((Status::ServiceUnavailable, ()))
         } else {
-            Outcome::Success(DerivationRoom)
+            Outcome::Success(SameOriginRoom)
         }
     }
 }

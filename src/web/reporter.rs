@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::error::{field_message, RetryAfter};
 use super::evidence::{incoming, FilesContext, Upload, UploadTurn};
-use super::guards::{DerivationRoom, SameOrigin, Services};
+use super::guards::{SameOrigin, SameOriginRoom, Services};
 use super::i18n::Lang;
 use super::pages;
 use super::token::TokenKey;
@@ -213,8 +213,7 @@ fn get_lookup(lang: Lang) -> Template {
 /// Opens the report of the typed code and shows its status. Unknown and malformed codes get one answer.
 #[post("/status", data = "<form>")]
 async fn post_lookup(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
+    _origin: SameOriginRoom,
     form: Form<LookupForm>,
     lang: Lang,
     services: Services<'_>,

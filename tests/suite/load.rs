@@ -1,7 +1,7 @@
 //! A full key-derivation queue: reporters are refused at once with `503` and `Retry-After` (nothing stored,
 //! the form's text and a reply's kept), while staff still sign in.
 
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use serde_json::json;
 
 use crate::helpers::{report, TestApp};
@@ -41,6 +41,19 @@ async fn a_full_derivation_queue_refuses_reporters_at_once_and_staff_still_sign_
         assert_eq!(response.headers().get_one("Retry-After"), Some("2"));
         let reply: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
         assert_eq!(reply["error"]["code"], "busy", "{reply}");
+        // The site is checked before the queue: a call from another site is refused as such, full queue or not.
+        let response = app
+            .client
+            .post("/api/v1/reports")
+            .header(ContentType::JSON)
+            .header(Header::new("Sec-Fetch-Site", "cross-site"))
+            .body(body.to_string())
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Forbidden);
+        assert_eq!(response.headers().get_one("Retry-After"), None);
+        let reply: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+        assert_eq!(reply["error"]["code"], "cross_site", "{reply}");
         // The form comes back with what the reporter wrote, and says nothing was stored.
         let fields = [
             ("category", "bribe-taking"),

@@ -17,7 +17,7 @@ use crate::domain::{FieldError, FieldErrors};
 use crate::evidence::Evidence;
 use crate::store::Db;
 use crate::web::evidence::{incoming, Upload, UploadTurn};
-use crate::web::guards::{DerivationRoom, SameOrigin};
+use crate::web::guards::{SameOrigin, SameOriginRoom};
 use crate::web::i18n::Lang;
 use crate::web::pages;
 
@@ -37,13 +37,7 @@ type ApiResult = app::Result<(Status, Json<Value>)>;
 
 /// `{"category", "unit", "narrative", "accused"?, "incident_date"?, "amount_vnd"?}` → 201 with the code.
 #[post("/reports", data = "<body>", rank = 2)]
-async fn post_report(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
-    body: JsonBody,
-    db: &State<Db>,
-    gate: &State<KdfGate>,
-) -> ApiResult {
+async fn post_report(_origin: SameOriginRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     submit(db, gate, &body, Ok(Vec::new())).await
 }
 
@@ -51,8 +45,7 @@ async fn post_report(
 /// parts. → 201 with the code and what was removed from each file; a refused file → 422 with `files`.
 #[post("/reports", format = "multipart/form-data", data = "<form>", rank = 1)]
 async fn post_report_with_files(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
+    _origin: SameOriginRoom,
     _turn: UploadTurn,
     form: Form<ReportParts>,
     db: &State<Db>,
@@ -118,8 +111,7 @@ fn post_attachments_not_multipart(_origin: SameOrigin) -> Status {
 /// checked before the code is, so a refused file never costs a key derivation.
 #[post("/reports/attachments", format = "multipart/form-data", data = "<form>")]
 async fn post_attachments(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
+    _origin: SameOriginRoom,
     _turn: UploadTurn,
     form: Form<ReportParts>,
     db: &State<Db>,
@@ -149,8 +141,7 @@ fn code_of(body: &JsonBody) -> Option<RetrievalCode> {
 /// the same 404.
 #[post("/reports/status", data = "<body>")]
 async fn post_status(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
+    _origin: SameOriginRoom,
     body: JsonBody,
     lang: Lang,
     db: &State<Db>,
@@ -188,8 +179,7 @@ fn commendation_json(lang: Lang, view: Option<&ReporterView>) -> Value {
 /// alone) or declined. Nothing to claim → 409. The body is checked before the code.
 #[post("/reports/claim", data = "<body>")]
 async fn post_claim(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
+    _origin: SameOriginRoom,
     body: JsonBody,
     lang: Lang,
     db: &State<Db>,
@@ -272,13 +262,7 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
 /// `{"code", "body"}` → 201. The body is checked before the code is, so a bad body never costs a key
 /// derivation; an unknown code is the same 404 as for the status.
 #[post("/reports/messages", data = "<body>")]
-async fn post_message(
-    _origin: SameOrigin,
-    _room: DerivationRoom,
-    body: JsonBody,
-    db: &State<Db>,
-    gate: &State<KdfGate>,
-) -> ApiResult {
+async fn post_message(_origin: SameOriginRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
     let mut errors = FieldErrors::default();
     let text = body.text("body", &mut errors);
     let message = match parse_message(text.as_deref()) {
