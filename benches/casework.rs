@@ -4,8 +4,10 @@
 //! `BENCH_DATABASE_URL`) with `BENCH_REPORTS` reports (default 100 000) assigned across 10 inspectors of one
 //! team, then starts the release server on it and measures, signed in (sign-in excluded):
 //! the supervisor's team queue (all reports), an inspector's queue, a filtered queue, a deep page, and the
-//! case page (decrypting the report from the reader's HPKE grant), and the supervisor's on-time page, which
-//! computes every deadline of every case of the team. It prints p50, p95 and p99 of each.
+//! case page (decrypting the report from the reader's HPKE grant), the supervisor's statistics page, which
+//! computes every deadline of every case of the team, and the public transparency page (which reads the
+//! day's checkpoint; the time its figures take to count, once a day, is printed first). It prints p50, p95
+//! and p99 of each.
 //!
 //! Seeding uses cheap Argon2id parameters for the reporters' code wrap (the pages measured never run it);
 //! everything else — HPKE grants for assignee, supervisor and recovery key, AES-GCM fields, ledger — is real.
@@ -292,6 +294,7 @@ fn main() {
     eprintln!("seeding {reports} reports on {backend}…");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (secret, case_id) = rt.block_on(seed(&settings, reports));
+    rt.block_on(public_figures(&settings));
     drop(rt);
 
     let port = TcpListener::bind("127.0.0.1:0")
@@ -357,8 +360,40 @@ fn main() {
         &supervisor,
         n.min(10),
     );
+    // Issue #13's public page: it reads the day's checkpoint, which the server makes at start.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !ureq::get(&format!("{base}/transparency"))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .is_some_and(|page| page.contains("id=\"figure-on-time\""))
+    {
+        assert!(Instant::now() < deadline, "no checkpoint with figures");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    measure("transparency page (public)", &base, "/transparency", "", n);
     // Issue #10's figure: a backup of this database while the server runs, and the restore time (RTO).
     backup_and_restore(&settings, dir.path());
+}
+
+/// The public page's figures over every report, as the server's daily checkpoint counts them (once a day,
+/// in the background), timed.
+async fn public_figures(settings: &Settings) {
+    let db = minhbach::store::Db::connect(&settings.database_url())
+        .await
+        .expect("db");
+    let today = minhbach::domain::calendar::local_date(minhbach::store::now_millis());
+    let started = Instant::now();
+    let figures = minhbach::app::audit::public_figures(&db, minhbach::domain::calendar::midnight_millis(today))
+        .await
+        .expect("figures");
+    println!(
+        "public figures of the daily checkpoint ({} reports in {} quarters): {:.0} ms",
+        figures.received.iter().sum::<u64>(),
+        figures.quarters.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    db.close().await;
 }
 
 /// `minhbach backup` under the running server, then `minhbach restore` into a new data directory (or the

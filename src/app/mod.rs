@@ -16,6 +16,7 @@ pub mod kdf;
 pub mod org;
 pub mod reporting;
 pub mod retention;
+pub mod stats;
 
 use time::Date;
 

@@ -70,6 +70,11 @@ pub fn local_date(utc_millis: i64) -> Date {
     local_time(utc_millis).date()
 }
 
+/// The instant (UTC ms) at which `day` begins in Vietnam.
+pub fn midnight_millis(day: Date) -> i64 {
+    day.midnight().assume_offset(VIETNAM).unix_timestamp() * 1000
+}
+
 /// The first and last instants a time can name here (years 1 to 9999 in Vietnam): an instant outside is
 /// read as the nearest of them. No stored time is anywhere near; a corrupt one must not panic (found by
 /// the `clock_codec` fuzz target: a clock entry of the year 26 455).

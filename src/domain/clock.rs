@@ -91,17 +91,34 @@ pub fn deadlines_of<'a>(
 /// The number of cases and the on-time figures per stage over every deadline of every case, as of `now`,
 /// from (receipt time, `clock`) pairs. The work is split over the cores.
 pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(Stage, super::deadlines::OnTime)>) {
-    use super::deadlines::{on_time, OnTime};
+    let (count, figures) = monthly_on_time_of(cases, now, Vec::new());
+    let stages = figures
+        .stages
+        .into_iter()
+        .map(|(stage, total, _)| (stage, total))
+        .collect();
+    (count, stages)
+}
+
+/// The same, and per month of `months` (oldest first; each deadline in the month it fell due).
+pub fn monthly_on_time_of(
+    cases: &[(i64, &str)],
+    now: i64,
+    months: Vec<super::stats::Month>,
+) -> (usize, super::stats::MonthlyOnTime) {
+    use super::stats::MonthlyOnTime;
     let tally = |part: &[(i64, &str)]| {
-        let mut deadlines = Vec::with_capacity(part.len() * 3);
+        let mut figures = MonthlyOnTime::new(months.clone());
         for (received_at, clock) in part {
-            deadlines.extend(deadlines_of_clock(*received_at, clock, now));
+            for deadline in deadlines_of_clock(*received_at, clock, now) {
+                figures.add(&deadline);
+            }
         }
-        on_time(&deadlines)
+        figures
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let size = cases.len().div_ceil(threads).max(1);
-    let parts: Vec<Vec<(Stage, OnTime)>> = std::thread::scope(|scope| {
+    let parts: Vec<MonthlyOnTime> = std::thread::scope(|scope| {
         let handles: Vec<_> = cases
             .chunks(size)
             .map(|part| scope.spawn(move || tally(part)))
@@ -112,17 +129,9 @@ pub fn on_time_of(cases: &[(i64, &str)], now: i64) -> (usize, Vec<(Stage, super:
             .collect()
     });
     // Merged in the policy's stage order, as each part lists them.
-    let mut merged: Vec<(Stage, OnTime)> = Vec::new();
+    let mut merged = MonthlyOnTime::new(months);
     for part in parts {
-        for (stage, t) in part {
-            match merged.iter_mut().find(|(s, _)| *s == stage) {
-                Some((_, total)) => {
-                    total.met += t.met;
-                    total.missed += t.missed;
-                }
-                None => merged.push((stage, t)),
-            }
-        }
+        merged.merge(part);
     }
     (cases.len(), merged)
 }

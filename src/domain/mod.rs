@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commendation;
 pub mod deadlines;
 pub mod entry;
+pub mod figures;
 pub mod ids;
 pub mod money;
 pub mod org;
@@ -17,6 +18,7 @@ pub mod retention;
 pub mod reward;
 pub mod routing;
 pub mod staff;
+pub mod stats;
 pub mod status;
 
 pub use category::Category;

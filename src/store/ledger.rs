@@ -232,11 +232,15 @@ pub async fn team_clocks(pool: &sqlx::AnyPool, team_id: &TeamId) -> Result<TeamC
             .bind(team_id)
             .fetch_one(pool)
             .await?;
-    let clocks: Option<String> = row.try_get("clocks")?;
-    Ok(TeamClocks(clocks.unwrap_or_default()))
+    Ok(TeamClocks::from_text(row.try_get("clocks")?))
 }
 
 impl TeamClocks {
+    /// The joined text as the query returns it (none when no report matched).
+    pub(crate) fn from_text(clocks: Option<String>) -> Self {
+        TeamClocks(clocks.unwrap_or_default())
+    }
+
     /// (receipt time, clock) per case. A malformed part (none is written) is skipped.
     pub fn cases(&self) -> Vec<(i64, &str)> {
         self.0

@@ -16,6 +16,7 @@ pub mod org;
 pub mod reports;
 pub mod retention;
 pub mod sessions;
+pub mod stats;
 pub mod units;
 pub mod users;
 

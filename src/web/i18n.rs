@@ -23,9 +23,13 @@ static_loader! {
     };
 }
 
-/// Registers `{{fluent "key" arg=value}}` (language from the context's `lang`) and strict mode.
+/// Registers `{{fluent "key" arg=value}}` (language from the context's `lang`), `{{chart value}}`
+/// (`charts.rs`) and strict mode.
 pub fn register_helpers(engines: &mut Engines) {
     engines.handlebars.register_helper("fluent", Box::new(fluent_helper));
+    engines
+        .handlebars
+        .register_helper("chart", Box::new(super::charts::chart_helper));
     engines.handlebars.set_strict_mode(true);
 }
 
@@ -43,12 +47,7 @@ fn fluent_helper(
         .param(0)
         .and_then(|p| p.value().as_str())
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("fluent", 0))?;
-    let lang = ctx
-        .data()
-        .get("lang")
-        .and_then(|l| l.as_str())
-        .and_then(Lang::parse)
-        .unwrap_or_default();
+    let lang = Lang::of_context(ctx);
     let args: HashMap<String, FluentValue<'static>> = h
         .hash()
         .iter()
@@ -131,6 +130,15 @@ impl Lang {
         req.headers()
             .get_one("Accept-Language")
             .and_then(|header| header.split(',').find_map(Lang::parse))
+            .unwrap_or_default()
+    }
+
+    /// The language of the page a template renders (its context's `lang`).
+    pub fn of_context(ctx: &Context) -> Self {
+        ctx.data()
+            .get("lang")
+            .and_then(|l| l.as_str())
+            .and_then(Lang::parse)
             .unwrap_or_default()
     }
 

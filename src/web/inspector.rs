@@ -32,8 +32,7 @@ pub fn routes() -> Vec<Route> {
         post_message,
         post_assignment,
         post_extension,
-        post_hold,
-        get_stats
+        post_hold
     ]
 }
 
@@ -422,24 +421,4 @@ async fn post_hold(
         .map(|_| ())
     };
     act(db, &staff, lang, id, action, &form, work).await
-}
-
-/// The supervisor's on-time page: the team's on-time rate per stage. A page of its own, because it reads
-/// every case of the team.
-#[get("/stats")]
-async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> PageResult {
-    let (cases, stages) = casework::team_on_time(db, &staff, Clock::now()).await?;
-    let on_time: Vec<Value> = stages
-        .iter()
-        .map(|(stage, t)| {
-            json!({
-                "stage": lang.tr(&stage.message_key()),
-                "met": t.met,
-                "missed": t.missed,
-                "rate": t.per_mille().map(|p| format!("{}.{} %", p / 10, p % 10)),
-            })
-        })
-        .collect();
-    let context = json!({ "staff": staff_context(&staff, lang), "cases": cases, "on_time": on_time });
-    Ok(pages::render("inspector/stats", lang, "/inspector/stats", context))
 }

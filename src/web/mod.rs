@@ -3,8 +3,10 @@
 
 mod admin;
 pub mod api;
+mod charts;
 mod error;
 mod evidence;
+mod figures;
 pub(crate) mod guards;
 pub mod headers;
 pub mod i18n;
@@ -16,7 +18,9 @@ mod public;
 mod reporter;
 pub mod session;
 mod sign_in;
+mod stats;
 mod token;
+mod transparency;
 
 use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
@@ -52,9 +56,11 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .manage(settings)
         .manage(secret)
         .mount("/", public::routes())
+        .mount("/", transparency::routes())
         .mount("/report", reporter::routes())
         .mount("/inspector", sign_in::routes())
         .mount("/inspector", inspector::routes())
+        .mount("/inspector", stats::routes())
         .mount("/inspector", evidence::routes())
         .mount("/officer", officer::routes())
         .mount("/admin", admin::routes())

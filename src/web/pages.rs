@@ -42,6 +42,20 @@ pub fn time(lang: Lang, utc_millis: i64) -> String {
     format!("{} {:02}:{:02}", date(lang, local.date()), local.hour(), local.minute())
 }
 
+/// A share in per mille as a percentage to one decimal, as each language writes it: 97,5 % or 97.5%.
+pub fn per_mille(lang: Lang, value: u64) -> String {
+    match lang {
+        Lang::Vi => format!("{},{} %", value / 10, value % 10),
+        Lang::En => format!("{}.{}%", value / 10, value % 10),
+    }
+}
+
+/// A number given in tenths, to one decimal: 12,5 or 12.5.
+pub fn tenths(lang: Lang, value: u64) -> String {
+    let separator = if lang == Lang::Vi { ',' } else { '.' };
+    format!("{}{separator}{}", value / 10, value % 10)
+}
+
 /// An amount of đồng with the grouping each language uses: 15.000.000 ₫ or 15,000,000 VND.
 pub fn amount(lang: Lang, vnd: i64) -> String {
     money(lang, vnd, "VND")

@@ -364,6 +364,17 @@ impl Browser {
         }
     }
 
+    /// The size (width, height in CSS pixels) at which the browser drew the first element `css` matches.
+    pub async fn drawn_size(&self, css: &str) -> Result<(f64, f64)> {
+        let (_, _, width, height) = self
+            .find(css)
+            .await?
+            .rectangle()
+            .await
+            .map_err(fail(format!("measure {css}")))?;
+        Ok((width, height))
+    }
+
     pub async fn attr(&self, css: &str, name: &str) -> Result<String> {
         self.find(css)
             .await?

@@ -828,6 +828,20 @@ impl Run {
         b.goto(&format!("/inspector{q}"), "supervisor-queue").await?;
         b.press("a[href^='/inspector/stats']", "on-time").await?;
         b.expect(&tr(lang, "on-time-title")).await?;
+        // The charts are drawn by the browser itself, scripts off: each at its size, the on-time chart with
+        // the bar of the triage met above (100 %).
+        for figure in ["on-time", "open", "workload", "decisions"] {
+            let (width, height) = b.drawn_size(&format!("#figure-{figure} svg.chart")).await?;
+            if width < 300.0 || height < 150.0 {
+                return Err(format!("the {figure} chart is drawn at {width}×{height}"));
+            }
+        }
+        let bar = b.attr("#figure-on-time svg.chart rect.bar", "data-value").await?;
+        if bar != "1000" {
+            return Err(format!(
+                "the on-time chart's first bar is {bar}, not the met triage (1000)"
+            ));
+        }
         self.other_language(Who::Staff, "on-time-title", "on-time").await
     }
 

@@ -164,7 +164,16 @@ async fn a_substantiated_report_runs_from_commendation_to_payment() {
     // The public page counts it from the next day's checkpoint, and shows nothing else of it.
     app.publish_checkpoint(1).await;
     let page = app.get("/transparency").await.into_string().await.unwrap_or_default();
-    assert!(page.contains("Đã chi trả: 1"), "{page}");
+    let csv = app
+        .get("/transparency/commendations.csv")
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    assert!(
+        csv.ends_with(",< 5,< 5\r\n"),
+        "one decided and paid this quarter: {csv}"
+    );
     assert!(
         !page.contains("Bích") && !page.contains("150.000.000") && !page.contains("150000000"),
         "{page}"

@@ -23,4 +23,6 @@ mod staff_audit;
 mod staff_casework;
 mod staff_pages;
 mod staff_session;
+mod stats;
+mod transparency;
 mod xss;

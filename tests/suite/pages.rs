@@ -277,7 +277,13 @@ async fn the_transparency_page_publishes_the_ledger_head_and_counts_only() {
         "the head before tomorrow's midnight is shown"
     );
     assert!(page.contains(&format!("id=\"ledger-entries\">{entries}<")));
-    assert!(page.contains("Tổng số tin báo: <strong>1</strong>") && page.contains("Đã tiếp nhận: 1"));
+    let csv = app
+        .get("/transparency/reports.csv")
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    assert!(csv.ends_with(",< 5,0\r\n"), "one report this quarter reads < 5: {csv}");
     assert!(
         !page.contains("bồi dưỡng") && !page.contains("Tân Xuân"),
         "no content, no unit"
@@ -308,7 +314,7 @@ async fn the_transparency_page_does_not_change_when_a_report_arrives() {
     assert!(app.publish_checkpoint(1).await);
     let tomorrow = app.get("/transparency").await.into_string().await.unwrap_or_default();
     assert_ne!(before, tomorrow, "the next checkpoint counts them");
-    assert!(tomorrow.contains("Tổng số tin báo: <strong>1</strong>"));
+    assert!(before.contains("id=\"no-figures\"") && tomorrow.contains("id=\"figure-reports\""));
     println!("public page: identical after 1 report and 1 reply; changed at the next day's checkpoint");
 }
 
@@ -365,7 +371,7 @@ fn section<'a>(page: &'a str, title: &str) -> &'a str {
 }
 
 /// Issue 8: the transparency page named commendation states as the reporter reads them ("Bạn đã từ chối
-/// nhận thưởng"); the public reads neutral names.
+/// nhận thưởng"); the public reads neutral words (now figures per quarter, issue 13).
 #[rocket::async_test]
 async fn the_transparency_page_names_commendation_states_neutrally() {
     let app = TestApp::spawn().await;
@@ -392,16 +398,12 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
 
     app.publish_checkpoint(1).await;
     let vi = app.get("/transparency").await.into_string().await.unwrap_or_default();
-    let commendations = section(&vi, "Khen thưởng người tố cáo");
-    for line in [
-        "<li>Đang xem xét khen thưởng: 1</li>",
-        "<li>Đã quyết định khen thưởng, chờ người tố cáo đề nghị nhận thưởng: 1</li>",
-        "<li>Người tố cáo từ chối nhận thưởng: 1</li>",
-    ] {
-        assert!(commendations.contains(line), "{line} in {commendations}");
-    }
-    let reports = section(&vi, "Tin báo theo tình trạng");
-    assert!(reports.contains("Tố cáo đúng: 2") && reports.contains("Tố cáo đúng một phần: 1"));
+    let commendations = section(&vi, "Khen thưởng đã quyết định và đã chi trả theo quý");
+    assert!(
+        commendations.contains("<td>&lt; 5</td>"),
+        "two decisions read < 5: {commendations}"
+    );
+    let reports = section(&vi, "Tin báo tiếp nhận và đã kết luận theo quý");
     for part in [commendations, reports] {
         assert!(!part.to_lowercase().contains("bạn"), "speaks to the reporter: {part}");
     }
@@ -411,13 +413,11 @@ async fn the_transparency_page_names_commendation_states_neutrally() {
         .into_string()
         .await
         .unwrap_or_default();
-    let commendations = section(&en, "Commendations of reporters");
-    assert!(
-        commendations.contains("<li>Declined by the reporter: 1</li>"),
-        "{commendations}"
-    );
-    assert!(commendations.contains("<li>Decided, waiting for the reporter&#x27;s claim: 1</li>"));
-    for part in [commendations, section(&en, "Reports by status")] {
+    for title in [
+        "Commendations decided and paid per quarter",
+        "Reports received and concluded per quarter",
+    ] {
+        let part = section(&en, title);
         assert!(!part.to_lowercase().contains("you"), "speaks to the reporter: {part}");
     }
 }

@@ -121,16 +121,13 @@ async fn stub_of(app: &TestApp, id: &str) -> (String, String, String, i64, Strin
 }
 
 /// The public page's figures as a checkpoint would publish them, over everything stored.
-async fn public_figures(app: &TestApp) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
-    let pool = app.db().pool();
-    (
-        minhbach::store::figures::reports_by_status(pool, i64::MAX)
-            .await
-            .unwrap(),
-        minhbach::store::figures::commendations_by_status(pool, i64::MAX)
-            .await
-            .unwrap(),
-    )
+async fn public_figures(app: &TestApp) -> minhbach::domain::figures::PublicFigures {
+    use minhbach::domain::calendar::{local_date, midnight_millis};
+    let today = local_date(minhbach::app::Clock::now().millis());
+    let cutoff = midnight_millis(today.next_day().and_then(|d| d.next_day()).expect("a day"));
+    minhbach::app::audit::public_figures(app.db(), cutoff)
+        .await
+        .expect("the public figures")
 }
 
 /// Every file of the data directory (database, WAL, keys), as raw bytes.
@@ -289,6 +286,10 @@ async fn the_sweep_erases_closed_reports_past_their_period_and_only_the_stub_sta
 
     let on_time_before = app.get_on_time(&supervisor).await.1;
     let public_before = public_figures(&app).await;
+    assert!(
+        public_before.received.iter().sum::<u64>() >= 5,
+        "the figures count the reports to be erased: {public_before:?}"
+    );
     let stubs_before = (stub_of(&app, &rejected).await, stub_of(&app, &gone).await);
     let before: Vec<_> = [&rejected, &gone, &held, &awaiting, &open]
         .into_iter()
