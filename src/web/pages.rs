@@ -42,10 +42,11 @@ pub fn time(lang: Lang, utc_millis: i64) -> String {
     format!("{} {:02}:{:02}", date(lang, local.date()), local.hour(), local.minute())
 }
 
-/// A share in per mille as a percentage to one decimal, as each language writes it: 97,5 % or 97.5%.
+/// A share in per mille as a percentage to one decimal, as each language writes it: 97,5 % (with a
+/// no-break space, so that a narrow table cell never puts the sign on a line of its own) or 97.5%.
 pub fn per_mille(lang: Lang, value: u64) -> String {
     match lang {
-        Lang::Vi => format!("{},{} %", value / 10, value % 10),
+        Lang::Vi => format!("{},{}\u{a0}%", value / 10, value % 10),
         Lang::En => format!("{}.{}%", value / 10, value % 10),
     }
 }

@@ -229,7 +229,7 @@ async fn supervisors_see_the_on_time_rate_per_stage() {
     assert_eq!(app.get_on_time(&insp).await.0, Status::Forbidden);
     let (_, page) = app.get_page("/inspector/stats", &sup).await;
     assert!(
-        page.contains("Tỷ lệ đúng hạn của tổ") && page.contains("100,0 %"),
+        page.contains("Tỷ lệ đúng hạn của tổ") && page.contains("100,0\u{a0}%"),
         "the stats page shows the rate"
     );
     let (_, queue) = app.get_page("/inspector", &sup).await;

@@ -231,7 +231,7 @@ async fn the_supervisors_charts_hold_the_figures_they_claim_in_both_languages() 
 /// A share as the page writes it.
 fn minhbach_per_mille(lang: Lang, value: u64) -> String {
     match lang {
-        Lang::Vi => format!("{},{} %", value / 10, value % 10),
+        Lang::Vi => format!("{},{}\u{a0}%", value / 10, value % 10),
         Lang::En => format!("{}.{}%", value / 10, value % 10),
     }
 }
