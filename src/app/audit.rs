@@ -108,7 +108,8 @@ pub async fn public_figures(db: &Db, cutoff: i64) -> Result<PublicFigures> {
     let pool = db.pool();
     let clocks = crate::store::figures::clocks_before(pool, cutoff).await?;
     let commendations = crate::store::figures::commendation_times(pool, cutoff).await?;
-    tokio::task::spawn_blocking(move || figures::public_figures(&clocks.cases(), &commendations, cutoff))
+    let ratings = crate::store::ratings::before(pool, cutoff).await?;
+    tokio::task::spawn_blocking(move || figures::public_figures(&clocks.cases(), &commendations, &ratings, cutoff))
         .await
         .map_err(|_| Error::Corrupt("public figures"))
 }

@@ -68,6 +68,12 @@ pub enum Error {
     /// An extension the policy does not allow any more: its type used up, or past the stage's cap.
     #[error("extension limit")]
     ExtensionLimit,
+    /// The report was rated already: a rating is given once.
+    #[error("already rated")]
+    AlreadyRated,
+    /// The report's result has not been notified yet, so it cannot be rated.
+    #[error("not ratable yet")]
+    NotRatable,
     /// The reporter's commendation cannot be claimed or declined now.
     #[error("nothing to claim")]
     NotClaimable,

@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, aad, KdfParams, ReportKey, RetrievalCode};
 use crate::domain::calendar::Deadline;
 use crate::domain::ids::{MessageId, ReportId, TeamId, UnitId, UserId};
+use crate::domain::rating::{result_notified, Rating};
 use crate::domain::{routing, EntryKind, NewReport, Status};
 use crate::evidence::Evidence;
 use crate::store::messages::{Author, StoredMessage};
@@ -179,6 +180,10 @@ pub struct StatusView {
     pub messages: Vec<MessageView>,
     pub deadlines: Vec<Deadline>,
     pub content: ReportContent,
+    /// The reporter's rating of the handling (score, when), once given.
+    pub rating: Option<(u8, i64)>,
+    /// Whether the reporter may rate now: the result notified, no rating yet.
+    pub may_rate: bool,
 }
 
 impl Opened {
@@ -234,8 +239,12 @@ impl Opened {
             .iter()
             .map(|e| (e.at, e.kind, e.actor.as_str(), e.detail.as_str()));
         let deadlines = crate::domain::clock::deadlines_of(r.received_at, entries, now);
+        let status = Status::parse(&r.status).ok_or(Error::Corrupt("status"))?;
+        let rating = store::ratings::for_report(db.pool(), &r.id).await?;
         Ok(StatusView {
-            status: Status::parse(&r.status).ok_or(Error::Corrupt("status"))?,
+            may_rate: rating.is_none() && result_notified(status, &deadlines),
+            rating,
+            status,
             category: r.category.clone(),
             unit: r.unit_id.to_string(),
             received_at: r.received_at,
@@ -266,6 +275,27 @@ impl Opened {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Stores the reporter's rating of the handling: once per report ([`Error::AlreadyRated`] after), and
+    /// only once the result was notified ([`Error::NotRatable`] before). The comment is sealed under the
+    /// report key.
+    pub async fn rate(&self, db: &Db, rating: &Rating, clock: Clock) -> Result<()> {
+        let r = &self.report;
+        let status = Status::parse(&r.status).ok_or(Error::Corrupt("status"))?;
+        let events = ledger::list_for_report(db.pool(), &r.id).await?;
+        let entries = events
+            .iter()
+            .map(|e| (e.at, e.kind, e.actor.as_str(), e.detail.as_str()));
+        let deadlines = crate::domain::clock::deadlines_of(r.received_at, entries, clock.millis());
+        if !result_notified(status, &deadlines) {
+            return Err(Error::NotRatable);
+        }
+        let comment = (rating.comment.as_ref()).map(|c| crypto::seal(&self.key, &aad::rating(&r.id), c.as_bytes()));
+        match store::ratings::insert(db.pool(), &r.id, rating.score, comment.as_deref(), clock.millis()).await? {
+            true => Ok(()),
+            false => Err(Error::AlreadyRated),
+        }
     }
 
     /// Adds evidence files to the report on their own (the API's `POST /reports/attachments`).

@@ -23,6 +23,8 @@ pub struct TeamStats {
     pub workload: Vec<(Option<String>, u64)>,
     /// Commendation decisions per month of `on_time.months`.
     pub decisions: Vec<DecisionTimes>,
+    /// Reporters' ratings per month of `on_time.months`, by score (1 to 5).
+    pub ratings: Vec<[u64; 5]>,
 }
 
 pub async fn team_stats(db: &Db, actor: &Actor, clock: Clock) -> Result<TeamStats> {
@@ -39,15 +41,16 @@ pub async fn team_stats(db: &Db, actor: &Actor, clock: Clock) -> Result<TeamStat
     let since = crate::domain::calendar::midnight_millis(months[0].first_day());
     let decided = store::stats::decisions(pool, team, since).await?;
     let inspectors = store::users::team_inspectors(pool, team).await?;
+    let rated = store::ratings::of_team(pool, team, since).await?;
     let month_list = months.clone();
     // A few hundred milliseconds of CPU over 100 000 cases: off the async workers.
     let (cases, on_time) =
         tokio::task::spawn_blocking(move || crate::domain::clock::monthly_on_time_of(&clocks.cases(), now, month_list))
             .await
             .map_err(|_| Error::Corrupt("on-time tally"))?;
-    let ages: Vec<(Status, i64)> = open
+    let ages: Vec<(Status, i64, u64)> = open
         .iter()
-        .filter_map(|c| Some((Status::parse(&c.status)?, c.received_at)))
+        .filter_map(|c| Some((Status::parse(&c.status)?, c.received_day, c.count as u64)))
         .collect();
     Ok(TeamStats {
         cases,
@@ -55,16 +58,18 @@ pub async fn team_stats(db: &Db, actor: &Actor, clock: Clock) -> Result<TeamStat
         open_by_age: stats::open_by_age(&ages, now),
         workload: workload(inspectors, &open),
         decisions: stats::decision_times(&decided, &months),
+        ratings: stats::by_score(&rated, &months),
     })
 }
 
 /// Open cases per assignee: the team's inspectors first (by username, with none counted), then others.
-fn workload(inspectors: Vec<String>, open: &[store::stats::OpenCase]) -> Vec<(Option<String>, u64)> {
+fn workload(inspectors: Vec<String>, open: &[store::stats::OpenCases]) -> Vec<(Option<String>, u64)> {
     let mut out: Vec<(Option<String>, u64)> = inspectors.into_iter().map(|name| (Some(name), 0)).collect();
-    for case in open {
-        match out.iter_mut().find(|(name, _)| *name == case.assignee) {
-            Some((_, n)) => *n += 1,
-            None => out.push((case.assignee.clone(), 1)),
+    for group in open {
+        let count = group.count as u64;
+        match out.iter_mut().find(|(name, _)| *name == group.assignee) {
+            Some((_, n)) => *n += count,
+            None => out.push((group.assignee.clone(), count)),
         }
     }
     out

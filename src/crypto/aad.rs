@@ -18,6 +18,11 @@ pub fn message<'a>(report: &'a str, message: &'a str) -> [&'a str; 3] {
     [report, "message", message]
 }
 
+/// The reporter's comment with their rating of the handling, sealed under the report key.
+pub fn rating(report: &str) -> [&str; 2] {
+    [report, "rating"]
+}
+
 /// An evidence file's chunks (a key of its own is derived from the report key and this context).
 pub fn attachment<'a>(report: &'a str, attachment: &'a str) -> [&'a str; 3] {
     [report, "attachment", attachment]

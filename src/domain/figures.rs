@@ -141,6 +141,8 @@ pub struct PublicFigures {
     pub decision_median_tenths: Vec<Option<u64>>,
     /// Commendations paid in the quarter.
     pub paid: Vec<u64>,
+    /// Reporters' ratings given in the quarter, by score (1 to 5).
+    pub ratings: Vec<[u64; 5]>,
 }
 
 /// A commendation's times (UTC ms): opened (at the conclusion), decided and paid, if they were.
@@ -161,7 +163,12 @@ const CONCLUSIONS: [Status; 3] = [
 /// The figures of what happened before `cutoff` (UTC ms, a checkpoint's midnight), from every report's
 /// (receipt time, `clock` column) and every commendation's times. Events at or after the cutoff are left
 /// out, so a checkpoint made late says the same as one made at midnight.
-pub fn public_figures(cases: &[(i64, &str)], commendations: &[CommendationTimes], cutoff: i64) -> PublicFigures {
+pub fn public_figures(
+    cases: &[(i64, &str)],
+    commendations: &[CommendationTimes],
+    ratings: &[(i64, u8)],
+    cutoff: i64,
+) -> PublicFigures {
     let cases: Vec<(i64, std::borrow::Cow<str>)> = cases
         .iter()
         .filter(|(received_at, _)| *received_at < cutoff)
@@ -200,7 +207,14 @@ pub fn public_figures(cases: &[(i64, &str)], commendations: &[CommendationTimes]
             paid[q] += 1;
         }
     }
+    let mut by_score = vec![[0u64; 5]; quarters.len()];
+    for (at, score) in ratings.iter().filter(|(at, _)| *at < cutoff) {
+        if let (Some(q), 1..=5) = (index(*at), score) {
+            by_score[q][usize::from(*score) - 1] += 1;
+        }
+    }
     PublicFigures {
+        ratings: by_score,
         on_time: by_quarter(&monthly, quarters.len()),
         quarters,
         received,
@@ -321,7 +335,13 @@ mod tests {
                 paid_at: Some(at(date!(2026 - 11 - 01))),
             },
         ];
-        let figures = public_figures(&cases, &commendations, cutoff);
+        let ratings = [
+            (at(date!(2026 - 11 - 02)), 5),
+            (at(date!(2026 - 11 - 03)), 5),
+            (cutoff, 1),
+            (at(date!(2026 - 08 - 01)), 2),
+        ];
+        let figures = public_figures(&cases, &commendations, &ratings, cutoff);
         let q = |year, quarter| Quarter { year, quarter };
         assert_eq!(figures.quarters, [q(2026, 2), q(2026, 3), q(2026, 4)]);
         assert_eq!(figures.received, [1, 0, 2]);
@@ -331,6 +351,7 @@ mod tests {
             (vec![0, 1, 1], vec![0, 0, 1])
         );
         assert_eq!(figures.decision_median_tenths, [None, Some(100), Some(730)]);
+        assert_eq!(figures.ratings, [[0; 5], [0, 1, 0, 0, 0], [0, 0, 0, 0, 2]]);
         let triage = figures.on_time.iter().find(|s| s.stage == "triage").expect("triage");
         assert_eq!(triage.met.iter().sum::<u64>(), 2, "{triage:?}");
         assert_eq!(

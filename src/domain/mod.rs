@@ -13,6 +13,7 @@ pub mod ids;
 pub mod money;
 pub mod org;
 pub mod policy;
+pub mod rating;
 pub mod report;
 pub mod retention;
 pub mod reward;

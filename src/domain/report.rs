@@ -61,6 +61,10 @@ pub enum FieldError {
     ZeroReward,
     /// A legal hold's action is neither `place` nor `lift`.
     UnknownHoldAction,
+    /// A rating's score is not a whole number from 1 to 5.
+    InvalidScore,
+    /// Text that must stay on one line holds a line break.
+    LineBreak,
 }
 
 impl FieldError {
@@ -84,6 +88,8 @@ impl FieldError {
             FieldError::AmountMismatch => "error-amount-mismatch",
             FieldError::ZeroReward => "error-zero-reward",
             FieldError::UnknownHoldAction => "error-unknown-hold-action",
+            FieldError::InvalidScore => "error-invalid-score",
+            FieldError::LineBreak => "error-line-break",
         }
     }
 

@@ -146,12 +146,13 @@ pub fn age_group(received_at: i64, now: i64) -> usize {
         .unwrap_or(AGE_GROUPS.len() - 1)
 }
 
-/// Open cases per age group, per status of [`OPEN`]: `[status][age group]`.
-pub fn open_by_age(cases: &[(Status, i64)], now: i64) -> Vec<(Status, [u64; AGE_GROUPS.len()])> {
+/// Open cases per age group, per status of [`OPEN`]: `[status][age group]`, from (status, receipt time,
+/// how many) rows.
+pub fn open_by_age(cases: &[(Status, i64, u64)], now: i64) -> Vec<(Status, [u64; AGE_GROUPS.len()])> {
     let mut out: Vec<(Status, [u64; AGE_GROUPS.len()])> = OPEN.iter().map(|s| (*s, [0; 5])).collect();
-    for (status, received_at) in cases {
+    for (status, received_at, count) in cases {
         if let Some(row) = out.iter_mut().find(|(s, _)| s == status) {
-            row.1[age_group(*received_at, now)] += 1;
+            row.1[age_group(*received_at, now)] += count;
         }
     }
     out
@@ -198,6 +199,17 @@ pub fn decision_times(decisions: &[(i64, i64)], months: &[Month]) -> Vec<Decisio
             median_tenths: median_tenths(&mut d),
         })
         .collect()
+}
+
+/// Ratings (time, score 1 to 5) per month of `months`, by score; ratings outside them are left out.
+pub fn by_score(ratings: &[(i64, u8)], months: &[Month]) -> Vec<[u64; 5]> {
+    let mut out = vec![[0u64; 5]; months.len()];
+    for &(at, score) in ratings {
+        if let (Ok(m), 1..=5) = (months.binary_search(&Month::of(local_date(at))), score) {
+            out[m][usize::from(score) - 1] += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -264,16 +276,17 @@ mod tests {
         assert_eq!(age_group(day(date!(2026 - 03 - 02)), now), 3, "90 days");
         assert_eq!(age_group(day(date!(2026 - 03 - 01)), now), 4, "91 days");
         let cases = [
-            (Status::Received, day(date!(2026 - 05 - 30))),
-            (Status::Investigating, day(date!(2025 - 01 - 01))),
-            (Status::Closed, day(date!(2026 - 05 - 30))),
+            (Status::Received, day(date!(2026 - 05 - 30)), 1),
+            (Status::Investigating, day(date!(2025 - 01 - 01)), 1),
+            (Status::Closed, day(date!(2026 - 05 - 30)), 3),
+            (Status::Received, day(date!(2026 - 05 - 01)), 4),
         ];
         let by_age = open_by_age(&cases, now);
-        assert_eq!(by_age[0], (Status::Received, [1, 0, 0, 0, 0]));
+        assert_eq!(by_age[0], (Status::Received, [1, 4, 0, 0, 0]));
         assert_eq!(by_age[3], (Status::Investigating, [0, 0, 0, 0, 1]));
         assert_eq!(
             by_age.iter().map(|(_, g)| g.iter().sum::<u64>()).sum::<u64>(),
-            2,
+            6,
             "closed is not open"
         );
     }

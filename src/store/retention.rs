@@ -69,13 +69,14 @@ pub struct Erasure<'a> {
 
 /// The statements of an erasure, in order: files and chunks before the messages they belong to, the report's
 /// row last. Each deletes or empties what holds a key or a ciphertext of the report.
-const ERASE: [&str; 8] = [
+const ERASE: [&str; 9] = [
     "DELETE FROM attachment_chunks WHERE attachment_id IN (SELECT id FROM attachments WHERE report_id = $1)",
     "DELETE FROM attachments WHERE report_id = $1",
     "DELETE FROM messages WHERE report_id = $1",
     "DELETE FROM case_notes WHERE report_id = $1",
     "DELETE FROM key_grants WHERE report_id = $1",
     "DELETE FROM commendation_grants WHERE report_id = $1",
+    "UPDATE ratings SET comment = NULL WHERE report_id = $1",
     "UPDATE commendations SET key_for_reporter = $2, evidence = NULL, reason = NULL, claim = NULL, \
      payment_reference = NULL WHERE report_id = $1",
     "UPDATE reports SET key_salt = $2, wrapped_key = $2, narrative = $2, accused = NULL, incident_date = NULL, \
@@ -145,7 +146,7 @@ pub async fn reclaim(pool: &AnyPool, backend: Backend) -> Result<bool, sqlx::Err
             // A plain statement (no parameters): VACUUM runs outside a transaction only.
             pool.execute(
                 "VACUUM attachment_chunks, attachments, messages, case_notes, key_grants, commendation_grants, \
-                 commendations, reports",
+                 ratings, commendations, reports",
             )
             .await?;
             Ok(true)

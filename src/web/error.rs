@@ -161,6 +161,8 @@ fn meaning(error: &Error) -> (Status, &'static str, &'static str) {
         Error::Conflict => (Status::Conflict, "conflict", "error-transition-conflict"),
         Error::ExtensionLimit => (Status::Conflict, "extension_limit", "error-extension-limit"),
         Error::NotClaimable => (Status::Conflict, "conflict", "error-not-claimable"),
+        Error::AlreadyRated => (Status::Conflict, "already_rated", "error-already-rated"),
+        Error::NotRatable => (Status::Conflict, "not_ratable", "error-not-ratable"),
         Error::NoRecipient => (Status::Conflict, "no_officer", "error-claim-no-officer"),
         Error::Rejected => (Status::Unauthorized, "unauthorized", "error-sign-in"),
         Error::Throttled => (Status::TooManyRequests, "too_many_requests", "error-throttled"),

@@ -19,6 +19,7 @@ mod reporter;
 pub mod session;
 mod sign_in;
 mod stats;
+mod status_page;
 mod token;
 mod transparency;
 

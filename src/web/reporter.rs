@@ -12,17 +12,19 @@ use super::evidence::{incoming, FilesContext, Upload, UploadTurn};
 use super::guards::{SameOrigin, SameOriginRoom, Services};
 use super::i18n::Lang;
 use super::pages;
+use super::status_page::{status_page, StatusNotice};
 use super::token::TokenKey;
-use crate::app::commendations::{self, Identity, ReporterView};
+use crate::app::commendations::{self, Identity};
 use crate::app::reporting::{self, Opened};
 use crate::app::{self, evidence, org, Clock, Error, KdfGate};
 use crate::config::Settings;
 use crate::crypto::RetrievalCode;
+use crate::domain::rating::Rating;
 use crate::domain::report::parse_message;
 use crate::domain::NewReport;
 use crate::domain::{Category, FieldErrors, RawReport};
-use crate::evidence::{Evidence, Refused};
-use crate::store::{messages::Author, Db};
+use crate::evidence::Evidence;
+use crate::store::Db;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -31,7 +33,8 @@ pub fn routes() -> Vec<Route> {
         get_lookup,
         post_lookup,
         post_message,
-        post_claim
+        post_claim,
+        post_rating
     ]
 }
 
@@ -365,130 +368,41 @@ async fn post_claim(
     status_page(db, tokens, settings, lang, &opened, Some(code), notice).await
 }
 
-enum StatusNotice {
-    None,
-    Sent,
-    Claimed,
-    ClaimError(String),
-    /// The reply's error and what was typed, to show it again.
-    Invalid(String, String),
-    /// The reply's files that were refused, and what was typed.
-    FilesRefused(Vec<Refused>, String),
+#[derive(Debug, FromForm)]
+struct RatingForm {
+    token: Option<String>,
+    score: Option<String>,
+    comment: Option<String>,
 }
 
-async fn status_page(
-    db: &Db,
-    tokens: &TokenKey,
-    settings: &Settings,
+/// The reporter's rating of the handling, from the status page (the page's token stands in for the code):
+/// once, after the result was notified.
+#[post("/rating", data = "<form>")]
+async fn post_rating(
+    _origin: SameOrigin,
+    form: Form<RatingForm>,
     lang: Lang,
-    opened: &Opened,
-    code: Option<RetrievalCode>,
-    notice: StatusNotice,
+    db: &State<Db>,
+    gate: &State<KdfGate>,
+    tokens: &State<TokenKey>,
+    settings: &State<Settings>,
 ) -> PageResult {
-    let now = Clock::now();
-    let view = opened.status(db, now).await?;
-    let units = org::units(db).await?;
-    let unit_name = units
-        .iter()
-        .find(|u| *u.id == *view.unit)
-        .map(|u| u.name(lang.code()).to_owned())
-        .unwrap_or_default();
-    let category = Category::parse(&view.category)
-        .map(|c| lang.tr(&c.message_key()))
-        .unwrap_or_default();
-    let events: Vec<_> = view
-        .events
-        .iter()
-        .filter(|e| e.kind.shown_to_reporter())
-        .map(|e| pages::event(lang, e))
-        .collect();
-    let messages: Vec<_> = view
-        .messages
-        .iter()
-        .map(
-            |m| json!({ "from_reporter": m.author == Author::Reporter, "at": pages::time(lang, m.at), "body": m.body }),
-        )
-        .collect();
-    let deadlines: Vec<_> = view.deadlines.iter().map(|d| pages::deadline(lang, d)).collect();
-    let (status, sent, reply_error, reply_value) = match &notice {
-        StatusNotice::None | StatusNotice::Claimed => (Status::Ok, false, None, String::new()),
-        StatusNotice::Sent => (Status::Created, true, None, String::new()),
-        StatusNotice::Invalid(error, value) => (Status::UnprocessableEntity, false, Some(error.clone()), value.clone()),
-        StatusNotice::FilesRefused(_, value) => (Status::UnprocessableEntity, false, None, value.clone()),
-        StatusNotice::ClaimError(_) => (Status::UnprocessableEntity, false, None, String::new()),
+    let (code, opened) = match open_by_token(db, gate, tokens, lang, form.token.as_deref()).await? {
+        Ok(opened) => opened,
+        Err(expired) => return Ok(expired),
     };
-    let commendation = commendations::for_reporter(db, opened).await?;
-    let commendation = commendation.map(|c| commendation_context(lang, &c));
-    let (reply_files, files) = files_context(db, settings, lang, opened, &notice).await?;
-    let (claimed, claim_error) = match notice {
-        StatusNotice::Claimed => (true, None),
-        StatusNotice::ClaimError(error) => (false, Some(error)),
-        _ => (false, None),
-    };
-    let context = json!({
-        "status": view.status.as_str(),
-        "status_label": lang.tr(&view.status.message_key()),
-        "received_at": pages::time(lang, view.received_at),
-        "category": category,
-        "unit": unit_name,
-        "events": events,
-        "deadlines": deadlines,
-        "messages": messages,
-        "content": {
-            "narrative": view.content.narrative,
-            "accused": view.content.accused,
-            "incident_date": view.content.incident_date,
-            "amount": view.content.amount_vnd.map(|a| pages::amount(lang, a)),
+    let score = form.score.as_deref().map(|s| serde_json::Value::String(s.to_owned()));
+    let notice = match Rating::parse(score.as_ref(), form.comment.as_deref()) {
+        Err(errors) => {
+            let messages: Vec<String> = errors.0.iter().map(|(_, e)| field_message(lang, *e)).collect();
+            StatusNotice::RatingError(messages.join(" "))
+        }
+        Ok(rating) => match opened.rate(db, &rating, Clock::now()).await {
+            Ok(()) => StatusNotice::Rated,
+            Err(Error::AlreadyRated) => StatusNotice::RatingError(lang.tr("error-already-rated")),
+            Err(Error::NotRatable) => StatusNotice::RatingError(lang.tr("error-not-ratable")),
+            Err(other) => return Err(other),
         },
-        "token": code.map(|c| tokens.issue(&c, now.millis())),
-        "sent": sent,
-        "reply_error": reply_error,
-        "reply_value": reply_value,
-        "commendation": commendation,
-        "claimed": claimed,
-        "claim_error": claim_error,
-        "reply_files": reply_files,
-        "files": files,
-    });
-    Ok((
-        status,
-        pages::render("reporter/status", lang, "/report/status", context),
-    ))
-}
-
-/// The status page's files: the reply form's file field (with the refusals of a reply just refused), and
-/// the files the reporter sent, by name, size and what was removed (no download: the reporter has them).
-async fn files_context(
-    db: &Db,
-    settings: &Settings,
-    lang: Lang,
-    opened: &Opened,
-    notice: &StatusNotice,
-) -> app::Result<(Value, Vec<Value>)> {
-    let refused: &[Refused] = match notice {
-        StatusNotice::FilesRefused(refused, _) => refused,
-        _ => &[],
     };
-    let sent = evidence::list(db, opened).await?;
-    Ok((
-        FilesContext::new(settings, refused).context(lang),
-        sent.iter().map(|a| pages::attachment(lang, a, None)).collect(),
-    ))
-}
-
-/// The commendation as the reporter's status page shows it.
-fn commendation_context(lang: Lang, c: &ReporterView) -> Value {
-    json!({
-        "status": c.status,
-        "status_label": lang.tr(&format!("commendation-{}", c.status.replace('_', "-"))),
-        "form": c.form.as_deref().map(|f| lang.tr(&format!("form-{}", f.replace('_', "-")))),
-        "amount": c.amount.map(|a| pages::money(lang, a, &c.currency)),
-        "decided_at": c.decided_at.map(|at| pages::time(lang, at)),
-        "reason": c.reason,
-        "paid_amount": c.paid_amount.map(|a| pages::money(lang, a, &c.currency)),
-        "paid_at": c.paid_at.map(|at| pages::time(lang, at)),
-        "can_claim": c.can_claim,
-        "can_decline": c.can_decline,
-        "claimed": c.status == "claimed",
-    })
+    status_page(db, tokens, settings, lang, &opened, Some(code), notice).await
 }

@@ -39,6 +39,7 @@ async fn get_stats(staff: Staff, lang: Lang, db: &State<Db>) -> app::Result<Temp
             figure(&PAGE, "open", lang, tables.open_chart(lang), &tables.open),
             figure(&PAGE, "workload", lang, tables.workload_chart(lang), &tables.workload),
             figure(&PAGE, "decisions", lang, tables.decisions_chart(lang), &tables.decisions),
+            figure(&PAGE, "ratings", lang, tables.ratings_chart(lang), &tables.ratings),
         ],
     });
     Ok(pages::render("inspector/stats", lang, "/inspector/stats", context))
@@ -57,13 +58,14 @@ async fn get_stats_csv(staff: Staff, lang: Lang, db: &State<Db>, figure: &str) -
         "on-time" => &tables.on_time,
         "open" => &tables.open,
         "workload" => &tables.workload,
+        "ratings" => &tables.ratings,
         _ => &tables.decisions,
     };
     Ok(Csv::of(id, table))
 }
 
 /// The figures of the page, by the id their section and CSV file are named after.
-const FIGURES: [&str; 4] = ["on-time", "open", "workload", "decisions"];
+const FIGURES: [&str; 5] = ["on-time", "open", "workload", "decisions", "ratings"];
 
 /// The totals per stage over every deadline of the team, as before the charts.
 fn totals(stats: &TeamStats, lang: Lang) -> Vec<Value> {
@@ -90,6 +92,7 @@ struct Tables<'a> {
     open: Table,
     workload: Table,
     decisions: Table,
+    ratings: Table,
 }
 
 impl<'a> Tables<'a> {
@@ -159,6 +162,7 @@ impl<'a> Tables<'a> {
         };
         Tables {
             stats,
+            ratings: ratings_table(stats, &months, lang),
             months,
             on_time,
             open,
@@ -233,6 +237,39 @@ impl<'a> Tables<'a> {
             scale: Scale::Tenths,
             target: None,
         }
+    }
+}
+
+impl Tables<'_> {
+    fn ratings_chart(&self, lang: Lang) -> Chart {
+        Chart {
+            title: lang.tr("stats-ratings"),
+            categories: self.months.clone(),
+            series: (0..5)
+                .map(|n| Series {
+                    name: lang.tr(&format!("rating-score-{}", n + 1)),
+                    values: self.stats.ratings.iter().map(|r| Some(r[n])).collect(),
+                })
+                .collect(),
+            scale: Scale::Count,
+            target: None,
+        }
+    }
+}
+
+/// The ratings per month, by score.
+fn ratings_table(stats: &TeamStats, months: &[String], lang: Lang) -> Table {
+    Table {
+        head: std::iter::once(lang.tr("stats-month"))
+            .chain((1..=5).map(|n| lang.tr(&format!("rating-score-{n}"))))
+            .collect(),
+        rows: (months.iter().zip(&stats.ratings))
+            .map(|(label, r)| {
+                std::iter::once(label.clone())
+                    .chain(r.iter().map(u64::to_string))
+                    .collect()
+            })
+            .collect(),
     }
 }
 

@@ -28,7 +28,7 @@ const PAGE: FigurePage = FigurePage {
 };
 
 /// The figures of the page, by the id their section and CSV file are named after.
-const FIGURES: [&str; 4] = ["on-time", "reports", "commendations", "decision-days"];
+const FIGURES: [&str; 5] = ["on-time", "reports", "commendations", "decision-days", "ratings"];
 
 #[get("/transparency")]
 async fn get_transparency(lang: Lang, db: &State<Db>) -> app::Result<Template> {
@@ -80,6 +80,7 @@ struct Figures<'a> {
     reports: Table,
     commendations: Table,
     decision_days: Table,
+    ratings: Table,
 }
 
 impl<'a> Figures<'a> {
@@ -138,10 +139,19 @@ impl<'a> Figures<'a> {
                 })
                 .collect(),
         };
+        let score_keys: Vec<String> = (1..=5).map(|n| format!("rating-score-{n}")).collect();
+        let score_keys: Vec<&str> = score_keys.iter().map(String::as_str).collect();
+        let by_score: Vec<Vec<u64>> = (0..5).map(|n| figures.ratings.iter().map(|q| q[n]).collect()).collect();
+        let columns: Vec<&[u64]> = by_score.iter().map(Vec::as_slice).collect();
+        let ratings = Table {
+            head: head(&score_keys),
+            rows: rows(&columns),
+        };
         Figures {
             figures,
             lang,
             quarters,
+            ratings,
             on_time,
             reports,
             commendations,
@@ -154,6 +164,7 @@ impl<'a> Figures<'a> {
             "on-time" => &self.on_time,
             "reports" => &self.reports,
             "commendations" => &self.commendations,
+            "ratings" => &self.ratings,
             _ => &self.decision_days,
         }
     }
@@ -188,6 +199,13 @@ impl<'a> Figures<'a> {
                 Scale::Count,
                 None,
             ),
+            "ratings" => {
+                let keys: Vec<String> = (1..=5).map(|n| format!("rating-score-{n}")).collect();
+                let by_score: Vec<Vec<u64>> = (0..5).map(|n| f.ratings.iter().map(|q| q[n]).collect()).collect();
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let columns: Vec<&Vec<u64>> = by_score.iter().collect();
+                (series(&keys, &columns), Scale::Count, None)
+            }
             _ => {
                 let medians = (f.decided.iter().zip(&f.decision_median_tenths))
                     .map(|(decided, median)| median.filter(|_| Cell::of(*decided).count().is_some()));

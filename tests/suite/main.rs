@@ -15,6 +15,7 @@ mod guessing;
 mod load;
 mod pages;
 mod privacy;
+mod ratings;
 mod reporter_api;
 mod retention;
 mod routes;

@@ -68,7 +68,9 @@ fn audience(method: Method, path: &str) -> Option<Audience> {
         (Method::Get, "/admin/setup") | (Method::Post, "/admin/setup" | "/inspector/sign-in" | "/api/v1/session") => {
             Some(SignIn)
         }
-        (Method::Post, "/report" | "/report/status" | "/report/messages" | "/report/claim") => Some(Reporter),
+        (Method::Post, "/report" | "/report/status" | "/report/messages" | "/report/claim" | "/report/rating") => {
+            Some(Reporter)
+        }
         (Method::Post, p) if p.starts_with("/api/v1/reports") => Some(Reporter),
         (Method::Post, "/inspector/sign-out") | (Method::Delete, "/api/v1/session") => Some(SignOut),
         (_, p) if p.contains("/test-hooks/") => Some(TestHook),
@@ -631,13 +633,19 @@ async fn forged_requests_change_nothing_and_every_answer_carries_the_headers() {
     let routes = mounted(app);
     let mut answers: Vec<Answer> = Vec::new();
     // The reporter's code and reply token, and sign-in users, for the controls.
-    let (code, _) = file(
+    let (code, filed) = file(
         app,
         "bribe-taking",
         "ba-diem",
         "Cán bộ thu tiền ngoài quy định khi cấp phép.",
     )
     .await;
+    // Rejected (its result, told at once), so that the rating's controls can be stored.
+    sqlx::query("UPDATE reports SET status = 'rejected' WHERE id = $1")
+        .bind(&filed)
+        .execute(app.db().pool())
+        .await
+        .expect("rejected");
     let status_page = send(app, {
         let mut r = Request::new(Method::Post, "/report/status".into());
         r.content_type = Some(ContentType::Form);
@@ -709,6 +717,8 @@ async fn forged_requests_change_nothing_and_every_answer_carries_the_headers() {
             }
             (_, "/report/claim") => vec![("token".into(), token.clone()), ("answer".into(), "decline".into())],
             (_, "/api/v1/reports/claim") => vec![("code".into(), code.clone())],
+            (_, "/report/rating") => vec![("token".into(), token.clone()), ("score".into(), "5".into())],
+            (_, "/api/v1/reports/rating") => vec![("code".into(), code.clone()), ("score".into(), "5".into())],
             (_, "/inspector/sign-in") => vec![
                 ("username".into(), "form.signin".into()),
                 ("password".into(), crate::helpers::PASSWORD.into()),

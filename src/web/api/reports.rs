@@ -12,6 +12,7 @@ use crate::app::reporting::{self, StatusView};
 use crate::app::{self, evidence, Clock, Error, KdfGate};
 use crate::config::Settings;
 use crate::crypto::RetrievalCode;
+use crate::domain::rating::Rating;
 use crate::domain::report::parse_message;
 use crate::domain::{FieldError, FieldErrors};
 use crate::evidence::Evidence;
@@ -29,7 +30,8 @@ pub fn routes() -> Vec<Route> {
         post_attachments_not_multipart,
         post_status,
         post_message,
-        post_claim
+        post_claim,
+        post_rating
     ]
 }
 
@@ -195,6 +197,22 @@ async fn post_claim(
     ))
 }
 
+/// `{"code", "score": 1–5, "comment"?}` → 201: the reporter's rating of the handling, once the result was
+/// notified (before → 409 `not_ratable`), once per report (a second → 409 `already_rated`). The comment is
+/// one line of at most 300 characters, sealed under the report key. The body is checked before the code.
+#[post("/reports/rating", data = "<body>")]
+async fn post_rating(_origin: SameOriginRoom, body: JsonBody, db: &State<Db>, gate: &State<KdfGate>) -> ApiResult {
+    let comment = match body.0.get("comment") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) => Some(c.as_str()),
+        Some(_) => return Err(Error::Invalid("comment", FieldError::WrongType)),
+    };
+    let rating = Rating::parse(body.0.get("score"), comment).map_err(Error::InvalidFields)?;
+    let opened = reporting::open(db, gate, code_of(&body)).await?;
+    opened.rate(db, &rating, Clock::now()).await?;
+    Ok((Status::Created, Json(json!({ "rating": { "score": rating.score } }))))
+}
+
 /// The claim's `accept` and `identity`, every field error at once.
 fn claim_of(body: &JsonBody) -> app::Result<(bool, Option<Identity>)> {
     let mut errors = FieldErrors::default();
@@ -256,6 +274,8 @@ fn status_json(lang: Lang, view: &StatusView) -> Value {
             "body": m.body,
         })).collect::<Vec<_>>(),
         "deadlines": view.deadlines.iter().map(|d| pages::deadline_json(Some(d))).collect::<Vec<_>>(),
+        "rating": view.rating.map(|(score, at)| json!({ "score": score, "rated_at": pages::rfc3339(at) })),
+        "can_rate": view.may_rate,
     })
 }
 
