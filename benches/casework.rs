@@ -295,6 +295,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (secret, case_id) = rt.block_on(seed(&settings, reports));
     rt.block_on(public_figures(&settings));
+    rt.block_on(statistics_parts(&settings));
     drop(rt);
 
     let port = TcpListener::bind("127.0.0.1:0")
@@ -374,6 +375,49 @@ fn main() {
     measure("transparency page (public)", &base, "/transparency", "", n);
     // Issue #10's figure: a backup of this database while the server runs, and the restore time (RTO).
     backup_and_restore(&settings, dir.path());
+}
+
+/// The reads and the tally behind the supervisor's statistics page, each timed once, in-process.
+async fn statistics_parts(settings: &Settings) {
+    use minhbach::domain::ids::TeamId;
+    let db = minhbach::store::Db::connect(&settings.database_url())
+        .await
+        .expect("db");
+    let pool = db.pool();
+    let team = TeamId::from("hocmon-inspectorate");
+    let now = minhbach::store::now_millis();
+    let months = minhbach::domain::stats::Month::last(12, now);
+    let since = minhbach::domain::calendar::midnight_millis(months[0].first_day());
+    let open: Vec<&str> = minhbach::domain::stats::OPEN.iter().map(|s| s.as_str()).collect();
+    let t = Instant::now();
+    let clocks = minhbach::store::ledger::team_clocks(pool, &team).await.expect("clocks");
+    let read = t.elapsed();
+    let t = Instant::now();
+    let (cases, _) = minhbach::domain::clock::monthly_on_time_of(&clocks.cases(), now, months);
+    let tally = t.elapsed();
+    let t = Instant::now();
+    let thresholds = minhbach::domain::stats::age_thresholds(now);
+    let groups = minhbach::store::stats::open_cases(pool, &team, &open, &thresholds)
+        .await
+        .expect("open");
+    let open_read = t.elapsed();
+    let t = Instant::now();
+    let decided = minhbach::store::stats::decisions(pool, &team, since)
+        .await
+        .expect("decisions");
+    let decisions = t.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "statistics page parts ({cases} cases): clocks read {:.0} ms, monthly tally {:.0} ms, open cases {:.0} ms \
+         ({} groups), decisions {:.0} ms ({} rows)",
+        ms(read),
+        ms(tally),
+        ms(open_read),
+        groups.len(),
+        ms(decisions),
+        decided.len()
+    );
+    db.close().await;
 }
 
 /// The public page's figures over every report, as the server's daily checkpoint counts them (once a day,

@@ -146,13 +146,25 @@ pub fn age_group(received_at: i64, now: i64) -> usize {
         .unwrap_or(AGE_GROUPS.len() - 1)
 }
 
-/// Open cases per age group, per status of [`OPEN`]: `[status][age group]`, from (status, receipt time,
-/// how many) rows.
-pub fn open_by_age(cases: &[(Status, i64, u64)], now: i64) -> Vec<(Status, [u64; AGE_GROUPS.len()])> {
+/// The receipt times (UTC ms) that bound [`AGE_GROUPS`] at `now`: a case received at or after the `g`-th
+/// is in group `g` or a younger one (the last group, open-ended, has none). The database sorts cases into
+/// groups with them, as [`age_group`] would.
+pub fn age_thresholds(now: i64) -> Vec<i64> {
+    let today = local_date(now);
+    AGE_GROUPS
+        .iter()
+        .filter_map(|(_, last)| *last)
+        .map(|last| super::calendar::midnight_millis(today - time::Duration::days(i64::from(last))))
+        .collect()
+}
+
+/// Open cases per age group, per status of [`OPEN`]: `[status][age group]`, from (status, age group, how
+/// many) rows.
+pub fn open_by_age(cases: &[(Status, usize, u64)]) -> Vec<(Status, [u64; AGE_GROUPS.len()])> {
     let mut out: Vec<(Status, [u64; AGE_GROUPS.len()])> = OPEN.iter().map(|s| (*s, [0; 5])).collect();
-    for (status, received_at, count) in cases {
+    for (status, group, count) in cases {
         if let Some(row) = out.iter_mut().find(|(s, _)| s == status) {
-            row.1[age_group(*received_at, now)] += count;
+            row.1[(*group).min(AGE_GROUPS.len() - 1)] += count;
         }
     }
     out
@@ -281,7 +293,18 @@ mod tests {
             (Status::Closed, day(date!(2026 - 05 - 30)), 3),
             (Status::Received, day(date!(2026 - 05 - 01)), 4),
         ];
-        let by_age = open_by_age(&cases, now);
+        // As the database groups them: by the thresholds, which agree with `age_group` at every edge.
+        let thresholds = age_thresholds(now);
+        let group = |at: i64| thresholds.iter().position(|t| at >= *t).unwrap_or(thresholds.len());
+        for edge in [24, 23, 1, 0, 30, 2, 1] {
+            let at = day(date!(2026 - 05 - 01)) + i64::from(edge) * 86_400_000 - 1;
+            assert_eq!(group(at), age_group(at, now), "{at}");
+        }
+        for at in thresholds.iter().flat_map(|t| [*t, *t - 1]) {
+            assert_eq!(group(at), age_group(at, now), "at a threshold");
+        }
+        let rows: Vec<(Status, usize, u64)> = cases.iter().map(|(s, at, n)| (*s, group(*at), *n)).collect();
+        let by_age = open_by_age(&rows);
         assert_eq!(by_age[0], (Status::Received, [1, 4, 0, 0, 0]));
         assert_eq!(by_age[3], (Status::Investigating, [0, 0, 0, 0, 1]));
         assert_eq!(

@@ -5,46 +5,50 @@ use sqlx::Row;
 
 use crate::domain::ids::TeamId;
 
-/// Open cases of the team with the same status, assignee and day of receipt: how many, and the start of
-/// that day (UTC ms).
+/// Open cases of the team with the same status, assignee and age group: how many.
 pub struct OpenCases {
     pub status: String,
-    pub received_day: i64,
+    pub age_group: usize,
     pub assignee: Option<String>,
     pub count: i64,
 }
 
-/// Vietnam's offset from UTC (no daylight saving time), in milliseconds.
-const VIETNAM_OFFSET: i64 = 7 * 3_600_000;
-const DAY: i64 = 86_400_000;
-
 /// The team's cases in one of `statuses` (the open ones), counted in the database by status, assignee and
-/// day of receipt in Vietnam: a few thousand rows over 100 000 cases instead of one per case (each row read
-/// through sqlx's `Any` driver costs microseconds).
+/// age group (`thresholds`: `domain::stats::age_thresholds`): a few rows instead of one per case, each of
+/// which costs microseconds through sqlx's `Any` driver.
 pub async fn open_cases(
     pool: &sqlx::AnyPool,
     team_id: &TeamId,
     statuses: &[&str],
+    thresholds: &[i64],
 ) -> Result<Vec<OpenCases>, sqlx::Error> {
-    let placeholders: Vec<String> = (0..statuses.len()).map(|i| format!("${}", i + 2)).collect();
-    let day = format!("(r.received_at + {VIETNAM_OFFSET}) / {DAY}");
+    let status_params: Vec<String> = (0..statuses.len()).map(|i| format!("${}", i + 2)).collect();
+    let first = statuses.len() + 2;
+    let groups: Vec<String> = (0..thresholds.len())
+        .map(|g| format!("WHEN r.received_at >= ${} THEN {g}", first + g))
+        .collect();
     let sql = format!(
-        "SELECT r.status, u.username, {day} AS day, COUNT(*) AS n FROM reports r \
+        "SELECT r.status, u.username, CASE {} ELSE {} END AS age_group, COUNT(*) AS n FROM reports r \
          LEFT JOIN users u ON u.id = r.assignee_id WHERE r.team_id = $1 AND r.status IN ({}) \
-         GROUP BY r.status, u.username, {day}",
-        placeholders.join(", ")
+         GROUP BY r.status, u.username, age_group",
+        groups.join(" "),
+        thresholds.len(),
+        status_params.join(", ")
     );
     let mut query = sqlx::query(&sql).bind(team_id);
     for status in statuses {
         query = query.bind(*status);
     }
+    for threshold in thresholds {
+        query = query.bind(*threshold);
+    }
     let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
-            let day: i64 = r.try_get("day")?;
+            let group: i64 = r.try_get("age_group")?;
             Ok(OpenCases {
                 status: r.try_get("status")?,
-                received_day: day * DAY - VIETNAM_OFFSET,
+                age_group: usize::try_from(group).unwrap_or(0),
                 assignee: r.try_get("username")?,
                 count: r.try_get("n")?,
             })
