@@ -242,7 +242,7 @@ impl Opened {
         let status = Status::parse(&r.status).ok_or(Error::Corrupt("status"))?;
         let rating = store::ratings::for_report(db.pool(), &r.id).await?;
         Ok(StatusView {
-            may_rate: rating.is_none() && result_notified(status, &deadlines),
+            may_rate: rating.is_none() && result_notified(status, &clock_events(&events)),
             rating,
             status,
             category: r.category.clone(),
@@ -284,11 +284,7 @@ impl Opened {
         let r = &self.report;
         let status = Status::parse(&r.status).ok_or(Error::Corrupt("status"))?;
         let events = ledger::list_for_report(db.pool(), &r.id).await?;
-        let entries = events
-            .iter()
-            .map(|e| (e.at, e.kind, e.actor.as_str(), e.detail.as_str()));
-        let deadlines = crate::domain::clock::deadlines_of(r.received_at, entries, clock.millis());
-        if !result_notified(status, &deadlines) {
+        if !result_notified(status, &clock_events(&events)) {
             return Err(Error::NotRatable);
         }
         let comment = (rating.comment.as_ref()).map(|c| crypto::seal(&self.key, &aad::rating(&r.id), c.as_bytes()));
@@ -308,6 +304,13 @@ impl Opened {
         tx.commit().await?;
         Ok(files.len())
     }
+}
+
+/// A report's ledger entries as the clock reads them.
+fn clock_events(entries: &[ledger::Entry]) -> Vec<crate::domain::deadlines::Event<'_>> {
+    (entries.iter())
+        .map(|e| crate::domain::clock::clock_event(e.at, e.kind, &e.actor, &e.detail))
+        .collect()
 }
 
 /// Checks a report as typed against the organisation's units, with every field error at once

@@ -106,12 +106,25 @@ pub fn monthly_on_time_of(
     now: i64,
     months: Vec<super::stats::Month>,
 ) -> (usize, super::stats::MonthlyOnTime) {
+    monthly_on_time_due_before(cases, now, months, None)
+}
+
+/// The same, counting only the deadlines due before `due_before` (if given): figures that must not change
+/// once their month is over leave out a deadline met ahead of a day still to come, until that day.
+pub fn monthly_on_time_due_before(
+    cases: &[(i64, &str)],
+    now: i64,
+    months: Vec<super::stats::Month>,
+    due_before: Option<time::Date>,
+) -> (usize, super::stats::MonthlyOnTime) {
     use super::stats::MonthlyOnTime;
     let tally = |part: &[(i64, &str)]| {
         let mut figures = MonthlyOnTime::new(months.clone());
         for (received_at, clock) in part {
             for deadline in deadlines_of_clock(*received_at, clock, now) {
-                figures.add(&deadline);
+                if due_before.is_none_or(|day| deadline.due < day) {
+                    figures.add(&deadline);
+                }
             }
         }
         figures

@@ -8,7 +8,7 @@ use super::policy::{Policy, Stage};
 use super::Status;
 
 /// What the deadlines need to know of one ledger entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {
     pub at: i64,
     pub kind: EntryKind,
@@ -42,6 +42,18 @@ fn first<'a>(events: &'a [Event<'a>], test: impl Fn(&Event<'_>) -> bool) -> Opti
 
 fn first_of(events: &[Event<'_>], kind: EntryKind) -> Option<i64> {
     first(events, |e| e.kind == kind).map(|e| e.at)
+}
+
+/// When the result of a concluded case was told to the reporter: the first staff message at or after the
+/// conclusion, or its closing — on time or late. `None` before, or without a conclusion.
+pub fn result_told(events: &[Event<'_>]) -> Option<i64> {
+    let concluded = first(events, |e| e.moves_to(&CONCLUSIONS))?.at;
+    first(events, |e| e.tells_reporter(concluded) || e.moves_to(&[Status::Closed])).map(|e| e.at)
+}
+
+/// Whether the case was concluded (substantiated, partly, or not).
+pub fn concluded(events: &[Event<'_>]) -> bool {
+    first(events, |e| e.moves_to(&CONCLUSIONS)).is_some()
 }
 
 /// The deadlines of a case received at `received_at`, from its events in order, as of `now`.

@@ -183,7 +183,9 @@ pub fn public_figures(
     let zeros = || vec![0u64; quarters.len()];
 
     let borrowed: Vec<(i64, &str)> = cases.iter().map(|(at, clock)| (*at, clock.as_ref())).collect();
-    let (_, monthly) = super::clock::monthly_on_time_of(&borrowed, cutoff, months);
+    // Only deadlines whose day is over: one met early counts once its day has come, so that a quarter's
+    // cells never change after it ends.
+    let (_, monthly) = super::clock::monthly_on_time_due_before(&borrowed, cutoff, months, Some(local_date(cutoff)));
     let (mut received, mut concluded) = (zeros(), zeros());
     for (received_at, clock) in &borrowed {
         if let Some(q) = index(*received_at) {
@@ -271,6 +273,37 @@ mod tests {
 
     fn at(day: Date) -> i64 {
         super::super::calendar::midnight_millis(day) + 3_600_000
+    }
+
+    /// Reviewed: a deadline met in September but due in October counted in Q3 until the first checkpoint of
+    /// Q4, then moved to Q4, so a closed quarter's cells changed. Now it counts once its day has come.
+    #[test]
+    fn a_closed_quarter_s_cells_never_change() {
+        let clock = format!("{}:t:accepted:1;", at(date!(2026 - 09 - 29)));
+        let cases = [(at(date!(2026 - 09 - 28)), clock.as_str())];
+        let triage = |cutoff: Date| {
+            let figures = public_figures(&cases, &[], &[], super::super::calendar::midnight_millis(cutoff));
+            let stage = figures
+                .on_time
+                .iter()
+                .find(|s| s.stage == "triage")
+                .cloned()
+                .unwrap_or_default();
+            (figures.quarters, stage.met)
+        };
+        let q = |year, quarter| Quarter { year, quarter };
+        let (quarters, met) = triage(date!(2026 - 10 - 01));
+        assert_eq!(
+            (quarters, met),
+            (vec![q(2026, 3)], vec![]),
+            "met early, not yet due: not counted"
+        );
+        let (_, met) = triage(date!(2026 - 12 - 01));
+        assert_eq!(
+            met,
+            vec![0, 1],
+            "counted in the quarter it fell due; the third quarter unchanged"
+        );
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! The reporter's rating of how their report was handled (issue 13): a score from 1 to 5 and, if they
 //! wish, one sentence, given once per report after its result was notified.
 
-use super::calendar::{Deadline, DeadlineState};
-use super::policy::Stage;
+use super::deadlines::{self, Event};
 use super::report::{FieldError, FieldErrors};
 use super::status::Status;
 
@@ -55,12 +54,13 @@ impl Rating {
 }
 
 /// Whether a report's result has been notified, so that its reporter may rate the handling: a concluded
-/// report once its feedback deadline is met (the result told, or the case closed); a rejected or
-/// transferred one at once (the decision is the result, shown on the status page when it is made).
-pub fn result_notified(status: Status, deadlines: &[Deadline]) -> bool {
-    match deadlines.iter().find(|d| d.stage == Stage::Feedback) {
-        Some(feedback) => feedback.state == DeadlineState::Met,
-        None => matches!(status, Status::Rejected | Status::Transferred | Status::Closed),
+/// report once the result was told or the case closed, on time or late (a late answer is the one most worth
+/// rating); a rejected or transferred one at once (the decision is the result, shown on the status page
+/// when it is made), from its events in ledger order.
+pub fn result_notified(status: Status, events: &[Event<'_>]) -> bool {
+    match deadlines::concluded(events) {
+        true => deadlines::result_told(events).is_some(),
+        false => matches!(status, Status::Rejected | Status::Transferred | Status::Closed),
     }
 }
 
@@ -68,6 +68,37 @@ pub fn result_notified(status: Status, deadlines: &[Deadline]) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_result_told_late_may_be_rated_and_one_not_told_may_not() {
+        use super::super::entry::EntryKind;
+        let t = |at, to| Event {
+            at,
+            kind: EntryKind::Transition,
+            to: Some(to),
+            by_staff: true,
+        };
+        let told = |at| Event {
+            at,
+            kind: EntryKind::Message,
+            to: None,
+            by_staff: true,
+        };
+        let concluded = [t(1, "accepted"), t(2, "investigating"), t(3, "unsubstantiated")];
+        assert!(!result_notified(Status::Unsubstantiated, &concluded));
+        let before = [told(1), concluded[0], concluded[1], concluded[2]];
+        assert!(
+            !result_notified(Status::Unsubstantiated, &before),
+            "a message before the conclusion"
+        );
+        // Told a year late: still the reporter's to rate.
+        let late = [concluded[0], concluded[1], concluded[2], told(400 * 86_400_000)];
+        assert!(result_notified(Status::Unsubstantiated, &late));
+        let closed = [concluded[0], concluded[1], concluded[2], t(9, "closed")];
+        assert!(result_notified(Status::Closed, &closed));
+        assert!(result_notified(Status::Rejected, &[t(1, "rejected")]));
+        assert!(!result_notified(Status::Investigating, &concluded[..2]));
+    }
 
     #[test]
     fn scores_are_one_to_five_and_comments_one_short_line() {

@@ -399,8 +399,8 @@ async fn post_rating(
         }
         Ok(rating) => match opened.rate(db, &rating, Clock::now()).await {
             Ok(()) => StatusNotice::Rated,
-            Err(Error::AlreadyRated) => StatusNotice::RatingError(lang.tr("error-already-rated")),
-            Err(Error::NotRatable) => StatusNotice::RatingError(lang.tr("error-not-ratable")),
+            Err(Error::AlreadyRated) => StatusNotice::RatingRefused(lang.tr("error-already-rated")),
+            Err(Error::NotRatable) => StatusNotice::RatingRefused(lang.tr("error-not-ratable")),
             Err(other) => return Err(other),
         },
     };

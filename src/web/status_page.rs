@@ -26,9 +26,11 @@ pub(super) enum StatusNotice {
     Sent,
     Claimed,
     ClaimError(String),
-    /// The rating was stored; or why it was not.
+    /// The rating was stored; or why it was not: the form's fields (422), or the report (rated already, or
+    /// not yet ratable: 409).
     Rated,
     RatingError(String),
+    RatingRefused(String),
     /// The reply's error and what was typed, to show it again.
     Invalid(String, String),
     /// The reply's files that were refused, and what was typed.
@@ -46,6 +48,7 @@ impl StatusNotice {
             StatusNotice::FilesRefused(_, value) => (refused, false, None, value.clone()),
             StatusNotice::ClaimError(_) | StatusNotice::RatingError(_) => (refused, false, None, String::new()),
             StatusNotice::Rated => (Status::Created, false, None, String::new()),
+            StatusNotice::RatingRefused(_) => (Status::Conflict, false, None, String::new()),
         }
     }
 }
@@ -169,7 +172,12 @@ fn rating_context(lang: Lang, view: &StatusView, notice: &StatusNotice) -> Value
     let scores: Vec<Value> = (1..=5)
         .map(|n| json!({ "value": n, "label": lang.tr(&format!("rating-score-{n}")) }))
         .collect();
+    let error = match notice {
+        StatusNotice::RatingError(e) | StatusNotice::RatingRefused(e) => Some(e.clone()),
+        _ => None,
+    };
     json!({
+        "shown": view.rating.is_some() || view.may_rate || error.is_some(),
         "given": view.rating.map(|(score, at)| json!({
             "score": score,
             "label": lang.tr(&format!("rating-score-{score}")),
@@ -178,9 +186,6 @@ fn rating_context(lang: Lang, view: &StatusView, notice: &StatusNotice) -> Value
         "may_rate": view.may_rate,
         "scores": scores,
         "rated": matches!(notice, StatusNotice::Rated),
-        "error": match notice {
-            StatusNotice::RatingError(e) => Some(e.clone()),
-            _ => None,
-        },
+        "error": error,
     })
 }

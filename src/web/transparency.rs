@@ -67,6 +67,10 @@ async fn get_transparency_csv(lang: Lang, db: &State<Db>, figure: &str) -> app::
         return Err(app::Error::NotFound);
     }
     let published = audit::transparency(db).await?;
+    // No figures yet (no checkpoint, or one made before they were per quarter): as the page says, none.
+    if published.figures.quarters.is_empty() {
+        return Err(app::Error::NotFound);
+    }
     let figures = Figures::of(&published.figures, lang);
     Ok(Csv::of(id, figures.table(id)))
 }

@@ -300,6 +300,8 @@ async fn the_transparency_page_does_not_change_when_a_report_arrives() {
     let app = TestApp::spawn().await;
     app.publish_checkpoint(0).await;
     let before = app.get("/transparency").await.into_string().await.unwrap_or_default();
+    let csv = app.get("/transparency/reports.csv").await;
+    assert_eq!(csv.status(), Status::NotFound, "no figures yet: no CSV either");
     assert!(before.contains("id=\"ledger-entries\">"), "{before}");
     let (status, page) = app.post_form("/report", &fields(&report_form(NARRATIVE))).await;
     assert_eq!(status, Status::Created);
@@ -315,6 +317,7 @@ async fn the_transparency_page_does_not_change_when_a_report_arrives() {
     let tomorrow = app.get("/transparency").await.into_string().await.unwrap_or_default();
     assert_ne!(before, tomorrow, "the next checkpoint counts them");
     assert!(before.contains("id=\"no-figures\"") && tomorrow.contains("id=\"figure-reports\""));
+    assert_eq!(app.get("/transparency/reports.csv").await.status(), Status::Ok);
     println!("public page: identical after 1 report and 1 reply; changed at the next day's checkpoint");
 }
 

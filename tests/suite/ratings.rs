@@ -160,9 +160,13 @@ async fn the_status_page_takes_a_rating_with_its_token() {
     assert_eq!(status, Status::Created);
     assert!(page.contains("Cảm ơn bạn: đánh giá đã được ghi nhận.") && page.contains("5 — rất hài lòng"));
     assert!(!page.contains("action=\"/report/rating"), "no form once rated");
-    let (status, _) = app
+    let (status, page) = app
         .post_form("/report/rating", &[("token", &token), ("score", "1")])
         .await;
-    assert_eq!(status, Status::UnprocessableEntity, "a second rating is refused");
+    assert_eq!(status, Status::Conflict, "a second rating is refused");
+    assert!(
+        page.contains("Tin báo này đã được đánh giá") && page.contains("5 — rất hài lòng"),
+        "said, beside the rating given"
+    );
     assert_eq!(app.count("ratings").await, 1);
 }
