@@ -7,6 +7,15 @@ use serde_json::{json, Value};
 use super::charts::Chart;
 use super::i18n::Lang;
 
+/// The Fluent keys of the rating scores 1 to 5, in order.
+pub const SCORE_KEYS: [&str; 5] = [
+    "rating-score-1",
+    "rating-score-2",
+    "rating-score-3",
+    "rating-score-4",
+    "rating-score-5",
+];
+
 /// The on-time target the charts draw: 99 %, in per mille.
 pub const TARGET_PER_MILLE: u64 = 990;
 

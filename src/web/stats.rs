@@ -7,7 +7,7 @@ use rocket_dyn_templates::Template;
 use serde_json::{json, Value};
 
 use super::charts::{Chart, Scale, Series};
-use super::figures::{figure, Csv, FigurePage, Table, TARGET_PER_MILLE};
+use super::figures::{figure, Csv, FigurePage, Table, SCORE_KEYS, TARGET_PER_MILLE};
 use super::i18n::Lang;
 use super::inspector::staff_context;
 use super::pages;
@@ -245,9 +245,9 @@ impl Tables<'_> {
         Chart {
             title: lang.tr("stats-ratings"),
             categories: self.months.clone(),
-            series: (0..5)
-                .map(|n| Series {
-                    name: lang.tr(&format!("rating-score-{}", n + 1)),
+            series: (SCORE_KEYS.iter().enumerate())
+                .map(|(n, key)| Series {
+                    name: lang.tr(key),
                     values: self.stats.ratings.iter().map(|r| Some(r[n])).collect(),
                 })
                 .collect(),
@@ -261,7 +261,7 @@ impl Tables<'_> {
 fn ratings_table(stats: &TeamStats, months: &[String], lang: Lang) -> Table {
     Table {
         head: std::iter::once(lang.tr("stats-month"))
-            .chain((1..=5).map(|n| lang.tr(&format!("rating-score-{n}"))))
+            .chain(SCORE_KEYS.iter().map(|k| lang.tr(k)))
             .collect(),
         rows: (months.iter().zip(&stats.ratings))
             .map(|(label, r)| {

@@ -10,7 +10,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use super::charts::{Chart, Scale, Series};
-use super::figures::{figure, Csv, FigurePage, Table, TARGET_PER_MILLE};
+use super::figures::{figure, Csv, FigurePage, Table, SCORE_KEYS, TARGET_PER_MILLE};
 use super::i18n::Lang;
 use super::pages;
 use crate::app::{self, audit};
@@ -143,12 +143,10 @@ impl<'a> Figures<'a> {
                 })
                 .collect(),
         };
-        let score_keys: Vec<String> = (1..=5).map(|n| format!("rating-score-{n}")).collect();
-        let score_keys: Vec<&str> = score_keys.iter().map(String::as_str).collect();
-        let by_score: Vec<Vec<u64>> = (0..5).map(|n| figures.ratings.iter().map(|q| q[n]).collect()).collect();
+        let by_score = by_score(figures);
         let columns: Vec<&[u64]> = by_score.iter().map(Vec::as_slice).collect();
         let ratings = Table {
-            head: head(&score_keys),
+            head: head(&SCORE_KEYS),
             rows: rows(&columns),
         };
         Figures {
@@ -204,11 +202,9 @@ impl<'a> Figures<'a> {
                 None,
             ),
             "ratings" => {
-                let keys: Vec<String> = (1..=5).map(|n| format!("rating-score-{n}")).collect();
-                let by_score: Vec<Vec<u64>> = (0..5).map(|n| f.ratings.iter().map(|q| q[n]).collect()).collect();
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let by_score = by_score(f);
                 let columns: Vec<&Vec<u64>> = by_score.iter().collect();
-                (series(&keys, &columns), Scale::Count, None)
+                (series(&SCORE_KEYS, &columns), Scale::Count, None)
             }
             _ => {
                 let medians = (f.decided.iter().zip(&f.decision_median_tenths))
@@ -228,6 +224,13 @@ impl<'a> Figures<'a> {
             target,
         }
     }
+}
+
+/// The ratings per score (five columns), each with one count per quarter.
+fn by_score(figures: &PublicFigures) -> Vec<Vec<u64>> {
+    (0..SCORE_KEYS.len())
+        .map(|n| figures.ratings.iter().map(|q| q[n]).collect())
+        .collect()
 }
 
 /// A stage's on-time rate in a quarter, when at least [`SMALLEST_SHOWN`] of its deadlines were met or

@@ -13,16 +13,10 @@ const CANARY: &str = "Cán bộ Trần Văn Canary trả lời rất tận tình
 /// Every byte the deployment keeps: the data directory's files (SQLite: the database and its WAL), and on
 /// PostgreSQL the ratings table's rows as the server returns them.
 async fn stored_bytes(app: &TestApp) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut stack = vec![app.data_dir.path().to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(entry.path()),
-                _ => out.extend(std::fs::read(entry.path()).unwrap_or_default()),
-            }
-        }
-    }
+    let mut out: Vec<u8> = crate::retention::data_dir_bytes(app)
+        .into_iter()
+        .flat_map(|(_, bytes)| bytes)
+        .collect();
     let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as("SELECT report_id, comment FROM ratings")
         .fetch_all(app.db().pool())
         .await

@@ -131,7 +131,7 @@ async fn public_figures(app: &TestApp) -> minhbach::domain::figures::PublicFigur
 }
 
 /// Every file of the data directory (database, WAL, keys), as raw bytes.
-fn data_dir_bytes(app: &TestApp) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn data_dir_bytes(app: &TestApp) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![app.data_dir.path().to_owned()];
     while let Some(dir) = stack.pop() {
