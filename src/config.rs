@@ -58,6 +58,76 @@ pub struct Settings {
     /// memory while it is prepared. `MINHBACH_ATTACHMENTS_UPLOADS_AT_ONCE`.
     #[serde(default = "default_uploads_at_once")]
     pub attachments_uploads_at_once: usize,
+    /// The mail server for staff notifications; none (the default) leaves notifications off.
+    /// `MINHBACH_SMTP_HOST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_host: Option<String>,
+    /// Its port: by default 587 with STARTTLS, 25 without. `MINHBACH_SMTP_PORT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_port: Option<u16>,
+    /// Whether the connection must be upgraded with STARTTLS before anything is sent (default true; only a
+    /// server on the same machine or network segment should be used without). `MINHBACH_SMTP_STARTTLS`.
+    #[serde(default = "default_true")]
+    pub smtp_starttls: bool,
+    /// The account to sign in to the mail server with, if it asks. `MINHBACH_SMTP_USER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_user: Option<String>,
+    /// Its password. `MINHBACH_SMTP_PASSWORD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_password: Option<Redacted>,
+    /// The sender of every mail (`Thanh tra <thanhtra@example.gov.vn>`); required with `smtp_host`.
+    /// `MINHBACH_SMTP_FROM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_from: Option<String>,
+    /// The address staff reach this server at, for the sign-in link in mails (default
+    /// `http://127.0.0.1:8000`). `MINHBACH_PUBLIC_URL`.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+    /// Seconds between the notifier's rounds: new events read, digests queued, mails sent (default 15).
+    /// `MINHBACH_NOTIFY_POLL_SECONDS`.
+    #[serde(default = "default_notify_poll_seconds")]
+    pub notify_poll_seconds: u32,
+    /// Seconds before a failed mail is tried again, doubled at each failure up to an hour (default 30).
+    /// `MINHBACH_NOTIFY_RETRY_SECONDS`.
+    #[serde(default = "default_notify_retry_seconds")]
+    pub notify_retry_seconds: u32,
+}
+
+/// A setting that must never be printed (the mail server's password): its `Debug` says so instead.
+#[derive(Clone, Deserialize, serde::Serialize)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+/// The mail server settings, checked: present only when `smtp_host` is set.
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub starttls: bool,
+    pub credentials: Option<(String, Redacted)>,
+    pub from: String,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_public_url() -> String {
+    "http://127.0.0.1:8000".into()
+}
+
+fn default_notify_poll_seconds() -> u32 {
+    15
+}
+
+fn default_notify_retry_seconds() -> u32 {
+    30
 }
 
 fn default_max_files() -> usize {
@@ -100,6 +170,15 @@ impl Default for Settings {
             attachments_max_file_bytes: default_max_file_bytes(),
             attachments_max_total_bytes: default_max_total_bytes(),
             attachments_uploads_at_once: default_uploads_at_once(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_starttls: true,
+            smtp_user: None,
+            smtp_password: None,
+            smtp_from: None,
+            public_url: default_public_url(),
+            notify_poll_seconds: default_notify_poll_seconds(),
+            notify_retry_seconds: default_notify_retry_seconds(),
         }
     }
 }
@@ -127,6 +206,35 @@ impl Settings {
     /// Rocket's limit on a whole `multipart/form-data` body: the files' total and room for the text fields.
     pub fn multipart_limit(&self) -> u64 {
         self.attachments_max_total_bytes as u64 + (1 << 20)
+    }
+
+    /// The mail server for notifications, if one is set: `smtp_from` is then required, and a user needs
+    /// its password.
+    pub fn smtp(&self) -> Result<Option<Smtp>, SetupError> {
+        let Some(host) = self.smtp_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) else {
+            return Ok(None);
+        };
+        let from = (self.smtp_from.as_deref().map(str::trim))
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| {
+                SetupError::Deployment("smtp_host is set but smtp_from is not (MINHBACH_SMTP_FROM)".into())
+            })?;
+        let credentials = match (&self.smtp_user, &self.smtp_password) {
+            (Some(user), Some(password)) => Some((user.clone(), password.clone())),
+            (None, None) => None,
+            _ => {
+                return Err(SetupError::Deployment(
+                    "smtp_user and smtp_password go together (MINHBACH_SMTP_USER, MINHBACH_SMTP_PASSWORD)".into(),
+                ))
+            }
+        };
+        Ok(Some(Smtp {
+            host: host.to_owned(),
+            port: self.smtp_port.unwrap_or(if self.smtp_starttls { 587 } else { 25 }),
+            starttls: self.smtp_starttls,
+            credentials,
+            from: from.to_owned(),
+        }))
     }
 
     pub fn sqlite_path(&self) -> PathBuf {

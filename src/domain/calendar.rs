@@ -123,6 +123,8 @@ pub struct Deadline {
     /// The last day of the period, inclusive, in Vietnam's time zone.
     pub due: Date,
     pub state: DeadlineState,
+    /// Whether the stage has not ended yet (an overdue deadline may be open or have ended late).
+    pub open: bool,
 }
 
 /// The deadline of `stage` under `policy` for an event at `start_millis`, as it stands at `now_millis`,
@@ -157,7 +159,12 @@ pub fn deadline(
             }
         }
     };
-    Some(Deadline { stage, due, state })
+    Some(Deadline {
+        stage,
+        due,
+        state,
+        open: ended_millis.is_none(),
+    })
 }
 
 #[cfg(test)]

@@ -349,6 +349,7 @@ mod on_time_tests {
             stage,
             due: date!(2026 - 01 - 01),
             state,
+            open: state != DeadlineState::Met,
         };
         let all = [
             d(Stage::Triage, DeadlineState::Met),

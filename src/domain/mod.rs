@@ -11,6 +11,7 @@ pub mod entry;
 pub mod figures;
 pub mod ids;
 pub mod money;
+pub mod notice;
 pub mod org;
 pub mod policy;
 pub mod rating;

@@ -65,6 +65,12 @@ pub enum FieldError {
     InvalidScore,
     /// Text that must stay on one line holds a line break.
     LineBreak,
+    /// Not a mail address (`name@example.gov.vn`).
+    InvalidEmail,
+    /// Not an hour from 0 to 23.
+    InvalidHour,
+    /// Neither `vi` nor `en`.
+    UnknownLanguage,
 }
 
 impl FieldError {
@@ -90,6 +96,9 @@ impl FieldError {
             FieldError::UnknownHoldAction => "error-unknown-hold-action",
             FieldError::InvalidScore => "error-invalid-score",
             FieldError::LineBreak => "error-line-break",
+            FieldError::InvalidEmail => "error-invalid-email",
+            FieldError::InvalidHour => "error-invalid-hour",
+            FieldError::UnknownLanguage => "error-unknown-language",
         }
     }
 

@@ -254,6 +254,7 @@ mod tests {
             stage: Stage::Triage,
             due,
             state,
+            open: state != DeadlineState::Met,
         };
         figures.add(&d(date!(2026 - 01 - 31), DeadlineState::Met));
         figures.add(&d(date!(2026 - 02 - 01), DeadlineState::Overdue));

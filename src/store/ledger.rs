@@ -126,6 +126,18 @@ pub async fn list_for_report(pool: &sqlx::AnyPool, report_id: &ReportId) -> Resu
     rows.iter().map(entry_from_row).collect()
 }
 
+/// Up to `limit` entries after `seq`, oldest first (the notifier reads the ledger this way).
+pub async fn list_after(pool: &sqlx::AnyPool, seq: i64, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
 /// Every entry, oldest first.
 pub async fn list_all(pool: &sqlx::AnyPool) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))

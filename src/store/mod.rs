@@ -12,6 +12,7 @@ pub mod figures;
 pub mod grants;
 pub mod ledger;
 pub mod messages;
+pub mod notify;
 pub mod org;
 pub mod ratings;
 pub mod reports;

@@ -12,8 +12,10 @@ pub mod headers;
 pub mod i18n;
 mod inspector;
 mod log;
+mod mail;
 mod officer;
 mod pages;
+mod profile;
 mod public;
 mod reporter;
 pub mod session;
@@ -28,6 +30,7 @@ use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
 use crate::app::accounts::{SetupCode, SignInLimits};
+use crate::app::notify::Notifier;
 use crate::app::{audit, casework, retention, Clock};
 use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
@@ -38,6 +41,7 @@ pub use i18n::Lang;
 /// Mounts every route, catcher and fairing on `rocket`. Fails if the sign-in throttles cannot be set up.
 pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Result<Rocket<Build>, SetupError> {
     let limits = SignInLimits::new().map_err(|e| SetupError::Deployment(e.to_string()))?;
+    let notifier = notifier(&settings)?;
     let rocket = rocket
         .attach(Template::custom(i18n::register_helpers))
         .attach(headers::SecurityHeaders)
@@ -46,12 +50,16 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .attach(AdHoc::on_liftoff("Background work", |rocket| {
             Box::pin(async move {
                 if let Some(db) = rocket.state::<Db>().cloned() {
-                    rocket::tokio::spawn(background(db));
+                    rocket::tokio::spawn(background(db.clone()));
+                    if let Some(notifier) = rocket.state::<Notifiers>().and_then(Notifiers::take) {
+                        rocket::tokio::spawn(notifier.run(db));
+                    }
                 }
             })
         }))
         .manage(token::TokenKey::derive(&secret))
         .manage(limits)
+        .manage(Notifiers(std::sync::Mutex::new(notifier)))
         .manage(settings.kdf_gate())
         .manage(evidence::UploadRoom::new(settings.attachments_uploads_at_once))
         .manage(settings)
@@ -62,6 +70,7 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/inspector", sign_in::routes())
         .mount("/inspector", inspector::routes())
         .mount("/inspector", stats::routes())
+        .mount("/inspector", profile::routes())
         .mount("/inspector", evidence::routes())
         .mount("/officer", officer::routes())
         .mount("/admin", admin::routes())
@@ -74,6 +83,21 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .mount("/test-hooks", rocket::routes![test_hooks::panic])
         .mount("/api/v1/test-hooks", rocket::routes![test_hooks::panic]);
     Ok(rocket)
+}
+
+/// The notifier these settings ask for (none while `smtp_host` is unset), wording its mails as the server
+/// does. The server starts it at liftoff; tests may run its rounds by hand.
+pub fn notifier(settings: &Settings) -> Result<Option<Notifier>, SetupError> {
+    Notifier::configured(settings, std::sync::Arc::new(mail::FluentWording))
+}
+
+/// The notifier, until liftoff starts it (once: a second liftoff of the same instance finds none).
+struct Notifiers(std::sync::Mutex<Option<Notifier>>);
+
+impl Notifiers {
+    fn take(&self) -> Option<Notifier> {
+        self.0.lock().ok().and_then(|mut n| n.take())
+    }
 }
 
 /// At start and every 10 minutes: today's transparency checkpoint, made once a day (the first run after

@@ -381,6 +381,7 @@ impl Run {
         }
         outcome.passed.push(JOURNEYS[2]);
         self.supervisor().await?;
+        self.profile().await?;
         outcome.passed.push(JOURNEYS[3]);
         self.officer().await?;
         outcome.passed.push(JOURNEYS[4]);
@@ -843,6 +844,29 @@ impl Run {
             ));
         }
         self.other_language(Who::Staff, "on-time-title", "on-time").await
+    }
+
+    /// The supervisor opens their profile from the staff menu and chooses their notifications: saved and
+    /// shown back, in both languages.
+    async fn profile(&mut self) -> Result {
+        let lang = self.lang;
+        let b = &mut self.staff;
+        b.press("nav a[href^='/inspector/profile']", "profile").await?;
+        b.expect(&tr(lang, "profile-title")).await?;
+        let address = "giamsat.chi@hocmon.example";
+        b.fill("#email", address).await?;
+        b.pick("#digest-hour", "6").await?;
+        b.press("form[action^='/inspector/profile'] button", "profile-saved")
+            .await?;
+        b.expect(&tr(lang, "profile-saved")).await?;
+        let shown = b.attr("#email", "value").await?;
+        let hour = b.attr("#digest-hour option[selected]", "value").await?;
+        if shown != address || hour != "6" {
+            return Err(format!(
+                "the profile shows {shown:?} at {hour:?} after saving {address:?} at 6"
+            ));
+        }
+        self.other_language(Who::Staff, "profile-title", "profile").await
     }
 
     /// Files a report through the form, the way journey 1 does, without the detours.

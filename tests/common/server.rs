@@ -94,6 +94,21 @@ impl Deployment {
 
     /// Starts `minhbach serve` and waits until it answers.
     pub fn serve(&self) -> Server {
+        self.serve_with(Stdio::null())
+    }
+
+    /// [`Deployment::serve`], its log (standard error) appended to `log`.
+    #[allow(dead_code)]
+    pub fn serve_logged(&self, log: &Path) -> Server {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("the log file opens");
+        self.serve_with(Stdio::from(file))
+    }
+
+    fn serve_with(&self, stderr: Stdio) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -104,7 +119,7 @@ impl Deployment {
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         let child = command.spawn().expect("the server starts");
         let server = Server {
             child,

@@ -12,6 +12,8 @@ mod flood;
 mod postgres;
 #[path = "../common/server.rs"]
 mod server;
+#[path = "../common/smtp.rs"]
+mod smtp;
 
 mod api_schema;
 mod backup;
@@ -19,6 +21,7 @@ mod backup;
 mod crash_test;
 #[path = "flood.rs"]
 mod flood_test;
+mod notify;
 mod storage;
 
 /// A fresh PostgreSQL database when `TEST_DATABASE_URL` names a server, else `None` (SQLite).

@@ -9,10 +9,8 @@ use std::process::Command;
 use rocket::http::Status;
 use serde_json::{json, Value};
 
+use crate::ci;
 use crate::helpers::{Part, TestApp};
-
-#[path = "../common/ci.rs"]
-mod ci;
 
 /// What identifying metadata carries in every fixture: a name, a place, a device.
 const CANARY: &str = "MinhbachCanary";

@@ -2,7 +2,11 @@
 //! file in its own data directory, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database of
 //! its own created there.
 
+#[path = "../common/ci.rs"]
+mod ci;
 mod helpers;
+#[path = "../common/smtp.rs"]
+mod smtp;
 
 mod cli;
 mod codes;
@@ -13,6 +17,7 @@ mod faults;
 mod fuzz;
 mod guessing;
 mod load;
+mod notify;
 mod pages;
 mod privacy;
 mod ratings;

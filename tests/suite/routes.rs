@@ -50,6 +50,7 @@ const READERS: &[&str] = &["supervisor", "inspector"];
 const SUPERVISOR: &[&str] = &["supervisor"];
 const OFFICER: &[&str] = &["officer"];
 const ADMIN: &[&str] = &["admin"];
+const EVERY_ROLE: &[&str] = &["admin", "supervisor", "inspector", "officer"];
 const ROLES: [&str; 5] = ["admin", "supervisor", "inspector", "officer", "none"];
 
 /// The spec: who each route is for. `None` for a route it does not know.
@@ -94,6 +95,8 @@ fn audience(method: Method, path: &str) -> Option<Audience> {
                 staff(READERS, Case)
             }
         }
+        // Each staff member's own profile: their email address and notifications.
+        (Method::Get | Method::Post, "/inspector/profile") => staff(EVERY_ROLE, None),
         // The officers' queue and files.
         (Method::Get, "/officer" | "/api/v1/commendations") => staff(OFFICER, None),
         (_, p) if p.starts_with("/officer/commendations/<id>") || p.starts_with("/api/v1/commendations/<id>") => {

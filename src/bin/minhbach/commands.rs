@@ -269,3 +269,25 @@ pub(crate) async fn demo(reports: usize, seed: u64) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `minhbach notify test --to ADDRESS`: one mail through the configured server, and its answer.
+pub(crate) async fn notify_test(to: &str) -> Result<(), String> {
+    let settings: minhbach::Settings = minhbach::config::figment().extract().map_err(|e| e.to_string())?;
+    let smtp = settings.smtp().map_err(|e| e.to_string())?;
+    if let Some(smtp) = &smtp {
+        let tls = if smtp.starttls { "STARTTLS" } else { "no TLS" };
+        println!(
+            "Sending a test mail to {to} through {}:{} ({tls})…",
+            smtp.host, smtp.port
+        );
+    }
+    let answer = minhbach::app::notify::send_test(&settings, to)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "The mail server accepted it: {} {}",
+        answer.code,
+        answer.lines.join(" ")
+    );
+    Ok(())
+}

@@ -72,6 +72,9 @@ enum Command {
     /// crypto-shredding, keeping a content-free stub (the server also does this every 10 minutes).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Staff notifications by email.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Fill an empty database with demo staff and reports at every stage (back-dated over eight months),
     /// with a progress bar; prints the demo accounts and a few retrieval codes to try.
     Demo {
@@ -158,6 +161,16 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum NotifyCommand {
+    /// Send a test mail through the configured mail server (MINHBACH_SMTP_*) and print its answer.
+    Test {
+        /// The address to send it to.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum RetentionCommand {
     /// Erase every closed report whose retention period ended, unless a legal hold keeps it; prints each
     /// report and a summary.
@@ -214,6 +227,7 @@ async fn main() -> ExitCode {
         Command::Restore { from } => backup::restore(&from).await,
         Command::Escalate => commands::escalate().await,
         Command::Retention(RetentionCommand::Run { dry_run }) => commands::retention_run(dry_run).await,
+        Command::Notify(NotifyCommand::Test { to }) => commands::notify_test(&to).await,
         Command::Demo { reports, seed } => commands::demo(reports, seed).await,
         Command::Deadline {
             policy,
