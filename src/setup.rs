@@ -30,6 +30,16 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StoreError> {
         );
     }
     ensure_recovery_key(&db, settings).await?;
+    let policy = crate::domain::policy::Policy::active();
+    let fingerprint = store::on_time::policy_fingerprint(policy);
+    if store::on_time::reset_if_policy_changed(db.pool(), &fingerprint).await?
+        && store::on_time::due_count(db.pool(), i64::MAX).await? > 0
+    {
+        tracing::info!(
+            policy = %policy.policy.id,
+            "the on-time figures are counted again under this policy (in the background)"
+        );
+    }
     Ok(db)
 }
 

@@ -36,15 +36,12 @@ pub async fn team_stats(db: &Db, actor: &Actor, clock: Clock) -> Result<TeamStat
     let months = Month::last(MONTHS, now);
     let pool = db.pool();
     let since = crate::domain::calendar::midnight_millis(months[0].first_day());
-    let month_list = months.clone();
-    // The clocks and their tally (most of the time) run beside the other reads: on SQLite each read keeps
-    // a core busy, and there are two.
+    // The on-time figures are the team's cells, kept as events and days change them (store::on_time): a few
+    // rows per stage and month, however long the team's history.
     let tally = async {
-        let clocks = store::ledger::team_clocks(pool, team).await?;
-        // A few hundred milliseconds of CPU over 100 000 cases: off the async workers.
-        tokio::task::spawn_blocking(move || crate::domain::clock::monthly_on_time_of(&clocks.cases(), now, month_list))
-            .await
-            .map_err(|_| Error::Corrupt("on-time tally"))
+        let cells = store::on_time::team_cells(pool, team).await?;
+        let cases = store::stats::case_count(pool, team).await?;
+        Ok::<_, Error>((cases, monthly_from_cells(&cells, months.clone())))
     };
     let reads = async {
         let open_statuses: Vec<&str> = OPEN.iter().map(|s| s.as_str()).collect();
@@ -68,6 +65,47 @@ pub async fn team_stats(db: &Db, actor: &Actor, clock: Clock) -> Result<TeamStat
         decisions: stats::decision_times(&decided, &months),
         ratings: stats::by_score(&rated, &months),
     })
+}
+
+/// The monthly figures from a team's cells: every cell in its stage's total, each in its month when it is
+/// one of `months`, and a month still to come (a deadline met ahead of its day) in the last, the current
+/// one, until then. Stages in the policy's order.
+pub fn monthly_from_cells(cells: &[store::on_time::Cell], months: Vec<Month>) -> MonthlyOnTime {
+    let last = months.last().copied();
+    let mut stages: Vec<_> = Vec::new();
+    for stage in crate::domain::Stage::ALL {
+        let of_stage: Vec<_> = cells.iter().filter(|c| c.stage == stage).collect();
+        if of_stage.is_empty() {
+            continue;
+        }
+        let mut total = crate::domain::deadlines::OnTime::default();
+        let mut monthly = vec![crate::domain::deadlines::OnTime::default(); months.len()];
+        for cell in of_stage {
+            total.met += cell.met;
+            total.missed += cell.missed;
+            let month = last.map_or(cell.month, |last| cell.month.min(last));
+            if let Ok(i) = months.binary_search(&month) {
+                monthly[i].met += cell.met;
+                monthly[i].missed += cell.missed;
+            }
+        }
+        stages.push((stage, total, monthly));
+    }
+    MonthlyOnTime { months, stages }
+}
+
+/// Counts again the reports whose on-time contribution changed with the passing of time (a deadline that
+/// passed with no event), in batches; returns how many were counted.
+pub async fn recount(db: &Db, clock: Clock) -> Result<usize> {
+    const BATCH: i64 = 500;
+    let mut total = 0;
+    loop {
+        let (read, counted) = store::on_time::recount_due(db.pool(), clock.millis(), BATCH).await?;
+        total += counted;
+        if read < BATCH as usize || counted == 0 {
+            return Ok(total);
+        }
+    }
 }
 
 /// Open cases per assignee: the team's inspectors first (by username, with none counted), then others.

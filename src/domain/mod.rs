@@ -6,6 +6,7 @@ pub mod category;
 pub mod claim;
 pub mod clock;
 pub mod commendation;
+pub mod counted;
 pub mod deadlines;
 pub mod entry;
 pub mod figures;

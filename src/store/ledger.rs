@@ -72,6 +72,9 @@ pub async fn append(
             .bind(id)
             .execute(&mut **tx)
             .await?;
+        // The team's on-time cells follow the clock in the same transaction, as of now (a back-dated step
+        // of `minhbach demo` is counted as it stands today).
+        super::on_time::recount_in(tx, id, super::now_millis().max(at)).await?;
     }
     Ok(Entry {
         seq,
@@ -284,7 +287,7 @@ pub async fn check_clocks(pool: &sqlx::AnyPool, entries: &[Entry], repair: bool)
         let want = expected.get(id.as_str()).map_or("", String::as_str);
         if clock != want {
             if repair {
-                sqlx::query("UPDATE reports SET clock = $1 WHERE id = $2")
+                sqlx::query("UPDATE reports SET clock = $1, recount_at = 0 WHERE id = $2")
                     .bind(want)
                     .bind(&id)
                     .execute(pool)

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod ledger;
 pub mod messages;
 pub mod notify;
+pub mod on_time;
 pub mod org;
 pub mod ratings;
 pub mod reports;

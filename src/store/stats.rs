@@ -70,3 +70,13 @@ pub async fn decisions(pool: &sqlx::AnyPool, team_id: &TeamId, since: i64) -> Re
         .map(|r| Ok((r.try_get("opened_at")?, r.try_get("decided_at")?)))
         .collect()
 }
+
+/// How many reports the team has (every status).
+pub async fn case_count(pool: &sqlx::AnyPool, team_id: &TeamId) -> Result<usize, sqlx::Error> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE team_id = $1")
+        .bind(team_id)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+    Ok(n.max(0) as usize)
+}

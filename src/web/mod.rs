@@ -100,7 +100,8 @@ impl Notifiers {
     }
 }
 
-/// At start and every 10 minutes: today's transparency checkpoint, made once a day (the first run after
+/// At start and every 10 minutes: the on-time figures of reports whose deadline passed with no event
+/// counted again, today's transparency checkpoint, made once a day (the first run after
 /// midnight makes it), the escalation of overdue resolutions to the supervisor (Art. 38), and the retention
 /// sweep (closed reports past their period erased, unless held).
 async fn background(db: Db) {
@@ -108,6 +109,11 @@ async fn background(db: Db) {
     let mut retention = retention::ServerSweep::default();
     loop {
         every.tick().await;
+        match crate::app::stats::recount(&db, Clock::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reports = n, "on-time figures counted again (deadlines passed)"),
+            Err(e) => tracing::warn!(error = %e, "on-time recount failed"),
+        }
         match audit::make_checkpoint(&db, Clock::now()).await {
             Ok(true) => tracing::info!("today's transparency checkpoint made"),
             Ok(false) => {}

@@ -274,3 +274,88 @@ async fn each_table_downloads_as_csv_for_the_supervisor_only() {
         Status::Forbidden
     );
 }
+
+/// Every team's on-time figures computed here from all its cases' clocks, as of `now`, for `months`
+/// (stages with nothing met or missed left out: the cells hold none).
+async fn from_clocks(app: &TestApp, team: &str, now: i64, months: &[Month]) -> minhbach::domain::stats::MonthlyOnTime {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT received_at, clock FROM reports WHERE team_id = $1")
+        .bind(team)
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+    let cases: Vec<(i64, &str)> = rows.iter().map(|(at, clock)| (*at, clock.as_str())).collect();
+    let (_, mut figures) = minhbach::domain::clock::monthly_on_time_of(&cases, now, months.to_vec());
+    figures.stages.retain(|(_, total, _)| total.met + total.missed > 0);
+    figures
+}
+
+async fn from_cells(app: &TestApp, team: &str, months: &[Month]) -> minhbach::domain::stats::MonthlyOnTime {
+    let team = minhbach::domain::ids::TeamId::from(team);
+    let cells = minhbach::store::on_time::team_cells(app.db().pool(), &team)
+        .await
+        .unwrap();
+    minhbach::app::stats::monthly_from_cells(&cells, months.to_vec())
+}
+
+#[rocket::async_test]
+async fn the_kept_on_time_cells_equal_the_figures_from_every_clock_as_days_pass_and_under_a_recount() {
+    use minhbach::app::Clock;
+    let app = TestApp::spawn().await;
+    demo_supervisor(&app).await;
+    let pool = app.db().pool();
+    let team: String = sqlx::query_scalar("SELECT team_id FROM users WHERE username = 'giamsat.demo'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let now = Clock::now().millis();
+    let months = Month::last(12, now);
+    let expected = from_clocks(&app, &team, now, &months).await;
+    // A control that the comparison compares something: the demo's history met and missed deadlines.
+    let decided: u64 = expected.stages.iter().map(|(_, t, _)| t.met + t.missed).sum();
+    assert!(decided > 100, "{decided} deadlines decided in the demo");
+    assert_eq!(
+        from_cells(&app, &team, &months).await,
+        expected,
+        "right after the events"
+    );
+
+    // Forty days on with no event: deadlines that ran out are missed once the background task counts the
+    // reports whose day came, and only those.
+    let later = now + 40 * 86_400_000;
+    let due = minhbach::store::on_time::due_count(pool, later).await.unwrap();
+    let counted = minhbach::app::stats::recount(app.db(), Clock::at(later)).await.unwrap();
+    assert!(due > 0 && counted as i64 == due, "{counted} counted of {due} due");
+    let months_later = Month::last(12, later);
+    let expected_later = from_clocks(&app, &team, later, &months_later).await;
+    assert_ne!(expected_later, expected, "the control: forty days change the figures");
+    assert_eq!(
+        from_cells(&app, &team, &months_later).await,
+        expected_later,
+        "forty days on"
+    );
+    assert_eq!(
+        minhbach::app::stats::recount(app.db(), Clock::at(later)).await.unwrap(),
+        0,
+        "nothing twice"
+    );
+
+    // Under another policy everything is counted again, to the same figures.
+    sqlx::query("UPDATE on_time_policy SET policy = 'another'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let fingerprint = minhbach::store::on_time::policy_fingerprint(minhbach::domain::policy::Policy::active());
+    assert!(minhbach::store::on_time::reset_if_policy_changed(pool, &fingerprint)
+        .await
+        .unwrap());
+    assert!(
+        from_cells(&app, &team, &months_later).await.stages.is_empty(),
+        "emptied"
+    );
+    minhbach::app::stats::recount(app.db(), Clock::at(later)).await.unwrap();
+    assert_eq!(
+        from_cells(&app, &team, &months_later).await,
+        expected_later,
+        "counted again"
+    );
+}
