@@ -482,6 +482,10 @@ fn backup_and_restore(settings: &Settings, dir: &std::path::Path) {
     let restore_url = std::env::var("BENCH_RESTORE_URL")
         .ok()
         .filter(|_| settings.database_url.is_some());
+    if settings.database_url.is_some() && restore_url.is_none() {
+        println!("restore not measured: set BENCH_RESTORE_URL to an empty PostgreSQL database to restore into");
+        return;
+    }
     let (took, said) = run(
         &dir.join("restored"),
         restore_url,

@@ -91,6 +91,11 @@ pub struct Settings {
     /// `MINHBACH_NOTIFY_RETRY_SECONDS`.
     #[serde(default = "default_notify_retry_seconds")]
     pub notify_retry_seconds: u32,
+    /// Seconds between the background task's rounds (checkpoint, escalation, on-time recount, retention;
+    /// default 600). With several instances on one database one of them runs it, under a lease of three
+    /// rounds that another takes once it runs out. `MINHBACH_BACKGROUND_SECONDS`.
+    #[serde(default = "default_background_seconds")]
+    pub background_seconds: u32,
 }
 
 /// A setting that must never be printed (the mail server's password): its `Debug` says so instead.
@@ -128,6 +133,10 @@ fn default_notify_poll_seconds() -> u32 {
 
 fn default_notify_retry_seconds() -> u32 {
     30
+}
+
+fn default_background_seconds() -> u32 {
+    600
 }
 
 fn default_max_files() -> usize {
@@ -179,6 +188,7 @@ impl Default for Settings {
             public_url: default_public_url(),
             notify_poll_seconds: default_notify_poll_seconds(),
             notify_retry_seconds: default_notify_retry_seconds(),
+            background_seconds: default_background_seconds(),
         }
     }
 }

@@ -316,8 +316,9 @@ pub async fn escalate_overdue(db: &Db, clock: Clock) -> Result<usize> {
             let detail =
                 serde_json::json!({ "stage": Stage::Resolution, "due": d.due.to_string(), "team": case.team_id })
                     .to_string();
-            cases::add_event(db.pool(), &case.id, EntryKind::Escalation, "system", now, &detail, None).await?;
-            raised += 1;
+            if cases::escalate_once(db.pool(), &case.id, now, &detail).await? {
+                raised += 1;
+            }
         }
     }
     Ok(raised)

@@ -13,6 +13,7 @@ pub mod casework;
 pub mod commendations;
 pub mod evidence;
 pub mod kdf;
+pub mod lease;
 pub mod notify;
 pub mod org;
 pub mod reporting;

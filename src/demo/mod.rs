@@ -34,6 +34,8 @@ pub struct Options {
     pub reports: usize,
     /// Seeds the simulated history.
     pub seed: u64,
+    /// Leaves the overdue resolutions unescalated, for the server's background sweep to escalate.
+    pub leave_overdue: bool,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
         Self {
             reports: 400,
             seed: 2026,
+            leave_overdue: false,
         }
     }
 }
@@ -151,7 +154,10 @@ pub async fn fill(
         apply(db, &gate, &staffing, &mut rng, &mut filed, event).await?;
         progress(done as u64 + 1, total);
     }
-    let escalated = casework::escalate_overdue(db, Clock::at(now)).await?;
+    let escalated = match options.leave_overdue {
+        true => 0,
+        false => casework::escalate_overdue(db, Clock::at(now)).await?,
+    };
 
     let mut sample_codes = BTreeMap::new();
     for report in filed.iter().flatten() {

@@ -308,6 +308,38 @@ pub async fn add_event(
     tx.commit().await
 }
 
+/// Records the escalation of a case unless it has one: the report's row is locked first, so that two
+/// sweeps (two instances) escalating the same case one after the other find the first's entry. Returns
+/// whether this call escalated it.
+pub async fn escalate_once(pool: &AnyPool, report_id: &ReportId, at: i64, detail: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if !super::reports::lock_unerased(&mut tx, report_id.as_str()).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let already = sqlx::query("SELECT 1 AS one FROM ledger WHERE report_id = $1 AND kind = $2")
+        .bind(report_id)
+        .bind(EntryKind::Escalation.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    if already {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    ledger::append(
+        &mut tx,
+        at,
+        EntryKind::Escalation,
+        Some(report_id.as_str()),
+        "system",
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// The cases matching `condition` (SQL after `WHERE`, with one parameter, `$1`).
 pub(super) async fn select_where(pool: &AnyPool, condition: &str, value: &str) -> Result<Vec<CaseRow>, sqlx::Error> {
     let rows = sqlx::query(&format!("SELECT {QUEUE_COLUMNS} FROM reports WHERE {condition}"))

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod commendations;
 pub mod figures;
 pub mod grants;
+pub mod leases;
 pub mod ledger;
 pub mod messages;
 pub mod notify;

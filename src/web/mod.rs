@@ -50,7 +50,8 @@ pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) ->
         .attach(AdHoc::on_liftoff("Background work", |rocket| {
             Box::pin(async move {
                 if let Some(db) = rocket.state::<Db>().cloned() {
-                    rocket::tokio::spawn(background(db.clone()));
+                    let every = rocket.state::<Settings>().map_or(600, |s| s.background_seconds.max(1));
+                    rocket::tokio::spawn(background(db.clone(), std::time::Duration::from_secs(u64::from(every))));
                     if let Some(notifier) = rocket.state::<Notifiers>().and_then(Notifiers::take) {
                         rocket::tokio::spawn(notifier.run(db));
                     }
@@ -100,32 +101,46 @@ impl Notifiers {
     }
 }
 
-/// At start and every 10 minutes: the on-time figures of reports whose deadline passed with no event
-/// counted again, today's transparency checkpoint, made once a day (the first run after
-/// midnight makes it), the escalation of overdue resolutions to the supervisor (Art. 38), and the retention
-/// sweep (closed reports past their period erased, unless held).
-async fn background(db: Db) {
-    let mut every = rocket::tokio::time::interval(std::time::Duration::from_secs(600));
+/// At start and every `background_seconds` (10 minutes by default), on the one instance that holds the
+/// background lease: the on-time figures of reports whose deadline passed with no event counted again,
+/// today's transparency checkpoint, made once a day (the first run after midnight makes it), the escalation
+/// of overdue resolutions to the supervisor (Art. 38), and the retention sweep (closed reports past their
+/// period erased, unless held). The lease lasts three rounds: when its holder dies, another instance takes
+/// the work within three to four rounds.
+async fn background(db: Db, every: std::time::Duration) {
+    let holder = crate::app::lease::holder_id();
+    let lease_millis = i64::try_from(every.as_millis())
+        .unwrap_or(i64::MAX / 4)
+        .saturating_mul(3);
+    let mut tick = rocket::tokio::time::interval(every);
     let mut retention = retention::ServerSweep::default();
     loop {
-        every.tick().await;
-        match crate::app::stats::recount(&db, Clock::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(reports = n, "on-time figures counted again (deadlines passed)"),
-            Err(e) => tracing::warn!(error = %e, "on-time recount failed"),
-        }
-        match audit::make_checkpoint(&db, Clock::now()).await {
-            Ok(true) => tracing::info!("today's transparency checkpoint made"),
+        tick.tick().await;
+        match crate::app::lease::hold(&db, "background", &holder, Clock::now(), lease_millis).await {
+            Ok(true) => background_round(&db, &mut retention).await,
             Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "transparency checkpoint failed"),
+            Err(e) => tracing::warn!(error = %e, "background lease: the database did not answer"),
         }
-        match casework::escalate_overdue(&db, Clock::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
-            Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
-        }
-        retention.run(&db, Clock::now()).await;
     }
+}
+
+async fn background_round(db: &Db, retention: &mut retention::ServerSweep) {
+    match crate::app::stats::recount(db, Clock::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reports = n, "on-time figures counted again (deadlines passed)"),
+        Err(e) => tracing::warn!(error = %e, "on-time recount failed"),
+    }
+    match audit::make_checkpoint(db, Clock::now()).await {
+        Ok(true) => tracing::info!("today's transparency checkpoint made"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "transparency checkpoint failed"),
+    }
+    match casework::escalate_overdue(db, Clock::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
+        Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
+    }
+    retention.run(db, Clock::now()).await;
 }
 
 /// Routes that exist only in builds for the test suites (the `test-hooks` feature, which the tests turn on

@@ -21,6 +21,7 @@ mod backup;
 mod crash_test;
 #[path = "flood.rs"]
 mod flood_test;
+mod instances;
 mod notify;
 mod storage;
 

@@ -9,7 +9,11 @@ use crate::helpers::TestApp;
 #[rocket::async_test]
 async fn the_demo_data_covers_every_stage_and_supervisors_see_its_on_time_rates() {
     let app = TestApp::spawn().await;
-    let options = minhbach::demo::Options { reports: 80, seed: 7 };
+    let options = minhbach::demo::Options {
+        reports: 80,
+        seed: 7,
+        leave_overdue: false,
+    };
     let mut ticks = 0;
     let mut progress = |_: u64, _: u64| ticks += 1;
     let summary = minhbach::demo::fill(app.db(), app.secret(), &options, &mut progress)

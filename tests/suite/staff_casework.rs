@@ -316,3 +316,37 @@ async fn review_regressions_stay_fixed() {
         .await
         .is_err());
 }
+
+/// Two escalation sweeps at once (two instances' background tasks, or the CLI beside the server) escalate
+/// each overdue case once: each escalation is written under the report's row lock, after checking there is
+/// none.
+#[rocket::async_test]
+async fn two_escalation_sweeps_at_once_escalate_each_overdue_case_once() {
+    let app = TestApp::spawn().await;
+    let options = minhbach::demo::Options {
+        reports: 240,
+        seed: 2026,
+        leave_overdue: true,
+    };
+    minhbach::demo::fill(app.db(), app.secret(), &options, &mut |_, _| {})
+        .await
+        .expect("the demo fills an empty database");
+    let now = minhbach::app::Clock::now();
+    let (a, b) = tokio::join!(
+        minhbach::app::casework::escalate_overdue(app.db(), now),
+        minhbach::app::casework::escalate_overdue(app.db(), now)
+    );
+    let (a, b) = (a.expect("a sweep"), b.expect("another"));
+    let written: Vec<(String, i64)> =
+        sqlx::query_as("SELECT report_id, COUNT(*) AS n FROM ledger WHERE kind = 'escalation' GROUP BY report_id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    eprintln!(
+        "figure: escalations by two sweeps at once: {a} + {b}, {} cases escalated",
+        written.len()
+    );
+    assert!(!written.is_empty(), "the control: the demo left overdue resolutions");
+    assert_eq!(a + b, written.len(), "the sweeps count what they wrote");
+    assert!(written.iter().all(|(_, n)| *n == 1), "{written:?}");
+}

@@ -74,7 +74,11 @@ pub(crate) fn table_of(page: &str, id: &str) -> Vec<Vec<String>> {
 }
 
 pub(crate) async fn demo_supervisor(app: &TestApp) -> Session {
-    let options = minhbach::demo::Options { reports: 120, seed: 11 };
+    let options = minhbach::demo::Options {
+        reports: 120,
+        seed: 11,
+        leave_overdue: false,
+    };
     let summary = minhbach::demo::fill(app.db(), app.secret(), &options, &mut |_, _| {})
         .await
         .expect("the demo fills an empty database");

@@ -154,7 +154,11 @@ async fn quarter_counts(app: &TestApp, quarters: &[Quarter]) -> Vec<[i64; 3]> {
 #[rocket::async_test]
 async fn the_public_charts_over_demo_data_hold_the_published_cells() {
     let app = TestApp::spawn().await;
-    let options = minhbach::demo::Options { reports: 120, seed: 11 };
+    let options = minhbach::demo::Options {
+        reports: 120,
+        seed: 11,
+        leave_overdue: false,
+    };
     minhbach::demo::fill(app.db(), app.secret(), &options, &mut |_, _| {})
         .await
         .expect("the demo fills an empty database");

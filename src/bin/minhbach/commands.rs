@@ -230,7 +230,7 @@ pub(crate) async fn retention_run(dry_run: bool) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) async fn demo(reports: usize, seed: u64) -> Result<(), String> {
+pub(crate) async fn demo(reports: usize, seed: u64, leave_overdue: bool) -> Result<(), String> {
     let (db, secret) = open().await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -239,7 +239,11 @@ pub(crate) async fn demo(reports: usize, seed: u64) -> Result<(), String> {
             .progress_chars("=> "),
     );
     bar.set_message(format!("Filing {reports} demo reports"));
-    let options = minhbach::demo::Options { reports, seed };
+    let options = minhbach::demo::Options {
+        reports,
+        seed,
+        leave_overdue,
+    };
     let mut progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.set_position(done);

@@ -84,6 +84,9 @@ enum Command {
         /// Seeds the simulated history.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Leave the overdue resolutions unescalated: the server's background sweep escalates them.
+        #[arg(long)]
+        leave_overdue: bool,
     },
     /// Compute a deadline under a policy preset; prints JSON.
     Deadline {
@@ -228,7 +231,11 @@ async fn main() -> ExitCode {
         Command::Escalate => commands::escalate().await,
         Command::Retention(RetentionCommand::Run { dry_run }) => commands::retention_run(dry_run).await,
         Command::Notify(NotifyCommand::Test { to }) => commands::notify_test(&to).await,
-        Command::Demo { reports, seed } => commands::demo(reports, seed).await,
+        Command::Demo {
+            reports,
+            seed,
+            leave_overdue,
+        } => commands::demo(reports, seed, leave_overdue).await,
         Command::Deadline {
             policy,
             stage,
