@@ -79,16 +79,27 @@ pub async fn save_choices(pool: &AnyPool, user: &UserId, c: &Choices, at: i64) -
     .bind(at)
     .execute(pool)
     .await?;
-    Ok(())
-}
-
-/// Forgets a staff member's address and choices: no mail for them any more.
-pub async fn delete_choices(pool: &AnyPool, user: &UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM notify_choices WHERE user_id = $1")
+    // Mails waiting for an address no longer theirs are not sent there.
+    sqlx::query("DELETE FROM outbox WHERE user_id = $1 AND to_addr <> $2")
         .bind(user)
+        .bind(&c.email)
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Forgets a staff member's address and choices, and the mails still waiting for them: no mail any more.
+pub async fn delete_choices(pool: &AnyPool, user: &UserId) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM notify_choices WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM outbox WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// A staff member whose digest is due: their role and team, for the deadlines they answer for.
@@ -149,9 +160,15 @@ pub async fn digest_cases(pool: &AnyPool, due: &DigestDue) -> Result<Vec<(i64, S
         ),
         Role::Admin => return Ok(Vec::new()),
     };
+    // A closed case may still wait for its commendation: an officer's cases are theirs until decided.
+    let still_open = if due.role == Role::Officer {
+        ""
+    } else {
+        "AND r.status <> 'closed'"
+    };
     let rows = sqlx::query(&format!(
         "SELECT r.received_at AS received_at, r.clock AS clock FROM reports r \
-         WHERE r.erased_at IS NULL AND r.status <> 'closed' AND {condition}"
+         WHERE r.erased_at IS NULL {still_open} AND {condition}"
     ))
     .bind(value)
     .fetch_all(pool)
@@ -177,6 +194,8 @@ pub struct Mail {
     pub created_at: i64,
     pub attempts: i64,
     pub next_at: i64,
+    /// Whether the recipient's account is still active (a disabled account's mails are dropped unsent).
+    pub active: bool,
 }
 
 pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> Result<(), sqlx::Error> {
@@ -227,8 +246,10 @@ pub async fn advance(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<bool, sqlx::
 /// Up to `limit` mails whose next attempt may start at `now`, oldest first.
 pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Mail>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, user_id, to_addr, subject, body, created_at, attempts, next_at FROM outbox \
-         WHERE next_at <= $1 ORDER BY next_at, created_at LIMIT $2",
+        "SELECT o.id AS id, o.user_id AS user_id, o.to_addr AS to_addr, o.subject AS subject, o.body AS body, \
+         o.created_at AS created_at, o.attempts AS attempts, o.next_at AS next_at, u.active AS active \
+         FROM outbox o JOIN users u ON u.id = o.user_id \
+         WHERE o.next_at <= $1 ORDER BY o.next_at, o.created_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -245,6 +266,7 @@ pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Mail>, sqlx
                 created_at: r.try_get("created_at")?,
                 attempts: r.try_get("attempts")?,
                 next_at: r.try_get("next_at")?,
+                active: r.try_get::<i64, _>("active")? != 0,
             })
         })
         .collect()

@@ -42,7 +42,9 @@ pub(super) async fn recount_in(tx: &mut Tx<'_>, id: &str, now: i64) -> Result<()
         .fetch_optional(&mut **tx)
         .await?;
     if let Some(row) = row {
-        apply(tx, &[case_from_row(&row)?], now).await?;
+        let case = case_from_row(&row)?;
+        let next = counted::count(case.received_at, &case.clock, now);
+        apply(tx, &[(case, next)]).await?;
     }
     Ok(())
 }
@@ -62,20 +64,27 @@ pub async fn recount_due(pool: &AnyPool, now: i64, batch: i64) -> Result<(usize,
     if cases.is_empty() {
         return Ok((0, 0));
     }
+    // Counted before the transaction, so that its row locks are held only while it writes.
+    let cases: Vec<(Case, counted::Counted)> = cases
+        .into_iter()
+        .map(|c| {
+            let next = counted::count(c.received_at, &c.clock, now);
+            (c, next)
+        })
+        .collect();
     let mut tx = pool.begin().await?;
-    let counted = apply(&mut tx, &cases, now).await?;
+    let applied = apply(&mut tx, &cases).await?;
     tx.commit().await?;
-    Ok((cases.len(), counted))
+    Ok((cases.len(), applied))
 }
 
-/// Brings each case's contribution to what it is at `now`: the report's row first (only if it is still as
-/// read: same clock, same contribution), then the cells, summed per team and in one order. Returns how many
-/// were counted.
-async fn apply(tx: &mut Tx<'_>, cases: &[Case], now: i64) -> Result<usize, sqlx::Error> {
+/// Brings each case's contribution to `next`, what it counts now: the report's row first (only if it is
+/// still as read: same clock, same contribution), then the cells, summed per team and in one order.
+/// Returns how many were counted.
+async fn apply(tx: &mut Tx<'_>, cases: &[(Case, counted::Counted)]) -> Result<usize, sqlx::Error> {
     let mut per_team: BTreeMap<&str, Vec<CellChange>> = BTreeMap::new();
     let mut applied = 0;
-    for case in cases {
-        let next = counted::count(case.received_at, &case.clock, now);
+    for (case, next) in cases {
         let updated = sqlx::query(
             "UPDATE reports SET counted = $1, recount_at = $2 WHERE id = $3 AND counted = $4 AND clock = $5",
         )
@@ -168,7 +177,8 @@ pub fn policy_fingerprint(policy: &Policy) -> String {
 }
 
 /// Under another policy than the cells were counted under (or on the first start), empties the cells and
-/// marks every report to be counted again; returns whether it did.
+/// marks every report to be counted again; returns whether it did. (An instance still running the old
+/// policy would go on counting under it: change the policy with every instance stopped.)
 pub async fn reset_if_policy_changed(pool: &AnyPool, fingerprint: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT policy FROM on_time_policy WHERE id = 1")
         .fetch_optional(pool)
@@ -176,11 +186,13 @@ pub async fn reset_if_policy_changed(pool: &AnyPool, fingerprint: &str) -> Resul
     if row.map(|r| r.try_get::<String, _>("policy")).transpose()?.as_deref() == Some(fingerprint) {
         return Ok(false);
     }
+    // The reports' rows first, then the cells: the order every writer takes them in (a writer's cell row
+    // made meanwhile is then deleted too, never left beside a report marked to be counted again).
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM on_time_cells").execute(&mut *tx).await?;
     sqlx::query("UPDATE reports SET counted = '', recount_at = 0")
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM on_time_cells").execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO on_time_policy (id, policy) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET policy = excluded.policy",
     )

@@ -116,31 +116,63 @@ async fn background(db: Db, every: std::time::Duration) {
     let mut retention = retention::ServerSweep::default();
     loop {
         tick.tick().await;
-        match crate::app::lease::hold(&db, "background", &holder, Clock::now(), lease_millis).await {
-            Ok(true) => background_round(&db, &mut retention).await,
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "background lease: the database did not answer"),
+        let lease = Lease {
+            db: &db,
+            holder: &holder,
+            millis: lease_millis,
+        };
+        if lease.renew().await {
+            background_round(&lease, &mut retention).await;
         }
     }
 }
 
-async fn background_round(db: &Db, retention: &mut retention::ServerSweep) {
+/// The background lease as one round holds it: renewed before each step, so that a long step (the first
+/// count of every report, a large retention sweep) does not let it run out while the round goes on.
+struct Lease<'a> {
+    db: &'a Db,
+    holder: &'a str,
+    millis: i64,
+}
+
+impl Lease<'_> {
+    async fn renew(&self) -> bool {
+        match crate::app::lease::hold(self.db, "background", self.holder, Clock::now(), self.millis).await {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, "background lease: the database did not answer");
+                false
+            }
+        }
+    }
+}
+
+async fn background_round(lease: &Lease<'_>, retention: &mut retention::ServerSweep) {
+    let db = lease.db;
     match crate::app::stats::recount(db, Clock::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(reports = n, "on-time figures counted again (deadlines passed)"),
         Err(e) => tracing::warn!(error = %e, "on-time recount failed"),
+    }
+    if !lease.renew().await {
+        return;
     }
     match audit::make_checkpoint(db, Clock::now()).await {
         Ok(true) => tracing::info!("today's transparency checkpoint made"),
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "transparency checkpoint failed"),
     }
+    if !lease.renew().await {
+        return;
+    }
     match casework::escalate_overdue(db, Clock::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
         Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
     }
-    retention.run(db, Clock::now()).await;
+    if lease.renew().await {
+        retention.run(db, Clock::now()).await;
+    }
 }
 
 /// Routes that exist only in builds for the test suites (the `test-hooks` feature, which the tests turn on

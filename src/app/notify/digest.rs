@@ -19,11 +19,17 @@ pub(super) async fn queue_digests(db: &Db, notifier: &Notifier, clock: Clock) ->
     let mut queued = 0;
     for due in stored::digests_due(pool, today, i64::from(now.hour())).await? {
         let cases = stored::digest_cases(pool, &due).await?;
-        let deadlines: Vec<_> = cases
-            .iter()
-            .flat_map(|(received_at, clock_column)| deadlines_of_clock(*received_at, clock_column, clock.millis()))
-            .collect();
-        let lines = digest_lines(&deadlines, digest_stages(due.role));
+        let (role, at) = (due.role, clock.millis());
+        // A supervisor's digest counts every open case of the team: CPU work, off the async workers.
+        let lines = tokio::task::spawn_blocking(move || {
+            let deadlines: Vec<_> = cases
+                .iter()
+                .flat_map(|(received_at, clock_column)| deadlines_of_clock(*received_at, clock_column, at))
+                .collect();
+            digest_lines(&deadlines, digest_stages(role))
+        })
+        .await
+        .map_err(|_| crate::app::Error::Corrupt("digest tally"))?;
         let mut tx = pool.begin().await?;
         if !stored::claim_digest(&mut tx, &due.user, today).await? {
             tx.rollback().await?;

@@ -127,6 +127,10 @@ pub(super) async fn deliver(db: &Db, notifier: &Notifier, clock: Clock, outage: 
     let now = clock.millis();
     let (mut sent, mut failed) = (0, 0);
     for mail in stored::due(pool, now, BATCH).await? {
+        if !mail.active {
+            stored::remove(pool, &mail.id).await?;
+            continue;
+        }
         if !stored::claim(pool, &mail, now + LEASE_MILLIS).await? {
             continue;
         }

@@ -158,6 +158,7 @@ impl Notifier {
             created_at: clock.millis(),
             attempts: 0,
             next_at: clock.millis(),
+            active: true,
         }
     }
 }
