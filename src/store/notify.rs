@@ -5,7 +5,7 @@
 use sqlx::{AnyPool, Row};
 
 use super::Tx;
-use crate::domain::ids::{ReportId, UserId};
+use crate::domain::ids::UserId;
 use crate::domain::staff::Role;
 
 /// A staff member's choices, as their profile page sets them.
@@ -178,11 +178,6 @@ pub async fn digest_cases(pool: &AnyPool, due: &DigestDue) -> Result<Vec<(i64, S
         .collect()
 }
 
-/// The officers who hold a commendation's file.
-pub async fn file_holders(pool: &AnyPool, report: &ReportId) -> Result<Vec<UserId>, sqlx::Error> {
-    super::commendations::holders(pool, report, super::commendations::Purpose::File).await
-}
-
 /// A mail to queue or queued.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -301,12 +296,4 @@ pub async fn retry(pool: &AnyPool, id: &str, attempts: i64, next_at: i64) -> Res
         .execute(pool)
         .await?;
     Ok(())
-}
-
-/// Mails waiting to go out.
-pub async fn waiting(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM outbox")
-        .fetch_one(pool)
-        .await?
-        .try_get("n")
 }

@@ -82,13 +82,19 @@ impl Deployment {
     /// The reports stored, read with a connection of its own (after the server was killed, this is what
     /// the next start finds).
     pub fn count_reports(&self) -> i64 {
+        self.number("SELECT COUNT(*) AS n FROM reports")
+    }
+
+    /// The number `sql` selects as `n` (0 for no row or NULL), read with a connection of its own.
+    pub fn number(&self, sql: &str) -> i64 {
         use sqlx::{Executor, Row};
         tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
             let mut conn = self.connect().await.expect("the database opens");
-            conn.fetch_one("SELECT COUNT(*) AS n FROM reports")
+            conn.fetch_optional(sql)
                 .await
-                .and_then(|r| r.try_get::<i64, _>("n"))
-                .expect("a count")
+                .expect("the query runs")
+                .and_then(|r| r.try_get::<Option<i64>, _>("n").expect("a number"))
+                .unwrap_or(0)
         })
     }
 

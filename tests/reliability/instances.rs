@@ -15,16 +15,6 @@ use crate::{figure, fresh_database};
 /// Seconds between background rounds here; the lease lasts three.
 const ROUND_SECONDS: u64 = 1;
 
-fn query_i64(deployment: &Deployment, sql: &str) -> i64 {
-    tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
-        let mut conn = deployment.connect().await.expect("the database opens");
-        conn.fetch_optional(sql)
-            .await
-            .expect("the query runs")
-            .map_or(0, |r| r.try_get::<i64, _>("n").expect("a number"))
-    })
-}
-
 fn lease_holder(deployment: &Deployment) -> Option<String> {
     tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
         let mut conn = deployment.connect().await.expect("the database opens");
@@ -83,10 +73,7 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
     let out = deployments[0].run(&["demo", "--reports", "240", "--seed", "2026", "--leave-overdue"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let expected = overdue_unescalated(&url);
-    let before = query_i64(
-        &deployments[0],
-        "SELECT COUNT(*) AS n FROM ledger WHERE kind = 'escalation'",
-    );
+    let before = deployments[0].number("SELECT COUNT(*) AS n FROM ledger WHERE kind = 'escalation'");
     for d in &deployments[1..] {
         copy_secret(&deployments[0].data_dir, &d.data_dir);
     }
@@ -108,19 +95,13 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
 
     // Every overdue case escalated once, however many instances run the sweep.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let escalations = || {
-        query_i64(
-            &deployments[0],
-            "SELECT COUNT(*) AS n FROM ledger WHERE kind = 'escalation'",
-        )
-    };
+    let escalations = || deployments[0].number("SELECT COUNT(*) AS n FROM ledger WHERE kind = 'escalation'");
     while (escalations() - before) < expected as i64 {
         assert!(Instant::now() < deadline, "escalations did not come");
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(Duration::from_secs(3 * ROUND_SECONDS));
-    let twice = query_i64(
-        &deployments[0],
+    let twice = deployments[0].number(
         "SELECT COUNT(*) AS n FROM (SELECT report_id FROM ledger WHERE kind = 'escalation' \
          GROUP BY report_id HAVING COUNT(*) > 1) AS t",
     );

@@ -6,8 +6,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sqlx::{Executor, Row};
-
 use crate::server::{submit, Deployment};
 use crate::smtp::{self, SmtpServer};
 use crate::{ci, figure, fresh_database};
@@ -43,17 +41,6 @@ fn choose_mail(base: &str, cookie: &str) {
         ])
         .expect("the choices are saved");
     assert_eq!(response.status(), 303);
-}
-
-/// One number read with a connection of the test's own.
-fn count(deployment: &Deployment, sql: &str) -> i64 {
-    tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
-        let mut conn = deployment.connect().await.expect("the database opens");
-        conn.fetch_optional(sql)
-            .await
-            .expect("the query runs")
-            .map_or(0, |r| r.try_get::<i64, _>("n").expect("a number"))
-    })
 }
 
 fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
@@ -98,7 +85,7 @@ fn mails_wait_out_a_mail_server_outage_and_an_app_restart_and_none_is_lost_or_se
     let (cookie, _) = inspector.sign_in(&server.base).expect("the inspector signs in");
     choose_mail(&server.base, &cookie);
     wait_until("the notifier started", Duration::from_secs(30), || {
-        count(&deployment, "SELECT COUNT(*) AS n FROM notify_cursor") == 1
+        deployment.number("SELECT COUNT(*) AS n FROM notify_cursor") == 1
     });
 
     // The mail server is down: every submission still succeeds at once, and its mail waits.
@@ -106,8 +93,8 @@ fn mails_wait_out_a_mail_server_outage_and_an_app_restart_and_none_is_lost_or_se
         submit(&server.base, i).expect("a report is filed while mail is down");
     }
     wait_until("three mails wait and were tried", Duration::from_secs(30), || {
-        count(&deployment, "SELECT COUNT(*) AS n FROM outbox") == 3
-            && count(&deployment, "SELECT MIN(attempts) AS n FROM outbox") >= 1
+        deployment.number("SELECT COUNT(*) AS n FROM outbox") == 3
+            && deployment.number("SELECT MIN(attempts) AS n FROM outbox") >= 1
     });
     server.kill();
 
@@ -116,10 +103,10 @@ fn mails_wait_out_a_mail_server_outage_and_an_app_restart_and_none_is_lost_or_se
     let server = deployment.serve_logged(&second_log);
     submit(&server.base, 3).expect("a report is filed after the restart");
     wait_until("four mails wait and were tried", Duration::from_secs(30), || {
-        count(&deployment, "SELECT COUNT(*) AS n FROM outbox") == 4
-            && count(&deployment, "SELECT MIN(attempts) AS n FROM outbox") >= 1
+        deployment.number("SELECT COUNT(*) AS n FROM outbox") == 4
+            && deployment.number("SELECT MIN(attempts) AS n FROM outbox") >= 1
     });
-    let attempts = count(&deployment, "SELECT CAST(SUM(attempts) AS BIGINT) AS n FROM outbox");
+    let attempts = deployment.number("SELECT CAST(SUM(attempts) AS BIGINT) AS n FROM outbox");
     let logged = (outage_lines(&first_log), outage_lines(&second_log));
 
     let back = Instant::now();
@@ -143,7 +130,7 @@ fn mails_wait_out_a_mail_server_outage_and_an_app_restart_and_none_is_lost_or_se
         .iter()
         .all(|m| m.subject == "Minh Bạch: một vụ việc mới được giao cho bạn"));
     assert_eq!(
-        count(&deployment, "SELECT COUNT(*) AS n FROM outbox"),
+        deployment.number("SELECT COUNT(*) AS n FROM outbox"),
         0,
         "the outbox is empty"
     );

@@ -106,7 +106,8 @@ async fn each_event_mails_its_staff_once_with_no_report_content_and_the_digest_c
     app.add_user("gs.khong", "supervisor", None, None).await;
     let inspector = choose(&app, "tt.nhan", "thanhtra.nhan@hocmon.example", "vi", "23").await;
     choose(&app, "td.nhan", "thidua@hocmon.example", "en", "23").await;
-    // A positive control for "no mail without an address": the supervisor sets none.
+    // The supervisor gives no address: else the team's overdue deadlines would bring them a digest too (a
+    // third below, where two are counted).
 
     let mut body = report(NARRATIVE);
     body["accused"] = json!("Ông Lê Văn Canaryaccused");

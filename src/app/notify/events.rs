@@ -10,6 +10,7 @@ use crate::domain::deadlines;
 use crate::domain::ids::{ReportId, UserId};
 use crate::domain::notice::{Event, Notice};
 use crate::domain::EntryKind;
+use crate::store::commendations::{self, Purpose};
 use crate::store::ledger::{self, Entry};
 use crate::store::notify as stored;
 use crate::store::{cases, Db};
@@ -88,7 +89,7 @@ async fn notices_of(db: &Db, entry: &Entry, clock: Clock) -> Result<Vec<(UserId,
         }
         EntryKind::CommendationOpened | EntryKind::CommendationClaimed => {
             let claimed = entry.kind == EntryKind::CommendationClaimed;
-            let holders = stored::file_holders(pool, &report).await?;
+            let holders = commendations::holders(pool, &report, Purpose::File).await?;
             to(holders, Event::Commendation, Notice::Commendation { on, claimed })
         }
         _ => Vec::new(),

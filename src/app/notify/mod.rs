@@ -22,7 +22,7 @@ use crate::domain::FieldError;
 use crate::store::notify::{self as stored, Choices, Mail};
 use crate::store::Db;
 
-pub use mailer::{Answer, Mailer, SendError};
+pub use mailer::{Answer, Mailer, Outage, SendError};
 
 /// How mails are worded, in the recipient's language: the web layer's Fluent messages.
 pub trait Wording: Send + Sync + 'static {
@@ -163,8 +163,6 @@ impl Notifier {
     }
 }
 
-pub use mailer::Outage;
-
 /// `minhbach notify test --to ADDRESS`: a test mail, sent at once (not through the outbox), and the mail
 /// server's answer. In both languages, since the command knows no recipient's choice.
 pub async fn send_test(settings: &Settings, to: &str) -> std::result::Result<Answer, TestError> {
@@ -190,9 +188,4 @@ pub enum TestError {
     Setup(SetupError),
     #[error("{0}")]
     Send(SendError),
-}
-
-/// Mails waiting in the outbox (for the operator).
-pub async fn waiting(db: &Db) -> Result<i64> {
-    Ok(stored::waiting(db.pool()).await?)
 }
