@@ -40,6 +40,13 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StoreError> {
             "the on-time figures are counted again under this policy (in the background)"
         );
     }
+    let placed = store::commendations::place_unplaced(db.pool()).await?;
+    if placed > 0 {
+        tracing::info!(
+            commendations = placed,
+            "the officer's queue was ordered under this policy"
+        );
+    }
     Ok(db)
 }
 

@@ -544,6 +544,7 @@ stats-ratings-hint = The ratings reporters gave the team's reports once the resu
 ## Staff notifications by email (issue 13)
 error-invalid-email = This is not a valid email address (for example: name@inspectorate.gov.vn).
 error-invalid-hour = Choose an hour from 0 to 23.
+error-invalid-page-link = This page link is damaged. Open the queue again from the menu.
 error-unknown-language = Choose Vietnamese or English.
 nav-profile = Profile
 profile-title = Profile

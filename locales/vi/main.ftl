@@ -544,6 +544,7 @@ stats-ratings-hint = Điểm người tố cáo đánh giá việc giải quyế
 ## Thông báo qua thư điện tử cho cán bộ (issue 13)
 error-invalid-email = Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@thanhtra.gov.vn).
 error-invalid-hour = Hãy chọn giờ từ 0 đến 23.
+error-invalid-page-link = Liên kết trang này bị hỏng. Hãy mở lại hàng đợi từ trình đơn.
 error-unknown-language = Hãy chọn tiếng Việt hoặc tiếng Anh.
 nav-profile = Hồ sơ cá nhân
 profile-title = Hồ sơ cá nhân

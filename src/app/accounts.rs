@@ -2,21 +2,17 @@
 //! the recovery key, and sign-in. Each change and its ledger entry share one transaction.
 
 use crate::domain::EntryKind;
-use std::num::NonZeroU32;
 use std::path::Path;
-use std::sync::Mutex;
-
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use zeroize::Zeroizing;
 
 use crate::config::ServerSecret;
-use crate::crypto::{self, aad, KdfParams, PrivateKey, RetrievalCode};
+use crate::crypto::{self, aad, KdfParams, PrivateKey};
 use crate::domain::ids::{SessionId, TeamId, UnitId, UserId};
 use crate::domain::staff::{check_password, Role, StaffRefusal, Username};
 use crate::store::{self, grants, ledger, users, Db};
 
-use super::{Actor, Clock, Error, KdfGate, Result};
+use super::{Actor, Clock, Error, Result};
 
 /// The key that seals TOTP secrets at rest, derived from the server secret.
 fn totp_key(secret: &ServerSecret) -> Zeroizing<[u8; 32]> {
@@ -244,111 +240,6 @@ pub async fn keys_regrant(db: &Db, recovery: &PrivateKey, username: &str) -> Res
     Ok(granted)
 }
 
-/// Sign-in throttles, per account and for the whole server, and the decoy hash an unknown username is
-/// checked against so that it costs what a known one does.
-pub struct SignInLimits {
-    per_account: DefaultKeyedRateLimiter<String>,
-    global: DefaultDirectRateLimiter,
-    decoy: String,
-}
-
-impl SignInLimits {
-    /// Fails if the decoy hash cannot be computed: without it an unknown username would answer faster than
-    /// a known one, and the server must not start that way.
-    pub fn new() -> Result<Self> {
-        let decoy = crypto::hash_password(&crypto::random_id()).map_err(|_| Error::Internal("sign-in decoy hash"))?;
-        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
-        let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
-        Ok(Self {
-            // 5 attempts at once, then one every 12 seconds, per username.
-            per_account: RateLimiter::keyed(Quota::per_minute(five).allow_burst(five)),
-            // 60 attempts at once, then 20 a second for everyone together.
-            global: RateLimiter::direct(
-                Quota::per_second(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN)).allow_burst(sixty),
-            ),
-            decoy,
-        })
-    }
-
-    fn allow(&self, username: &str) -> bool {
-        // Forget accounts whose bucket is full again, so guessed usernames do not pile up in memory.
-        if self.per_account.len() > 10_000 {
-            self.per_account.retain_recent();
-        }
-        self.global.check().is_ok() && self.per_account.check_key(&username.to_owned()).is_ok()
-    }
-}
-
-pub struct Credentials<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-    pub totp: &'a str,
-}
-
-/// A new session: who signed in (with the private key their password unsealed) and the session row's id.
-pub struct SignedIn {
-    pub actor: Actor,
-    pub session_id: SessionId,
-}
-
-/// Checks the TOTP code (RFC 6238, each step accepted once) and the password (Argon2id), and opens a
-/// session row. An unknown user costs the same password check as a known one and gets the same answer
-/// ([`Error::Rejected`]); attempts are throttled per account and overall, never by address.
-///
-/// The one-time code comes first, and it is the key to the throttles (issue 11, D6): an attempt carrying a
-/// code of a step not yet used (the current one or the previous) passes them and spends that step,
-/// whatever the password. A flood of sign-ins made without the member's authenticator, however large and
-/// for whatever usernames, empties the buckets only for attempts like its own, so the member with the right
-/// password and code still gets in; a code seen over a shoulder buys one password guess.
-pub async fn sign_in(
-    db: &Db,
-    gate: &KdfGate,
-    limits: &SignInLimits,
-    secret: &ServerSecret,
-    credentials: Credentials<'_>,
-    clock: Clock,
-) -> Result<SignedIn> {
-    let username = credentials.username.trim().to_lowercase();
-    let now = clock.millis();
-    let user = users::find_by_username(db.pool(), &username).await?;
-    let step = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| Some((u, open_totp_secret(secret, u)?)))
-        .and_then(|(u, totp)| Some((u, crypto::matching_step(&totp, credentials.totp, (now / 1000) as u64)?)));
-    // Spent at once (atomically: of two attempts with one code, one has it), so it is tried once.
-    let fresh_code = match step {
-        Some((u, step)) => users::accept_totp_step(db.pool(), &u.id, step as i64).await?,
-        None => false,
-    };
-    if !fresh_code && !limits.allow(&username) {
-        return Err(Error::Throttled);
-    }
-    let hash = user
-        .as_ref()
-        .map_or_else(|| limits.decoy.clone(), |u| u.password_hash.clone());
-    let password = Zeroizing::new(credentials.password.to_owned());
-    let check = password.clone();
-    let password_ok = gate.staff(move || crypto::verify_password(&hash, &check)).await;
-    let Some(user) = user.filter(|u| password_ok && fresh_code && u.active) else {
-        return Err(Error::Rejected);
-    };
-    let (sealed, id) = (user.sealed_private_key.clone(), user.id.clone());
-    let private_key = gate
-        .staff(move || crypto::open_private_key(&sealed, &password, &id, KdfParams::default()))
-        .await
-        .map_err(|_| Error::Rejected)?;
-    let session_id = SessionId::new(crypto::random_id());
-    store::sessions::insert_session(db.pool(), &session_id, &user.id, now).await?;
-    let actor = Actor { user, private_key };
-    // Commendation files this member can open go to officers who lack them (never on a page view). A
-    // failure here must not keep anyone out: the next sign-in tries again.
-    if let Err(e) = super::commendations::pass_on_keys(db, &actor).await {
-        tracing::warn!(error = %e, "passing commendation files on at sign-in failed");
-    }
-    Ok(SignedIn { actor, session_id })
-}
-
 /// The account of a live session, or `None` once it has ended (idle for `idle_millis`, past its lifetime,
 /// revoked, or its user disabled). Touches the session row.
 pub async fn session_user(
@@ -368,52 +259,4 @@ pub async fn session_user(
 pub async fn sign_out(db: &Db, session_id: &SessionId) -> Result<()> {
     store::sessions::revoke(db.pool(), session_id).await?;
     Ok(())
-}
-
-/// The one-time code that lets the first admin be created; `None` once an admin exists. Kept in memory
-/// only, never in a URL; the server prints it at start.
-pub struct SetupCode(Mutex<Option<RetrievalCode>>);
-
-impl SetupCode {
-    /// A new code if the organisation has no admin yet.
-    pub async fn for_database(db: &Db) -> Result<Self> {
-        let needs_admin = users::count_admins(db.pool()).await? == 0;
-        Ok(Self(Mutex::new(needs_admin.then(RetrievalCode::generate))))
-    }
-
-    pub fn current(&self) -> Option<String> {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|c| c.as_ref().map(|c| c.grouped().to_string()))
-    }
-
-    /// Puts the typed code back (the admin's form failed after the code was taken).
-    pub fn restore(&self, typed: &str) {
-        if let (Ok(mut guard), Some(code)) = (self.0.lock(), RetrievalCode::parse(typed)) {
-            *guard = Some(code);
-        }
-    }
-
-    /// Whether setup is still open: a code exists and no admin does. An admin created meanwhile (with the
-    /// command line, while the server runs) closes it for good.
-    pub async fn is_open(&self, db: &Db) -> bool {
-        // Read only: a GET of the setup page changes nothing (issue #11, D3). Once an admin exists the code
-        // no longer opens anything, whether or not it is still in memory.
-        let has_admin = users::count_admins(db.pool()).await.map(|n| n > 0).unwrap_or(true);
-        !has_admin && self.current().is_some()
-    }
-
-    /// Takes the code if `typed` is it: it works once.
-    pub fn take_if(&self, typed: &str) -> bool {
-        let Ok(mut guard) = self.0.lock() else { return false };
-        let matches = match (guard.as_ref(), RetrievalCode::parse(typed)) {
-            (Some(expected), Some(typed)) => *expected == typed,
-            _ => false,
-        };
-        if matches {
-            *guard = None;
-        }
-        matches
-    }
 }

@@ -15,6 +15,8 @@ use crate::store::cases::{self, CaseRow, Filter, Scope};
 use crate::store::messages::{Author, StoredMessage};
 use crate::store::{self, grants, users, Db};
 
+pub use super::paging::PageRequest;
+use super::paging::Paged;
 use super::reporting::Opened;
 use super::{Actor, Clock, Error, Result};
 
@@ -39,13 +41,15 @@ pub fn scope(user: &users::User) -> Result<Scope> {
 
 pub const PER_PAGE: i64 = 50;
 
-/// A page of the caller's queue and the number of pages.
-pub async fn queue(db: &Db, actor: &Actor, filter: &Filter<'_>, page: i64) -> Result<(Vec<CaseRow>, i64)> {
+/// A page of a queue of cases.
+pub type QueuePage = Paged<CaseRow>;
+
+/// A page of the caller's queue.
+pub async fn queue(db: &Db, actor: &Actor, filter: &Filter<'_>, request: PageRequest<'_>) -> Result<QueuePage> {
     let scope = scope(&actor.user)?;
-    // Bounded, so that no page number overflows the offset.
-    let page = page.clamp(1, 1_000_000);
-    let (rows, total) = cases::list(db.pool(), &scope, filter, page, PER_PAGE).await?;
-    Ok((rows, ((total + PER_PAGE - 1) / PER_PAGE).max(1)))
+    let cursor = request.cursor(1, PER_PAGE)?;
+    let found = cases::list(db.pool(), &scope, filter, &cursor, PER_PAGE).await?;
+    Ok(request.paged(found, PER_PAGE, cases::key_of))
 }
 
 /// A supervisor's action, checked before any key is opened. Anyone else gets the answer the access rule

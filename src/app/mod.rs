@@ -16,8 +16,10 @@ pub mod kdf;
 pub mod lease;
 pub mod notify;
 pub mod org;
+pub mod paging;
 pub mod reporting;
 pub mod retention;
+pub mod sign_in;
 pub mod stats;
 
 use time::Date;

@@ -53,3 +53,8 @@ pub fn commendation_grant(report: &str, purpose: &str) -> String {
 pub fn totp(user: &str) -> [&str; 2] {
     [user, "totp"]
 }
+
+/// The first admin's setup code, sealed under a subkey of the server secret.
+pub fn setup_code() -> [&'static str; 1] {
+    ["first admin setup code"]
+}

@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::app::accounts::{self, Credentials, NewUser, SignInLimits};
+use crate::app::accounts::{self, NewUser};
 use crate::app::commendations::{self, Identity, ProposalInput};
+use crate::app::sign_in::{self, Credentials, SignInLimits};
 use crate::app::{audit, casework, org, reporting, Actor, Clock, Error, KdfGate};
 use crate::config::ServerSecret;
 
@@ -187,7 +188,7 @@ async fn sign_in_staff(
     gate: &KdfGate,
     password: &str,
 ) -> Result<(Staffing, Vec<Account>), Error> {
-    let limits = SignInLimits::new()?;
+    let limits = SignInLimits::new(secret)?;
     let mut accounts = Vec::new();
     let mut staff = BTreeMap::new();
     let mut ids = BTreeMap::new();
@@ -210,7 +211,7 @@ async fn sign_in_staff(
             password,
             totp: &totp,
         };
-        let signed_in = accounts::sign_in(db, gate, &limits, secret, credentials, clock).await?;
+        let signed_in = sign_in::sign_in(db, gate, &limits, secret, credentials, clock).await?;
         accounts::sign_out(db, &signed_in.session_id).await?;
         ids.insert(username, added.id.clone());
         staff.insert(added.id, signed_in.actor);

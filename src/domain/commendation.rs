@@ -80,6 +80,15 @@ pub fn current_deadline(status: State, proposed: bool, deadlines: &[Deadline]) -
     deadlines.iter().find(|d| d.stage == stage).copied()
 }
 
+/// A commendation's place in the officer's queue: those waiting for an officer first (rank 0), then the
+/// others (1); within a rank by the last day of the current deadline as a Julian day number (0 when there
+/// is none, which comes first).
+pub fn queue_place(status: State, proposed: bool, deadlines: &[Deadline]) -> (i64, i64) {
+    let rank = if status.awaits_officer() { 0 } else { 1 };
+    let due = current_deadline(status, proposed, deadlines).map_or(0, |d| i64::from(d.due.to_julian_day()));
+    (rank, due)
+}
+
 /// The commendation forms a scheme decides between: Joint Circular 01/2015's three, or a money reward.
 pub fn forms(scheme: Scheme) -> Vec<&'static str> {
     match scheme {

@@ -71,6 +71,8 @@ pub enum FieldError {
     InvalidHour,
     /// Neither `vi` nor `en`.
     UnknownLanguage,
+    /// A queue page's `after` or `before` that is not a link this server made.
+    InvalidPageLink,
 }
 
 impl FieldError {
@@ -99,6 +101,7 @@ impl FieldError {
             FieldError::InvalidEmail => "error-invalid-email",
             FieldError::InvalidHour => "error-invalid-hour",
             FieldError::UnknownLanguage => "error-unknown-language",
+            FieldError::InvalidPageLink => "error-invalid-page-link",
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
+use super::keyset::{self, Cursor, Key, Page};
 use super::{grants, ledger, Tx};
 use crate::crypto::Grant;
 use crate::domain::ids::{NoteId, ReportId, TeamId, UnitId, UserId};
@@ -98,13 +99,15 @@ fn commendation_of(r: &sqlx::any::AnyRow) -> Result<Option<(crate::domain::comme
 
 /// A page of the queue, oldest first (the earliest deadlines first), and the total count. Only the filters
 /// in use enter the SQL, so the queue indexes (owner, status, received_at) serve every shape of query.
+/// A page after or before a key reads from the index position of that key (the row values compare as the
+/// index orders them).
 pub async fn list(
     pool: &AnyPool,
     scope: &Scope,
     filter: &Filter<'_>,
-    page: i64,
+    cursor: &Cursor,
     per_page: i64,
-) -> Result<(Vec<CaseRow>, i64), sqlx::Error> {
+) -> Result<Page<CaseRow>, sqlx::Error> {
     let (column, owner) = match scope {
         Scope::Assignee(id) => ("assignee_id", id.as_str()),
         Scope::Team(id) => ("team_id", id.as_str()),
@@ -123,20 +126,29 @@ pub async fn list(
         count = count.bind(*value);
     }
     let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+    let shape = keyset::shape(&["received_at", "id"], cursor, binds.len() + 1, per_page);
     let page_sql = format!(
-        "SELECT {QUEUE_COLUMNS} FROM reports WHERE {condition} ORDER BY received_at, id LIMIT {per_page} OFFSET {}",
-        (page - 1).max(0) * per_page
+        "SELECT {QUEUE_COLUMNS} FROM reports WHERE {condition}{} ORDER BY {} {}",
+        shape.range, shape.order, shape.limit
     );
     let mut query = sqlx::query(&page_sql);
     for value in &binds {
         query = query.bind(*value);
     }
-    let rows = query.fetch_all(pool).await?;
-    let cases = rows
+    let rows = keyset::bind(query, cursor).fetch_all(pool).await?;
+    let rows = rows
         .iter()
         .map(case_from_row)
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok((cases, total))
+    Ok(keyset::page(rows, total, cursor, per_page))
+}
+
+/// A row's place in the queues' order, for the page after or before it.
+pub fn key_of(row: &CaseRow) -> Key {
+    Key {
+        sort: vec![row.received_at],
+        id: row.id.to_string(),
+    }
 }
 
 pub async fn find(pool: &AnyPool, id: &ReportId) -> Result<Option<CaseRow>, sqlx::Error> {

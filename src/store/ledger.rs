@@ -66,7 +66,8 @@ pub async fn append(
         .bind(&hash)
         .execute(&mut **tx)
         .await?;
-    if let (Some(id), Some(fragment)) = (report_id, clock_fragment(at, kind, actor, detail)) {
+    let fragment = report_id.and_then(|_| clock_fragment(at, kind, actor, detail));
+    if let (Some(id), Some(fragment)) = (report_id, &fragment) {
         sqlx::query("UPDATE reports SET clock = clock || $1 WHERE id = $2")
             .bind(fragment)
             .bind(id)
@@ -75,6 +76,10 @@ pub async fn append(
         // The team's on-time cells follow the clock in the same transaction, as of now (a back-dated step
         // of `minhbach demo` is counted as it stands today).
         super::on_time::recount_in(tx, id, super::now_millis().max(at)).await?;
+    }
+    // So does its commendation's place in the officer's queue, with each of its steps.
+    if let (Some(id), true) = (report_id, fragment.is_some() || kind.is_commendation()) {
+        super::commendations::place_in(tx, id).await?;
     }
     Ok(Entry {
         seq,

@@ -177,8 +177,9 @@ pub fn policy_fingerprint(policy: &Policy) -> String {
 }
 
 /// Under another policy than the cells were counted under (or on the first start), empties the cells and
-/// marks every report to be counted again; returns whether it did. (An instance still running the old
-/// policy would go on counting under it: change the policy with every instance stopped.)
+/// marks every report to be counted again, and every commendation to be placed again in the officer's
+/// queue; returns whether it did. (An instance still running the old policy would go on counting under
+/// it: change the policy with every instance stopped.)
 pub async fn reset_if_policy_changed(pool: &AnyPool, fingerprint: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT policy FROM on_time_policy WHERE id = 1")
         .fetch_optional(pool)
@@ -190,6 +191,10 @@ pub async fn reset_if_policy_changed(pool: &AnyPool, fingerprint: &str) -> Resul
     // made meanwhile is then deleted too, never left beside a report marked to be counted again).
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE reports SET counted = '', recount_at = 0")
+        .execute(&mut *tx)
+        .await?;
+    // The officer's queue orders by deadlines, which the policy sets: every commendation is placed again.
+    sqlx::query("UPDATE commendations SET queue_rank = NULL")
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM on_time_cells").execute(&mut *tx).await?;

@@ -15,7 +15,8 @@ use super::i18n::Lang;
 use super::inspector::{category_name, name_of, staff_context};
 use super::pages;
 use super::session::Staff;
-use crate::app::accounts::{self, NewUser, SetupCode};
+use crate::app::accounts::{self, NewUser};
+use crate::app::sign_in::SetupCode;
 use crate::app::{self, org, Clock, Error};
 use crate::config::ServerSecret;
 use crate::domain::org::UNIT_KINDS;
@@ -72,7 +73,8 @@ async fn post_setup(
     if let Err(e) = checked {
         return refused(e.key());
     }
-    if !code.is_open(db).await || !code.take_if(form.code.as_deref().unwrap_or_default()) {
+    let typed = form.code.as_deref().unwrap_or_default();
+    if !code.is_open(db).await || !code.take_if(db, typed).await? {
         return Ok((Status::Forbidden, setup_page(lang, Some(lang.tr("error-setup-code")))));
     }
     let new = NewUser {
@@ -84,9 +86,9 @@ async fn post_setup(
     };
     let added = accounts::user_add(db, secret, new).await;
     // Nothing was created: the code stays usable for the next try.
-    added
-        .is_err()
-        .then(|| code.restore(form.code.as_deref().unwrap_or_default()));
+    if added.is_err() {
+        code.restore(db, typed, Clock::now()).await?;
+    }
     match added {
         Ok(added) => Ok((Status::Ok, setup_done(lang, username.trim(), &added.otpauth_uri))),
         Err(Error::Staff(refusal)) => refused(refusal.key()),

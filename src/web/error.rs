@@ -113,11 +113,12 @@ impl PageError {
     pub fn from_app(lang: Lang, error: Error) -> Self {
         let (status, _, key) = meaning(&error);
         log_cause(&error);
-        Self {
-            status,
-            lang,
-            message: message(lang, &error, key),
-        }
+        // A page has no form to mark a field on: a single field's refusal is the page's message.
+        let message = match &error {
+            Error::Invalid(_, e) => field_message(lang, *e),
+            _ => message(lang, &error, key),
+        };
+        Self { status, lang, message }
     }
 }
 

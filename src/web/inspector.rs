@@ -70,44 +70,54 @@ pub(super) fn category_name(lang: Lang, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// The queue's query: its filters (empty means any) and the page asked for (see `app::paging`).
+#[derive(FromForm)]
+struct QueueQuery<'r> {
+    status: Option<&'r str>,
+    category: Option<&'r str>,
+    after: Option<&'r str>,
+    before: Option<&'r str>,
+    page: Option<i64>,
+}
+
 /// The queue: my cases (an inspector) or my team's (a supervisor), oldest deadline first.
-#[get("/?<status>&<category>&<page>")]
+#[get("/?<query..>")]
 async fn get_queue(
     staff: Staff,
     lang: Lang,
     db: &State<Db>,
-    status: Option<&str>,
-    category: Option<&str>,
-    page: Option<i64>,
+    query: QueueQuery<'_>,
 ) -> PageResult<Result<Template, Redirect>> {
     match staff.user.role {
         Role::Admin => return Ok(Err(Redirect::to(format!("/admin{}", lang.query())))),
         Role::Officer => return Ok(Err(Redirect::to(format!("/officer{}", lang.query())))),
         Role::Inspector | Role::Supervisor => {}
     }
-    let filter = Filter::from_query(status, category);
-    let page = page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, pages_count) = casework::queue(db, &staff, &filter, page).await?;
-    let cases = queue_rows(lang, &rows, &unit_names(db, lang).await?);
-    let (statuses, categories) = filter_options(lang, &filter);
-    let link = |p: i64| {
-        format!(
-            "/inspector?status={}&category={}&page={p}{}",
-            filter.status.unwrap_or(""),
-            filter.category.unwrap_or(""),
-            lang.and_query()
-        )
+    let filter = Filter::from_query(query.status, query.category);
+    let request = casework::PageRequest {
+        after: query.after,
+        before: query.before,
+        page: query.page,
     };
+    let found = casework::queue(db, &staff, &filter, request).await?;
+    let cases = queue_rows(lang, &found.rows, &unit_names(db, lang).await?);
+    let (statuses, categories) = filter_options(lang, &filter);
+    let base = format!(
+        "/inspector?status={}&category={}",
+        filter.status.unwrap_or(""),
+        filter.category.unwrap_or("")
+    );
+    let (prev, next) = pages::pager_links(lang, &base, &found);
     let context = json!({
         "staff": staff_context(&staff, lang),
         "is_supervisor": staff.user.role == Role::Supervisor,
         "cases": cases,
         "statuses": statuses,
         "categories": categories,
-        "page": page,
-        "pages": pages_count,
-        "prev": (page > 1).then(|| link(page - 1)),
-        "next": (page < pages_count).then(|| link(page + 1)),
+        "page": found.page,
+        "pages": found.pages,
+        "prev": prev,
+        "next": next,
     });
     Ok(Ok(pages::render("inspector/queue", lang, "/inspector", context)))
 }

@@ -29,8 +29,8 @@ use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 
-use crate::app::accounts::{SetupCode, SignInLimits};
 use crate::app::notify::Notifier;
+use crate::app::sign_in::{SetupCode, SignInLimits};
 use crate::app::{audit, casework, retention, Clock};
 use crate::config::{ServerSecret, Settings, SetupError};
 use crate::store::Db;
@@ -40,7 +40,7 @@ pub use i18n::Lang;
 
 /// Mounts every route, catcher and fairing on `rocket`. Fails if the sign-in throttles cannot be set up.
 pub fn mount(rocket: Rocket<Build>, settings: Settings, secret: ServerSecret) -> Result<Rocket<Build>, SetupError> {
-    let limits = SignInLimits::new().map_err(|e| SetupError::Deployment(e.to_string()))?;
+    let limits = SignInLimits::new(&secret).map_err(|e| SetupError::Deployment(e.to_string()))?;
     let notifier = notifier(&settings)?;
     let rocket = rocket
         .attach(Template::custom(i18n::register_helpers))
@@ -154,6 +154,12 @@ async fn background_round(lease: &Lease<'_>, retention: &mut retention::ServerSw
         Ok(n) => tracing::info!(reports = n, "on-time figures counted again (deadlines passed)"),
         Err(e) => tracing::warn!(error = %e, "on-time recount failed"),
     }
+    // Commendations an instance of an older version opened unplaced (the start placed all the others).
+    match crate::app::commendations::place_unplaced(db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(commendations = n, "placed in the officer's queue"),
+        Err(e) => tracing::warn!(error = %e, "placing commendations in the officer's queue failed"),
+    }
     if !lease.renew().await {
         return;
     }
@@ -170,8 +176,12 @@ async fn background_round(lease: &Lease<'_>, retention: &mut retention::ServerSw
         Ok(n) => tracing::info!(escalated = n, "overdue resolutions escalated"),
         Err(e) => tracing::warn!(error = %e, "escalation sweep failed"),
     }
-    if lease.renew().await {
-        retention.run(db, Clock::now()).await;
+    if !lease.renew().await {
+        return;
+    }
+    retention.run(db, Clock::now()).await;
+    if let Err(e) = crate::app::sign_in::forget_full_buckets(db, Clock::now()).await {
+        tracing::warn!(error = %e, "forgetting full sign-in buckets failed");
     }
 }
 
@@ -188,13 +198,14 @@ mod test_hooks {
 /// Connects to the database, creating the SQLite file with owner-only permissions first, runs the
 /// migrations, and seeds the demo organisation on first run.
 async fn database_stage(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
-    let Some(settings) = rocket.state::<Settings>().cloned() else {
-        tracing::error!("settings are missing from the managed state");
+    let (Some(settings), Some(secret)) = (rocket.state::<Settings>().cloned(), rocket.state::<ServerSecret>()) else {
+        tracing::error!("settings or the server secret are missing from the managed state");
         return Err(rocket);
     };
+    let secret = ServerSecret(secret.0.clone());
     match crate::setup::open_database(&settings).await {
         // With no admin yet, a one-time code lets the first one be created in the browser.
-        Ok(db) => match SetupCode::for_database(&db).await {
+        Ok(db) => match SetupCode::for_database(&db, &secret, Clock::now()).await {
             Ok(code) => Ok(rocket.manage(db).manage(code)),
             Err(e) => {
                 tracing::error!("database: {e}");

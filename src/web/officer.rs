@@ -53,33 +53,35 @@ fn form_options(lang: Lang, scheme: Scheme, proposed: Option<&str>) -> Vec<Value
         .collect()
 }
 
-#[get("/?<status>&<page>")]
-async fn get_queue(staff: Staff, lang: Lang, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> PageResult {
+#[get("/?<status>&<after>&<before>&<page>")]
+async fn get_queue(
+    staff: Staff,
+    lang: Lang,
+    db: &State<Db>,
+    status: Option<&str>,
+    after: Option<&str>,
+    before: Option<&str>,
+    page: Option<i64>,
+) -> PageResult {
     let state = status.filter(|s| !s.is_empty()).and_then(CommendationState::parse);
-    let page = page.unwrap_or(1).max(1);
-    let (rows, pages_count) = commendations::queue(db, &staff, state, page, Clock::now()).await?;
-    let page = page.min(pages_count);
+    let request = app::paging::PageRequest { after, before, page };
+    let found = commendations::queue(db, &staff, state, request, Clock::now()).await?;
     let units = unit_names(db, lang).await?;
-    let items = queue_items(lang, &rows, &units);
+    let items = queue_items(lang, &found.rows, &units);
     let states: Vec<Value> = CommendationState::ALL
         .iter()
         .map(|s| json!({ "id": s.as_str(), "name": lang.tr(&s.neutral_message_key()), "selected": state == Some(*s) }))
         .collect();
-    let link = |p: usize| {
-        format!(
-            "/officer?status={}&page={p}{}",
-            state.map(CommendationState::as_str).unwrap_or(""),
-            lang.and_query()
-        )
-    };
+    let base = format!("/officer?status={}", state.map(CommendationState::as_str).unwrap_or(""));
+    let (prev, next) = pages::pager_links(lang, &base, &found);
     let context = json!({
         "staff": staff_context(&staff, lang),
         "items": items,
         "states": states,
-        "page": page,
-        "pages": pages_count,
-        "prev": (page > 1).then(|| link(page - 1)),
-        "next": (page < pages_count).then(|| link(page + 1)),
+        "page": found.page,
+        "pages": found.pages,
+        "prev": prev,
+        "next": next,
     });
     Ok(pages::render("officer/queue", lang, "/officer", context))
 }

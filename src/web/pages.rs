@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use time::Date;
 
 use super::i18n::Lang;
+use crate::app::paging::Paged;
 use crate::domain::calendar::{self, Deadline};
 
 /// Renders `templates/<name>.html.hbs` with `context` plus what the layout needs. `path` is the page's
@@ -263,6 +264,16 @@ pub fn retention_json(case: &crate::store::cases::CaseRow) -> Value {
         "held_since": case.held_since.filter(|_| case.erased_at.is_none()).map(rfc3339),
         "erased_at": case.erased_at.map(rfc3339),
     })
+}
+
+/// A queue page's links to its neighbours: `base` (the queue's path with its filters, `/officer?status=`)
+/// and the row each starts from (keyset), with the page number it shows.
+pub fn pager_links<T>(lang: Lang, base: &str, found: &Paged<T>) -> (Option<String>, Option<String>) {
+    let link = |side: &str, key: &String, p: i64| format!("{base}&{side}={key}&page={p}{}", lang.and_query());
+    (
+        found.prev.as_ref().map(|k| link("before", k, (found.page - 1).max(1))),
+        found.next.as_ref().map(|k| link("after", k, found.page + 1)),
+    )
 }
 
 #[cfg(test)]

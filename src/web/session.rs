@@ -1,4 +1,4 @@
-//! Staff sessions on the web (the sign-in itself is `app::accounts::sign_in`). The session is a private
+//! Staff sessions on the web (the sign-in itself is `app::sign_in::sign_in`). The session is a private
 //! cookie (AES-256-GCM under the server secret; SameSite=Strict, HttpOnly) carrying the user's unsealed private key and a CSRF token, plus a session row
 //! for idle expiry (30 minutes unless the deployment sets another time) and revocation.
 
@@ -7,7 +7,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::app::accounts::{self, Credentials, SignInLimits};
+use crate::app::accounts;
+use crate::app::sign_in::{self, Credentials, SignInLimits};
 use crate::app::{self, Actor, Clock, KdfGate};
 use crate::config::{ServerSecret, Settings};
 use crate::crypto::{self, PrivateKey};
@@ -110,7 +111,7 @@ pub async fn sign_in(
     cookies: &CookieJar<'_>,
     credentials: Credentials<'_>,
 ) -> app::Result<Role> {
-    let signed_in = accounts::sign_in(db, gate, limits, secret, credentials, Clock::now()).await?;
+    let signed_in = sign_in::sign_in(db, gate, limits, secret, credentials, Clock::now()).await?;
     let user = &signed_in.actor.user;
     let data = CookieData {
         sid: signed_in.session_id.to_string(),

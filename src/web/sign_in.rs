@@ -12,7 +12,7 @@ use super::guards::SameOrigin;
 use super::i18n::Lang;
 use super::pages;
 use super::session::{self, Staff};
-use crate::app::accounts::{Credentials, SignInLimits};
+use crate::app::sign_in::{Credentials, SignInLimits};
 use crate::app::{self, Error, KdfGate};
 use crate::config::ServerSecret;
 use crate::domain::staff::Role;

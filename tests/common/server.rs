@@ -100,7 +100,14 @@ impl Deployment {
 
     /// Starts `minhbach serve` and waits until it answers.
     pub fn serve(&self) -> Server {
-        self.serve_with(Stdio::null())
+        self.serve_with(Stdio::null(), Stdio::null())
+    }
+
+    /// [`Deployment::serve`], what it prints for the operator (standard output) written to `out`.
+    #[allow(dead_code)]
+    pub fn serve_printing(&self, out: &Path) -> Server {
+        let file = std::fs::File::create(out).expect("the output file opens");
+        self.serve_with(Stdio::from(file), Stdio::null())
     }
 
     /// [`Deployment::serve`], its log (standard error) appended to `log`.
@@ -111,10 +118,10 @@ impl Deployment {
             .append(true)
             .open(log)
             .expect("the log file opens");
-        self.serve_with(Stdio::from(file))
+        self.serve_with(Stdio::null(), Stdio::from(file))
     }
 
-    fn serve_with(&self, stderr: Stdio) -> Server {
+    fn serve_with(&self, stdout: Stdio, stderr: Stdio) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -124,7 +131,7 @@ impl Deployment {
             .arg("serve")
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(stderr);
         let child = command.spawn().expect("the server starts");
         let server = Server {
@@ -195,6 +202,22 @@ impl Deployment {
 }
 
 impl StaffAccount {
+    /// A six-digit code that is none of this account's codes of the steps around now: a wrong code.
+    #[allow(dead_code)]
+    pub fn wrong_code(&self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let near: Vec<String> = [now.saturating_sub(60), now.saturating_sub(30), now, now + 30, now + 60]
+            .iter()
+            .filter_map(|t| minhbach::crypto::code_at(&self.totp, *t))
+            .collect();
+        (0..10u32)
+            .map(|d| d.to_string().repeat(6))
+            .find(|c| !near.contains(c))
+            .expect("ten candidates, at most five near codes")
+    }
+
     /// Signs in with this step's code (marking the step used): the session cookie and the time taken.
     pub fn sign_in(&mut self, base: &str) -> Option<(String, f64)> {
         let now = std::time::SystemTime::now()

@@ -1,16 +1,19 @@
 //! Several instances of the real binary on one PostgreSQL (issue 14), each with its own data directory and
-//! the server secret copied to it, as on separate machines: a session made on one works on the others; the
-//! background work runs on one at a time under a lease, and each overdue case is escalated once; after
-//! `kill -9` of the instance holding the lease another takes it within a stated time; submissions through
-//! every instance at once leave one chain that `audit verify` accepts.
+//! the server secret copied to it, as on separate machines, behind a real load balancer (nginx, round
+//! robin, no sticky sessions): a session made on one works on the others; wrong sign-ins spread over the
+//! instances throttle the account as one; the background work runs on one at a time under a lease, and
+//! each overdue case is escalated once; after `kill -9` of the instance holding the lease another takes it
+//! within a stated time; submissions through the balancer at once leave one chain that `audit verify`
+//! accepts; instances started together on a database without an admin print one setup code, accepted once.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sqlx::{Executor, Row};
 
-use crate::server::{submit, Deployment, Server};
-use crate::{figure, fresh_database};
+use crate::balancer::{self, Balancer};
+use crate::server::{submit, Deployment, Server, StaffAccount};
+use crate::{ci, figure, fresh_database};
 
 /// Seconds between background rounds here; the lease lasts three.
 const ROUND_SECONDS: u64 = 1;
@@ -54,11 +57,54 @@ fn copy_secret(from: &Path, to: &Path) {
     std::fs::copy(from.join("secret.key"), to.join("secret.key")).expect("the secret copied");
 }
 
+/// What is needed here: PostgreSQL (`TEST_DATABASE_URL`) and nginx; `None` (having said why) without them.
+fn prerequisites() -> Option<(String, std::path::PathBuf)> {
+    let Some(url) = fresh_database() else {
+        eprintln!("skipped on SQLite: several instances share a PostgreSQL (TEST_DATABASE_URL)");
+        return None;
+    };
+    let Some(nginx) = balancer::nginx() else {
+        ci::skip("nginx is not installed (Debian: apt-get install nginx-light)");
+        return None;
+    };
+    Some((url, nginx))
+}
+
+/// An answer's status and the instance that gave it (the balancer's `X-Upstream`).
+fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(_) => return (0, String::new()),
+    };
+    (
+        response.status(),
+        response.header("X-Upstream").unwrap_or_default().to_owned(),
+    )
+}
+
+/// `n` wrong sign-ins (right password, wrong one-time code) for `account` through the balancer, one after
+/// another: the statuses seen and the instances that answered.
+fn wrong_sign_ins(base: &str, account: &StaffAccount, n: usize) -> (Vec<u16>, std::collections::BTreeSet<String>) {
+    let mut upstreams = std::collections::BTreeSet::new();
+    let statuses = (0..n)
+        .map(|_| {
+            let body = serde_json::json!({
+                "username": account.username,
+                "password": crate::server::STAFF_PASSWORD,
+                "totp": account.wrong_code(),
+            });
+            let (status, upstream) = answer(ureq::post(&format!("{base}/api/v1/session")).send_json(body));
+            upstreams.insert(upstream);
+            status
+        })
+        .collect();
+    (statuses, upstreams)
+}
+
 #[test]
 fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_when_one_is_killed() {
-    let Some(url) = fresh_database() else {
-        return eprintln!("skipped on SQLite: several instances share a PostgreSQL (TEST_DATABASE_URL)");
-    };
+    let Some((url, nginx)) = prerequisites() else { return };
     let dir = tempfile::tempdir().expect("a directory");
     let deployments: Vec<Deployment> = ["a", "b", "c"]
         .iter()
@@ -79,19 +125,56 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
     }
     let mut account = deployments[0].add_staff("gs.nhieu", "supervisor");
     let servers: Vec<Server> = deployments.iter().map(Deployment::serve).collect();
+    let backends: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let lb = Balancer::start(&nginx, &dir.path().join("nginx"), &backends);
 
-    // A session made on one instance works on the others.
-    let (cookie, _) = account.sign_in(&servers[0].base).expect("the supervisor signs in");
+    // A session made through the balancer works on every instance, directly and through the balancer.
+    let (cookie, _) = account.sign_in(&lb.base).expect("the supervisor signs in");
     for server in &servers {
-        let status = ureq::get(&format!("{}/api/v1/cases", server.base))
-            .set("Cookie", &cookie)
-            .call()
-            .map_or_else(
-                |e| if let ureq::Error::Status(s, _) = e { s } else { 0 },
-                |r| r.status(),
-            );
+        let (status, _) = answer(
+            ureq::get(&format!("{}/api/v1/cases", server.base))
+                .set("Cookie", &cookie)
+                .call(),
+        );
         assert_eq!(status, 200, "the session works on {}", server.base);
     }
+    let through: Vec<(u16, String)> = (0..6)
+        .map(|_| {
+            answer(
+                ureq::get(&format!("{}/api/v1/cases", lb.base))
+                    .set("Cookie", &cookie)
+                    .call(),
+            )
+        })
+        .collect();
+    let upstreams: std::collections::BTreeSet<&String> = through.iter().map(|(_, u)| u).collect();
+    assert!(through.iter().all(|(s, _)| *s == 200), "{through:?}");
+    assert_eq!(upstreams.len(), 3, "round robin over the three: {through:?}");
+
+    // 20 wrong sign-ins spread over the instances spend one account bucket (5 at once, one per 12 s).
+    let started = Instant::now();
+    let (statuses, upstreams) = wrong_sign_ins(&lb.base, &account, 20);
+    let allowed = 5 + (started.elapsed().as_secs() / 12) as usize;
+    let rejected = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    // The step the first sign-in spent is accepted once; the member's next code comes with the next step.
+    while Some(crate::server::totp_step_now()) <= account.last_step {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (_, fresh_ms) = account
+        .sign_in(&lb.base)
+        .expect("with a fresh code the member still signs in");
+    figure!(
+        "instances: 20 wrong sign-ins over {} instances behind nginx: {rejected} checked (401), {throttled} \
+         throttled (429): one bucket; the member then signed in through the balancer ({fresh_ms:.0} ms)",
+        upstreams.len()
+    );
+    assert_eq!(upstreams.len(), 3, "the attempts went to every instance");
+    assert_eq!((rejected + throttled, rejected <= allowed), (20, true), "{statuses:?}");
+    assert!(
+        throttled >= 20 - allowed,
+        "throttled as one account, not per instance: {statuses:?}"
+    );
 
     // Every overdue case escalated once, however many instances run the sweep.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -141,13 +224,13 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
         "a survivor holds it"
     );
 
-    // Submissions through the two survivors at once: one chain.
-    let bases: Vec<String> = servers.iter().flatten().map(|s| s.base.clone()).collect();
+    // Submissions through the balancer at once (two clients, the survivors behind it): one chain.
     let filed: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = bases
-            .iter()
-            .enumerate()
-            .map(|(k, base)| scope.spawn(move || (0..15).filter(|i| submit(base, k * 100 + i).is_ok()).count()))
+        let handles: Vec<_> = (0..2)
+            .map(|k| {
+                let base = &lb.base;
+                scope.spawn(move || (0..15).filter(|i| submit(base, k * 100 + i).is_ok()).count())
+            })
             .collect();
         handles.into_iter().map(|h| h.join().expect("a client")).sum()
     });
@@ -155,7 +238,7 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
     figure!(
         "instances: {expected} overdue cases escalated by 3 instances, {written} escalations written, {twice} \
          twice; lease taken {taken:.1} s after kill -9 of its holder (rounds {ROUND_SECONDS} s, lease 3 rounds); \
-         {filed}/30 reports filed through 2 instances at once, audit verify {}",
+         {filed}/30 reports filed at once through the balancer after the kill, audit verify {}",
         if verify.status.success() { "passes" } else { "FAILS" }
     );
     assert!(
@@ -164,4 +247,84 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
     );
     assert_eq!(filed, 30);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+/// The setup code each instance printed at start (`XXXX-XXXX-XXXX-XXXX-XXXX` after the prompt).
+fn printed_code(out: &Path) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(out).unwrap_or_default();
+        let code = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 24 && l.matches('-').count() == 4)
+            .map(str::to_owned);
+        if code.is_some() || Instant::now() > deadline {
+            return code;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn instances_started_together_without_an_admin_print_one_setup_code_and_accept_it_once() {
+    let Some((url, nginx)) = prerequisites() else { return };
+    let dir = tempfile::tempdir().expect("a directory");
+    let deployments: Vec<Deployment> = ["a", "b", "c"]
+        .iter()
+        .map(|name| Deployment::new(&dir.path().join(name), Some(url.clone())))
+        .collect();
+    // The operator makes the secret once (the first run makes it) and copies it to the other machines.
+    let out = deployments[0].run(&["audit", "verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for d in &deployments[1..] {
+        copy_secret(&deployments[0].data_dir, &d.data_dir);
+    }
+    let outs: Vec<_> = (0..3).map(|i| dir.path().join(format!("out-{i}.txt"))).collect();
+    let servers: Vec<Server> = std::thread::scope(|scope| {
+        let started: Vec<_> = deployments
+            .iter()
+            .zip(&outs)
+            .map(|(d, out)| scope.spawn(move || d.serve_printing(out)))
+            .collect();
+        started.into_iter().map(|h| h.join().expect("an instance")).collect()
+    });
+    let codes: Vec<Option<String>> = outs.iter().map(|o| printed_code(o)).collect();
+    let backends: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let lb = Balancer::start(&nginx, &dir.path().join("nginx"), &backends);
+    let code = codes[0].clone().expect("the first instance printed a setup code");
+
+    // Three people type the code at once, through the balancer (so on different instances).
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..3)
+            .map(|i| {
+                let (base, code) = (&lb.base, &code);
+                scope.spawn(move || {
+                    let form = [
+                        ("code", code.as_str()),
+                        ("username", &format!("quan.tri{i}")),
+                        ("password", crate::server::STAFF_PASSWORD),
+                    ];
+                    answer(
+                        ureq::post(&format!("{base}/admin/setup"))
+                            .set("Origin", base)
+                            .send_form(&form),
+                    )
+                })
+            })
+            .collect();
+        posts.into_iter().map(|h| h.join().expect("a post")).collect()
+    });
+    let created = answers.iter().filter(|(s, _)| *s == 200).count();
+    let refused = answers.iter().filter(|(s, _)| *s == 403).count();
+    let admins = deployments[0].number("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'");
+    let (setup_page, _) = answer(ureq::get(&format!("{}/admin/setup", lb.base)).call());
+    figure!(
+        "instances: 3 started together printed {} distinct setup code(s); typed at once on 3 instances: {created} \
+         accepted, {refused} refused; {admins} admin; the setup page then answers {setup_page}",
+        codes.iter().flatten().collect::<std::collections::BTreeSet<_>>().len()
+    );
+    assert!(codes.iter().all(|c| c.as_ref() == Some(&code)), "one code: {codes:?}");
+    assert_eq!((created, refused, admins), (1, 2, 1), "accepted once: {answers:?}");
+    assert_eq!(setup_page, 404, "closed once an admin exists");
 }

@@ -2,6 +2,8 @@
 //! rows 1–3 and 25): backups under load, storage faults, crashes, floods. Each test prints its figure. On
 //! SQLite by default; on PostgreSQL when `TEST_DATABASE_URL` names a server.
 
+#[path = "../common/balancer.rs"]
+mod balancer;
 #[path = "../common/ci.rs"]
 mod ci;
 #[path = "../common/crash.rs"]

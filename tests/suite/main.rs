@@ -20,6 +20,7 @@ mod load;
 mod notify;
 mod pages;
 mod privacy;
+mod queue_pages;
 mod ratings;
 mod reporter_api;
 mod retention;

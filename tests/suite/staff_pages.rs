@@ -12,7 +12,7 @@ async fn the_first_admin_is_created_once_with_the_one_time_setup_code() {
     let code = app
         .client
         .rocket()
-        .state::<minhbach::app::accounts::SetupCode>()
+        .state::<minhbach::app::sign_in::SetupCode>()
         .and_then(|c| c.current())
         .expect("a setup code");
     assert_eq!(app.get("/admin/setup").await.status(), Status::Ok);

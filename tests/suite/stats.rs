@@ -74,6 +74,11 @@ pub(crate) fn table_of(page: &str, id: &str) -> Vec<Vec<String>> {
 }
 
 pub(crate) async fn demo_supervisor(app: &TestApp) -> Session {
+    demo_sign_in(app, "giamsat.demo").await
+}
+
+/// Fills the demo (120 reports) and signs in as one of its accounts.
+pub(crate) async fn demo_sign_in(app: &TestApp, username: &str) -> Session {
     let options = minhbach::demo::Options {
         reports: 120,
         seed: 11,
@@ -82,8 +87,8 @@ pub(crate) async fn demo_supervisor(app: &TestApp) -> Session {
     let summary = minhbach::demo::fill(app.db(), app.secret(), &options, &mut |_, _| {})
         .await
         .expect("the demo fills an empty database");
-    let totp = app.totp("giamsat.demo", 0).await;
-    let (status, session) = app.try_sign_in("giamsat.demo", &summary.password, &totp).await;
+    let totp = app.totp(username, 0).await;
+    let (status, session) = app.try_sign_in(username, &summary.password, &totp).await;
     assert_eq!(status, Status::NoContent);
     session.expect("a session")
 }

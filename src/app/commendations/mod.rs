@@ -27,6 +27,7 @@ use crate::domain::EntryKind;
 use crate::store::commendations::{self as stored, Commendation, Opening, Purpose};
 use crate::store::{self, users, Db};
 
+use super::paging::{PageRequest, Paged};
 use super::{Actor, Clock, Error, Result};
 
 mod reporter;
@@ -279,20 +280,26 @@ pub async fn claim_identity(db: &Db, actor: &Actor, file: &File) -> Result<Claim
         .map_err(|_| Error::Corrupt("commendation"))
 }
 
-pub const PER_PAGE: usize = 50;
+pub const PER_PAGE: i64 = 50;
 
-/// The officer's queue: commendations waiting for the officer first, by deadline; then the others, newest
-/// decision first. Returns a page, its rows' deadlines, and the number of pages.
+/// A page of the officer's queue: each commendation with its current deadline.
+pub type QueuePage = Paged<(Commendation, Option<Deadline>)>;
+
+/// The officer's queue: commendations waiting for the officer first, by deadline; then the others, by
+/// opening. A page at a time, from the order each commendation keeps (`store::commendations::place_in`).
 pub async fn queue(
     db: &Db,
     actor: &Actor,
     state: Option<State>,
-    page: usize,
+    request: PageRequest<'_>,
     clock: Clock,
-) -> Result<(Vec<(Commendation, Option<Deadline>)>, usize)> {
+) -> Result<QueuePage> {
     actor.as_role(Role::Officer)?;
-    let rows = stored::list(db.pool(), state.map(State::as_str)).await?;
-    let mut out: Vec<(Commendation, Option<Deadline>)> = rows
+    let cursor = request.cursor(3, PER_PAGE)?;
+    let found = stored::list(db.pool(), state.map(State::as_str), &cursor, PER_PAGE).await?;
+    let paged = request.paged(found, PER_PAGE, stored::key_of);
+    let rows = paged
+        .rows
         .into_iter()
         .map(|row| {
             let deadlines = crate::domain::clock::deadlines_of_clock(row.received_at, &row.clock, clock.millis());
@@ -300,15 +307,17 @@ pub async fn queue(
             (row, deadline)
         })
         .collect();
-    let waiting = |row: &Commendation| row.status.awaits_officer();
-    out.sort_by(|(a, da), (b, db)| {
-        waiting(b)
-            .cmp(&waiting(a))
-            .then_with(|| da.map(|d| d.due).cmp(&db.map(|d| d.due)))
-            .then_with(|| a.opened_at.cmp(&b.opened_at))
-    });
-    let pages = out.len().div_ceil(PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let rows = out.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
-    Ok((rows, pages))
+    Ok(Paged {
+        rows,
+        page: paged.page,
+        pages: paged.pages,
+        prev: paged.prev,
+        next: paged.next,
+    })
+}
+
+/// Places in the officer's queue the commendations an instance of an older version opened (the start
+/// placed all the others); returns how many.
+pub async fn place_unplaced(db: &Db) -> Result<usize> {
+    Ok(stored::place_unplaced(db.pool()).await?)
 }

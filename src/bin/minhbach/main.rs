@@ -274,7 +274,7 @@ async fn serve() -> Result<(), String> {
                 config.port
             );
             match rocket
-                .state::<minhbach::app::accounts::SetupCode>()
+                .state::<minhbach::app::sign_in::SetupCode>()
                 .and_then(|c| c.current())
             {
                 Some(code) => {
@@ -283,7 +283,7 @@ async fn serve() -> Result<(), String> {
                     println!("  No admin yet. To create the first admin, open");
                     println!("      http://{}:{}/admin/setup", config.address, config.port);
                     println!(
-                        "  and enter this one-time setup code (valid until an admin exists or the server restarts):"
+                        "  and enter this one-time setup code (valid until an admin exists; every instance on this database shows it):"
                     );
                     println!("      {code}");
                     println!(

@@ -36,16 +36,25 @@ fn time(at: Option<i64>) -> Value {
     at.map(pages::rfc3339).into()
 }
 
-/// `?status=&page=` → the commendations waiting for an officer first, by deadline.
-#[get("/commendations?<status>&<page>")]
-async fn get_queue(staff: Staff, db: &State<Db>, status: Option<&str>, page: Option<usize>) -> ApiResult {
+/// `?status=&after=&before=&page=` → the commendations waiting for an officer first, by deadline; `next`
+/// and `prev` are the keys of the pages around (pass them as `after` and `before`).
+#[get("/commendations?<status>&<after>&<before>&<page>")]
+async fn get_queue(
+    staff: Staff,
+    db: &State<Db>,
+    status: Option<&str>,
+    after: Option<&str>,
+    before: Option<&str>,
+    page: Option<i64>,
+) -> ApiResult {
     let state = match status.filter(|s| !s.is_empty()) {
         Some(name) => Some(CommendationState::parse(name).ok_or(Error::Invalid("status", FieldError::UnknownStatus))?),
         None => None,
     };
-    let page = page.unwrap_or(1).max(1);
-    let (rows, pages) = commendations::queue(db, &staff, state, page, Clock::now()).await?;
-    let rows: Vec<Value> = rows
+    let request = app::paging::PageRequest { after, before, page };
+    let found = commendations::queue(db, &staff, state, request, Clock::now()).await?;
+    let rows: Vec<Value> = found
+        .rows
         .iter()
         .map(|(c, deadline)| {
             json!({ "id": c.report_id, "status": c.status.as_str(), "category": c.category, "unit": c.unit_id,
@@ -55,7 +64,8 @@ async fn get_queue(staff: Staff, db: &State<Db>, status: Option<&str>, page: Opt
         })
         .collect();
     Ok(Json(
-        json!({ "commendations": rows, "page": page.min(pages), "pages": pages }),
+        json!({ "commendations": rows, "page": found.page, "pages": found.pages,
+        "prev": found.prev, "next": found.next }),
     ))
 }
 

@@ -8,7 +8,7 @@ use rocket::{delete, get, post, routes, Route, State};
 use serde_json::{json, Value};
 
 use super::JsonBody;
-use crate::app::accounts::{Credentials, SignInLimits};
+use crate::app::sign_in::{Credentials, SignInLimits};
 use crate::app::{self, casework, Clock, KdfGate};
 use crate::config::ServerSecret;
 use crate::domain::ids::ReportId;
@@ -70,19 +70,21 @@ async fn delete_session(
     Ok(Status::NoContent)
 }
 
-#[get("/cases?<status>&<category>&<page>")]
+#[get("/cases?<status>&<category>&<after>&<before>&<page>")]
 async fn get_cases(
     staff: Staff,
     db: &State<Db>,
     status: Option<&str>,
     category: Option<&str>,
+    after: Option<&str>,
+    before: Option<&str>,
     page: Option<i64>,
 ) -> ApiResult {
     let filter = Filter::from_query(status, category);
-    let page = page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, pages) = casework::queue(db, &staff, &filter, page).await?;
-    let deadlines = casework::next_deadlines(&rows, Clock::now());
-    let cases: Vec<Value> = rows
+    let found = casework::queue(db, &staff, &filter, casework::PageRequest { after, before, page }).await?;
+    let deadlines = casework::next_deadlines(&found.rows, Clock::now());
+    let cases: Vec<Value> = found
+        .rows
         .iter()
         .map(|c| {
             json!({ "id": c.id, "category": c.category, "unit": c.unit_id, "status": c.status.as_str(),
@@ -91,7 +93,9 @@ async fn get_cases(
                 "held": c.held_since.is_some(), "erased_at": c.erased_at.map(pages::rfc3339) })
         })
         .collect();
-    Ok(Json(json!({ "cases": cases, "page": page, "pages": pages })))
+    Ok(Json(
+        json!({ "cases": cases, "page": found.page, "pages": found.pages, "prev": found.prev, "next": found.next }),
+    ))
 }
 
 #[get("/cases/<id>")]

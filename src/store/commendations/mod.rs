@@ -5,9 +5,13 @@ use crate::domain::EntryKind;
 use sqlx::{AnyPool, Row};
 
 use super::{ledger, Tx};
+
+mod queue;
 use crate::crypto::Grant;
 use crate::domain::commendation::State;
 use crate::domain::ids::{ReportId, UserId};
+pub(in crate::store) use queue::place_in;
+pub use queue::{key_of, list, place_unplaced};
 
 /// What a grant of a commendation opens: the commendation key (the file) or the claim key (identity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub struct Commendation {
     pub received_at: i64,
     /// The report's clock entries (see the `clock` column), for the commendation's deadlines.
     pub clock: String,
+    /// Its place in the officer's queue: (`queue_rank`, `queue_due`), see `place_in`.
+    pub queue: (i64, i64),
 }
 
 const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS scheme, c.currency AS currency, \
@@ -67,7 +73,8 @@ const COLUMNS: &str = "c.report_id AS report_id, c.status AS status, c.scheme AS
     c.proposed_at AS proposed_at, c.decided_form AS decided_form, c.decided_amount AS decided_amount, \
     c.decided_at AS decided_at, c.reason AS reason, c.claimed_at AS claimed_at, c.claim AS claim, \
     c.paid_amount AS paid_amount, c.paid_at AS paid_at, c.payment_reference AS payment_reference, \
-    r.category AS category, r.unit_id AS unit_id, r.received_at AS received_at, r.clock AS clock";
+    r.category AS category, r.unit_id AS unit_id, r.received_at AS received_at, r.clock AS clock, \
+    COALESCE(c.queue_rank, 1) AS queue_rank, COALESCE(c.queue_due, 0) AS queue_due";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
     Ok(Commendation {
@@ -103,6 +110,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Commendation, sqlx::Error> {
         unit_id: r.try_get("unit_id")?,
         received_at: r.try_get("received_at")?,
         clock: r.try_get("clock")?,
+        queue: (r.try_get("queue_rank")?, r.try_get("queue_due")?),
     })
 }
 
@@ -227,26 +235,6 @@ pub async fn find(pool: &AnyPool, report_id: &ReportId) -> Result<Option<Commend
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(from_row).transpose()
-}
-
-/// Commendations in a state (or every one), oldest first.
-pub async fn list(pool: &AnyPool, status: Option<&str>) -> Result<Vec<Commendation>, sqlx::Error> {
-    let sql = match status {
-        Some(_) => format!(
-            "SELECT {COLUMNS} FROM commendations c JOIN reports r ON r.id = c.report_id \
-             WHERE c.status = $1 ORDER BY c.opened_at, c.report_id"
-        ),
-        None => format!(
-            "SELECT {COLUMNS} FROM commendations c JOIN reports r ON r.id = c.report_id \
-             ORDER BY c.opened_at, c.report_id"
-        ),
-    };
-    let mut query = sqlx::query(&sql);
-    if let Some(status) = status {
-        query = query.bind(status);
-    }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
 }
 
 /// The ledger entry of a step.
