@@ -4,11 +4,12 @@
 //! It starts the release binary on PostgreSQL with a fresh data directory (timing the cold start to the
 //! first `200`), puts nginx (round robin, `tests/common/balancer.rs`) in front of it, and runs 2, 4, 8 and
 //! 16 concurrent clients (`BENCH_CLIENTS`), each `BENCH_SECONDS` (default 10) seconds, each client in a loop
-//! filing a report and then reading its status with the code it got. Then the same with three instances,
+//! filing a report and then reading its status with the code it got (`BENCH_LOOKUPS=0`: filing only). Then the same with three instances,
 //! each with its own data directory and the server secret copied in, behind the same kind of balancer. It
 //! prints, per level, submissions/s, lookups/s, their p50, and every answer that was not a success (a
 //! refusal with `503` and `Retry-After` counts as an error here: the load is meant to be served), and each
-//! instance's resident memory idle and at its peak.
+//! instance's resident memory idle (right after its first `200`, and for the first instance again after
+//! `BENCH_IDLE_SECS`, default 15) and at its peak.
 
 #[path = "../tests/common/balancer.rs"]
 mod balancer;
@@ -29,12 +30,13 @@ fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn percentile(values: &mut [f64], p: f64) -> f64 {
+/// The `p` quantile in ms as the table shows it; "—" when nothing was measured.
+fn percentile(values: &mut [f64], p: f64) -> String {
     if values.is_empty() {
-        return f64::NAN;
+        return "—".into();
     }
     values.sort_by(f64::total_cmp);
-    values[((values.len() - 1) as f64 * p).round() as usize]
+    format!("{:.0} ms", values[((values.len() - 1) as f64 * p).round() as usize])
 }
 
 #[derive(Default)]
@@ -44,8 +46,8 @@ struct Seen {
     errors: Vec<String>,
 }
 
-/// One client's loop: file a report, read its status with its code; until `until`.
-fn client(base: &str, first: usize, until: Instant, seen: &Mutex<Seen>) {
+/// One client's loop: file a report, read its status with its code (if `lookups`); until `until`.
+fn client(base: &str, first: usize, until: Instant, seen: &Mutex<Seen>, lookups: bool) {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
     let mut i = first;
     while Instant::now() < until {
@@ -71,6 +73,10 @@ fn client(base: &str, first: usize, until: Instant, seen: &Mutex<Seen>) {
         i += 1;
         let Some(code) = code else { continue };
         let submitted = started.elapsed().as_secs_f64() * 1e3;
+        if !lookups {
+            seen.lock().unwrap().submit_ms.push(submitted);
+            continue;
+        }
         let started = Instant::now();
         let answer = agent
             .post(&format!("{base}/api/v1/reports/status"))
@@ -88,13 +94,14 @@ fn client(base: &str, first: usize, until: Instant, seen: &Mutex<Seen>) {
 
 /// Runs `clients` clients against `base` for `seconds` and prints one table row.
 fn level(label: &str, base: &str, clients: usize, seconds: u64) {
+    let lookups = env_usize("BENCH_LOOKUPS", 1) != 0;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let threads: Vec<_> = (0..clients)
         .map(|c| {
             let (base, seen) = (base.to_owned(), seen.clone());
-            std::thread::spawn(move || client(&base, c * 1_000_000, until, &seen))
+            std::thread::spawn(move || client(&base, c * 1_000_000, until, &seen, lookups))
         })
         .collect();
     threads.into_iter().for_each(|t| t.join().expect("a client"));
@@ -105,7 +112,7 @@ fn level(label: &str, base: &str, clients: usize, seconds: u64) {
     kinds.sort();
     kinds.dedup();
     println!(
-        "| {label} | {clients} | {:.1} | {:.1} | {:.0} ms | {:.0} ms | {}{} |",
+        "| {label} | {clients} | {:.1} | {:.1} | {} | {} | {}{} |",
         submitted as f64 / elapsed,
         looked_up as f64 / elapsed,
         percentile(&mut s.submit_ms, 0.5),
@@ -158,6 +165,9 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     let (first, cold_empty) = start(&deployments[0]);
     let idle_one = memory_kib(first.pid(), "VmRSS");
+    // Once the start's work is done and its threads retired (tokio retires idle blocking threads after 10 s).
+    std::thread::sleep(Duration::from_secs(env_usize("BENCH_IDLE_SECS", 15) as u64));
+    let settled_one = memory_kib(first.pid(), "VmRSS");
     let one = balancer::Balancer::start(&nginx, &dir.path().join("nginx1"), std::slice::from_ref(&first.base));
     for &clients in &levels {
         level("1", &one.base, clients, seconds);
@@ -185,8 +195,10 @@ fn main() {
         colds.iter().map(|c| format!("{c:.0}")).collect::<Vec<_>>().join(" / ")
     );
     println!(
-        "resident memory: one instance idle {}, peak {}; three instances idle {}, peak {}",
+        "resident memory: one instance idle {} (after {} s: {}), peak {}; three instances idle {}, peak {}",
         mib(idle_one),
+        env_usize("BENCH_IDLE_SECS", 15),
+        mib(settled_one),
         mib(peak_one),
         list(&idle),
         list(&peaks)

@@ -22,8 +22,10 @@ pub struct Entry {
     pub hash: String,
 }
 
-/// Appends an entry. The first statement updates the head row, which takes the write lock on SQLite and
-/// a row lock on PostgreSQL, so concurrent appends are serialised and the chain never forks.
+/// Appends an entry. What follows the report (its clock column, its team's on-time cells, its
+/// commendation's place in the officer's queue) is written first, under the report's row lock the caller's
+/// own update took; then the head row is updated, which takes the write lock on SQLite and a row lock on
+/// PostgreSQL, so concurrent appends are serialised and the chain never forks.
 pub async fn append(
     tx: &mut Tx<'_>,
     at: i64,
@@ -32,6 +34,23 @@ pub async fn append(
     actor: &str,
     detail: &str,
 ) -> Result<Entry, sqlx::Error> {
+    let fragment = report_id.and_then(|_| clock_fragment(at, kind, actor, detail));
+    if let (Some(id), Some(fragment)) = (report_id, &fragment) {
+        sqlx::query("UPDATE reports SET clock = clock || $1 WHERE id = $2")
+            .bind(fragment)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        // The team's on-time cells follow the clock in the same transaction, as of now (a back-dated step
+        // of `minhbach demo` is counted as it stands today).
+        super::on_time::recount_in(tx, id, super::now_millis().max(at)).await?;
+    }
+    // So does its commendation's place in the officer's queue, with each of its steps.
+    if let (Some(id), true) = (report_id, fragment.is_some() || kind.is_commendation()) {
+        super::commendations::place_in(tx, id).await?;
+    }
+    // The head row last: its lock is held from here to the commit, so the less comes after it, the more
+    // appends a second the chain takes (docs/scaling.md).
     let head = sqlx::query("UPDATE ledger_head SET entries = entries + 1 WHERE id = 1 RETURNING entries, hash")
         .fetch_one(&mut **tx)
         .await?;
@@ -66,21 +85,6 @@ pub async fn append(
         .bind(&hash)
         .execute(&mut **tx)
         .await?;
-    let fragment = report_id.and_then(|_| clock_fragment(at, kind, actor, detail));
-    if let (Some(id), Some(fragment)) = (report_id, &fragment) {
-        sqlx::query("UPDATE reports SET clock = clock || $1 WHERE id = $2")
-            .bind(fragment)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        // The team's on-time cells follow the clock in the same transaction, as of now (a back-dated step
-        // of `minhbach demo` is counted as it stands today).
-        super::on_time::recount_in(tx, id, super::now_millis().max(at)).await?;
-    }
-    // So does its commendation's place in the officer's queue, with each of its steps.
-    if let (Some(id), true) = (report_id, fragment.is_some() || kind.is_commendation()) {
-        super::commendations::place_in(tx, id).await?;
-    }
     Ok(Entry {
         seq,
         at,

@@ -3,8 +3,9 @@
 //! robin, no sticky sessions): a session made on one works on the others; wrong sign-ins spread over the
 //! instances throttle the account as one; the background work runs on one at a time under a lease, and
 //! each overdue case is escalated once; after `kill -9` of the instance holding the lease another takes it
-//! within a stated time; submissions through the balancer at once leave one chain that `audit verify`
-//! accepts; instances started together on a database without an admin print one setup code, accepted once.
+//! within a stated time; submissions and then transitions through the balancer at once leave one chain
+//! that `audit verify` accepts; instances started together on a database without an admin print one
+//! setup code, accepted once.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -81,6 +82,49 @@ fn answer(result: Result<ureq::Response, ureq::Error>) -> (u16, String) {
         response.status(),
         response.header("X-Upstream").unwrap_or_default().to_owned(),
     )
+}
+
+/// The `n` reports received last, newest first.
+fn newest_received(deployment: &Deployment, n: usize) -> Vec<String> {
+    tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
+        let mut conn = deployment.connect().await.expect("the database opens");
+        sqlx::query_scalar("SELECT id FROM reports WHERE status = 'received' ORDER BY received_at DESC LIMIT $1")
+            .bind(n as i64)
+            .fetch_all(&mut conn)
+            .await
+            .expect("the query runs")
+    })
+}
+
+/// Accepts every case of `ids` through the balancer, three clients at once: how many moved (`200`) and the
+/// instances that answered.
+fn accept_at_once(base: &str, cookie: &str, ids: &[String]) -> (usize, std::collections::BTreeSet<String>) {
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(ids.len().div_ceil(3).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|id| {
+                            answer(
+                                ureq::post(&format!("{base}/api/v1/cases/{id}/transitions"))
+                                    .set("Cookie", cookie)
+                                    .send_json(
+                                        serde_json::json!({ "to": "accepted", "reason": "Đủ điều kiện thụ lý" }),
+                                    ),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a client")).collect()
+    });
+    let moved = answers.iter().filter(|(status, _)| *status == 200).count();
+    // After a failed try nginx names both upstreams ("dead, alive"): the one that answered is the last.
+    let answered = answers.iter().filter_map(|(_, upstream)| upstream.rsplit(", ").next());
+    (moved, answered.map(str::to_owned).collect())
 }
 
 /// `n` wrong sign-ins (right password, wrong one-time code) for `account` through the balancer, one after
@@ -234,12 +278,24 @@ fn three_instances_share_sessions_escalate_each_case_once_and_hand_the_work_on_w
             .collect();
         handles.into_iter().map(|h| h.join().expect("a client")).sum()
     });
+    // The supervisor (in the default team, which these reports reach) accepts them at once through the
+    // balancer, three clients: transitions written by different instances, on one chain.
+    let filed_ids = newest_received(&deployments[0], filed);
+    let (moved, upstreams) = accept_at_once(&lb.base, &cookie, &filed_ids);
     let verify = deployments[1].run(&["audit", "verify"]);
     figure!(
         "instances: {expected} overdue cases escalated by 3 instances, {written} escalations written, {twice} \
          twice; lease taken {taken:.1} s after kill -9 of its holder (rounds {ROUND_SECONDS} s, lease 3 rounds); \
-         {filed}/30 reports filed at once through the balancer after the kill, audit verify {}",
+         {filed}/30 reports filed at once through the balancer after the kill, then {moved}/{} accepted at once \
+         through it by {} instances; audit verify {}",
+        filed_ids.len(),
+        upstreams.len(),
         if verify.status.success() { "passes" } else { "FAILS" }
+    );
+    assert_eq!(
+        (moved, upstreams.len()),
+        (filed_ids.len(), 2),
+        "every transition, on both survivors"
     );
     assert!(
         taken <= (4 * ROUND_SECONDS + 2) as f64,
