@@ -296,7 +296,9 @@ fn main() {
     let (secret, case_id) = rt.block_on(seed(&settings, reports));
     rt.block_on(public_figures(&settings));
     rt.block_on(statistics_parts(&settings));
-    let deep = rt.block_on(page_999_end(&settings));
+    // Page 1 000, or the last page of a smaller team queue.
+    let deep_page = (reports.div_ceil(50)).clamp(2, 1_000);
+    let deep = rt.block_on(page_end(&settings, deep_page - 1));
     drop(rt);
 
     let port = TcpListener::bind("127.0.0.1:0")
@@ -355,17 +357,17 @@ fn main() {
         n,
     );
     measure(
-        "queue: team, page 1000 by its link (keyset)",
+        &format!("queue: team, page {deep_page} by its link (keyset)"),
         &base,
-        &format!("/inspector?status=&category=&after={deep}&page=1000"),
+        &format!("/inspector?status=&category=&after={deep}&page={deep_page}"),
         &supervisor,
         n,
     );
     measure("queue: team, page 1 (again)", &base, "/inspector", &supervisor, n);
     measure(
-        "queue: team, page 1000 typed (OFFSET)",
+        &format!("queue: team, page {deep_page} typed (OFFSET)"),
         &base,
-        "/inspector?status=&category=&page=1000",
+        &format!("/inspector?status=&category=&page={deep_page}"),
         &supervisor,
         n.min(50),
     );
@@ -407,24 +409,24 @@ fn main() {
     backup_and_restore(&settings, dir.path());
 }
 
-/// The key page 999 of the team's queue ends on: what the link to page 1 000 carries.
-async fn page_999_end(settings: &Settings) -> String {
+/// The key page `page` of the team's queue ends on: what the link to the page after it carries.
+async fn page_end(settings: &Settings, page: usize) -> String {
     use minhbach::store::{cases, keyset::Cursor};
     let db = minhbach::store::Db::connect(&settings.database_url())
         .await
         .expect("db");
     let scope = cases::Scope::Team("hocmon-inspectorate".into());
-    let page = cases::list(
+    let found = cases::list(
         db.pool(),
         &scope,
         &cases::Filter::from_query(None, None),
-        &Cursor::Skip(998 * 50),
+        &Cursor::Skip((page as i64 - 1) * 50),
         50,
     )
     .await
-    .expect("page 999");
+    .expect("the page");
     db.close().await;
-    cases::key_of(page.rows.last().expect("a page 999")).to_link()
+    cases::key_of(found.rows.last().expect("rows on the page")).to_link()
 }
 
 /// The reads behind the supervisor's statistics page, each timed once, in-process.
