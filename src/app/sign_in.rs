@@ -1,7 +1,6 @@
 //! Getting in: staff sign-in with its throttles, and the first admin's one-time setup code. Both keep their
 //! state in the database, so that every instance on one database throttles and accepts as one (issue 14).
 
-use hmac::{Hmac, Mac};
 use zeroize::Zeroizing;
 
 use crate::config::ServerSecret;
@@ -36,7 +35,7 @@ const GLOBAL_BUCKET: &str = "all";
 /// Sign-in throttles, per account and for the whole deployment, kept in the database (`sign_in_throttle`),
 /// and the decoy hash an unknown username is checked against so that it costs what a known one does.
 pub struct SignInLimits {
-    /// Keys the per-account buckets: the table holds an HMAC of each username, never the username.
+    /// Keys the per-account buckets: the table holds a key derived from each username, never the username.
     bucket_key: Zeroizing<[u8; 32]>,
     decoy: String,
 }
@@ -56,14 +55,10 @@ impl SignInLimits {
         })
     }
 
+    /// The account's bucket: a key derived from the username under the buckets' key (HKDF, a PRF of it), so
+    /// the table never holds the username.
     fn account_bucket(&self, username: &str) -> String {
-        // HMAC takes a key of any length, so this never fails; were it to, every account would share one
-        // bucket, which throttles more, never less.
-        let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(self.bucket_key.as_ref()) else {
-            return "account".to_owned();
-        };
-        mac.update(username.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex::encode(crypto::subkey(&self.bucket_key, username).as_ref())
     }
 
     /// Spends an attempt from the deployment's bucket and then from the account's; whether both had one.
@@ -173,8 +168,13 @@ impl SetupCode {
         }
         let mut code = Self { key, at_start: None };
         if code.stored(db).await?.is_none() {
-            // A code sealed under another secret (the data dir's secret was replaced) can never be typed.
-            store::sign_in::clear_setup_code(pool).await?;
+            // A code sealed under another secret (the data dir's secret was replaced) can never be typed:
+            // that one is deleted (and only that one: not a code another instance starting now just stored).
+            if let Some(sealed) = store::sign_in::setup_code(pool).await? {
+                if crypto::open_with(&code.key, &aad::setup_code(), &sealed).is_err() {
+                    store::sign_in::take_setup_code(pool, &sealed).await?;
+                }
+            }
             let fresh = RetrievalCode::generate();
             store::sign_in::put_setup_code(pool, &code.seal(&fresh), clock.millis()).await?;
         }

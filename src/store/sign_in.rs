@@ -57,7 +57,7 @@ pub async fn take_setup_code(pool: &AnyPool, sealed: &[u8]) -> Result<bool, sqlx
     Ok(done.rows_affected() == 1)
 }
 
-/// Deletes any setup code (one that cannot be opened, or once an admin exists).
+/// Deletes any setup code (once an admin exists).
 pub async fn clear_setup_code(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM setup_code").execute(pool).await?;
     Ok(())
